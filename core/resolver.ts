@@ -1,0 +1,16 @@
+import type { KeyedCredential } from './credentials.js';
+import type { ImageInfo } from './image-info.js';
+
+export interface ResolveRequest {
+  /** Extra credentials for this lookup (a pod's pull secrets), tried kubelet-style before the client's own. */
+  credentials?: KeyedCredential[];
+  /** Aborts the lookup; the result then carries a TIMEOUT error. */
+  signal?: AbortSignal;
+  /** Skip the tag → digest cache (e.g. imagePullPolicy: Always); digests stay cached. */
+  revalidateTag?: boolean;
+}
+
+/** Answers "which platforms can this reference run on?". Never throws: failures are in `ImageInfo.error`. */
+export interface ImageResolver {
+  resolve(reference: string, request?: ResolveRequest): Promise<ImageInfo>;
+}
