@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { matchCredentials, parseDockerConfig, type KeyedCredential } from './credentials.js';
+import { parseReference } from './reference.js';
+
+const basic = (key: string, username = key): KeyedCredential => ({ key, credential: { kind: 'basic', username, password: 'p' }, source: key });
+
+describe('parseDockerConfig', () => {
+  it('reads auth, username/password, identitytoken and registrytoken entries', () => {
+    const json = JSON.stringify({
+      auths: {
+        'https://index.docker.io/v1/': { auth: Buffer.from('bob:s3:cret').toString('base64') },
+        'a.io': { username: 'u', password: 'p' },
+        'b.io': { identitytoken: 'refresh' },
+        'c.io': { registrytoken: 'bearer' },
+        'd.io': {},
+      },
+      credsStore: 'desktop',
+    });
+    const out = parseDockerConfig(json, 'test');
+    expect(out.map((c) => [c.key, c.credential])).toEqual([
+      ['https://index.docker.io/v1/', { kind: 'basic', username: 'bob', password: 's3:cret' }],
+      ['a.io', { kind: 'basic', username: 'u', password: 'p' }],
+      ['b.io', { kind: 'identityToken', token: 'refresh' }],
+      ['c.io', { kind: 'registryToken', token: 'bearer' }],
+    ]);
+  });
+
+  it('reads the legacy .dockercfg shape', () => {
+    const out = parseDockerConfig(JSON.stringify({ 'r.io': { auth: Buffer.from('u:p').toString('base64') } }), 'legacy');
+    expect(out).toEqual([{ key: 'r.io', credential: { kind: 'basic', username: 'u', password: 'p' }, source: 'legacy' }]);
+  });
+
+  it('rejects non-JSON with a message naming the source', () => {
+    expect(() => parseDockerConfig('{nope', 'secret default/regcred')).toThrow(/secret default\/regcred: not valid JSON/);
+  });
+});
+
+describe('matchCredentials (kubelet rules)', () => {
+  const all = [
+    basic('https://index.docker.io/v1/', 'hub'),
+    basic('myreg.io', 'host'),
+    basic('myreg.io/team', 'team'),
+    basic('myreg.io/team/app', 'app'),
+    basic('*.azurecr.io', 'glob'),
+    basic('myreg.io:5000', 'port'),
+    basic('https://other.io/v2/', 'other'),
+  ];
+  const users = (ref: string): string[] =>
+    matchCredentials(all, parseReference(ref)).map((c) => (c.credential.kind === 'basic' ? c.credential.username : '?'));
+
+  it.each([
+    ['nginx', ['hub']],
+    ['docker.io/library/nginx', ['hub']],
+    ['index.docker.io/bitnami/redis', ['hub']],
+    ['myreg.io/team/app:1', ['app', 'team', 'host']],
+    ['myreg.io/team/other', ['team', 'host']],
+    ['myreg.io/teamx/app', ['host']],
+    ['myreg.io:5000/x', ['port']],
+    ['prod.azurecr.io/x', ['glob']],
+    ['a.prod.azurecr.io/x', []],
+    ['other.io/v2/x', ['other']],
+    ['unknown.io/x', []],
+  ])('%s → %j', (ref, want) => {
+    expect(users(ref)).toEqual(want);
+  });
+});

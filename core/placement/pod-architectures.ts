@@ -1,0 +1,75 @@
+import type { ImageInfo } from '../image-info.js';
+import { nodeArchitectures } from '../platform.js';
+import { findImageOverride, type ImageOverride } from './image-override.js';
+import type { PodImage } from './pod-images.js';
+
+/** A pod image with what the resolver said about it; `info` is undefined when no answer came in time. */
+export interface ResolvedPodImage extends PodImage {
+  info?: ImageInfo;
+}
+
+export type ImageArchSource = 'registry' | 'override' | 'unresolved';
+
+/** Where one image can run, and why we think so. */
+export interface ImageArchitectures extends PodImage {
+  /** `kubernetes.io/arch` values for the pod's OS (sorted); `any` for an `any` override; empty when unresolved. */
+  archs: string[] | 'any';
+  source: ImageArchSource;
+  /** All platforms the registry listed (`linux/arm/v7`, `windows/amd64`), for messages. */
+  platforms: string[];
+  /** Why it is unresolved (`TIMEOUT`, `NOT_FOUND`, …). */
+  error?: { code: string; message: string };
+}
+
+export interface PodArchitectures {
+  /**
+   * Archs every resolved image runs on, within the allowed archs, sorted. With `unresolved` images this is only
+   * an upper bound (the unresolved ones may narrow it further).
+   */
+  archs: string[];
+  images: ImageArchitectures[];
+  /** Images with no answer (error or deadline): the pod's archs are then unknown. */
+  unresolved: ImageArchitectures[];
+  /** Images the registry lists for exactly one arch of the pod's OS (overrides are the operator's word and never count). */
+  singleArch: ImageArchitectures[];
+}
+
+function imageArchitectures(image: ResolvedPodImage, overrides: readonly ImageOverride[], os: string): ImageArchitectures {
+  const { info, ...podImage } = image;
+  const platforms = info?.platformStrings ?? [];
+  const override = findImageOverride(overrides, image.image);
+  if (override) return { ...podImage, archs: override.archs === 'any' ? 'any' : [...override.archs], source: 'override', platforms };
+  if (info === undefined) {
+    return { ...podImage, archs: [], source: 'unresolved', platforms, error: { code: 'TIMEOUT', message: 'no answer before the admission deadline' } };
+  }
+  if (info.error) return { ...podImage, archs: [], source: 'unresolved', platforms, error: { ...info.error } };
+  return { ...podImage, archs: nodeArchitectures(info.platforms, os), source: 'registry', platforms };
+}
+
+/**
+ * The CPU architectures a pod can run on (rule: intersection over its images' archs for the pod's OS, after
+ * image overrides, within `allowedArchs`), with per-image detail for messages.
+ *
+ * Callers decide what to do with unresolved images; with none, an empty `archs` is a real conflict
+ * (no allowed arch runs every image).
+ */
+export function podArchitectures(
+  images: readonly ResolvedPodImage[],
+  overrides: readonly ImageOverride[],
+  allowedArchs: readonly string[],
+  os = 'linux',
+): PodArchitectures {
+  const detail = images.map((i) => imageArchitectures(i, overrides, os));
+  let archs = new Set(allowedArchs);
+  for (const image of detail) {
+    if (image.archs === 'any' || image.source === 'unresolved') continue;
+    const runnable = new Set(image.archs);
+    archs = new Set([...archs].filter((a) => runnable.has(a)));
+  }
+  return {
+    archs: [...archs].sort(),
+    images: detail,
+    unresolved: detail.filter((i) => i.source === 'unresolved'),
+    singleArch: detail.filter((i) => i.source === 'registry' && i.archs !== 'any' && i.archs.length === 1),
+  };
+}

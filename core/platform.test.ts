@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nodeArchitectures, normalizePlatform, parsePlatformString, platformString } from './platform.js';
+
+describe('normalizePlatform (containerd rules)', () => {
+  it.each([
+    [{ os: 'linux', architecture: 'aarch64' }, 'linux/arm64'],
+    [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'linux/arm64'],
+    [{ os: 'linux', architecture: 'arm64', variant: '8' }, 'linux/arm64'],
+    [{ os: 'linux', architecture: 'arm' }, 'linux/arm/v7'],
+    [{ os: 'linux', architecture: 'arm', variant: '6' }, 'linux/arm/v6'],
+    [{ os: 'linux', architecture: 'armhf' }, 'linux/arm/v7'],
+    [{ os: 'linux', architecture: 'armel' }, 'linux/arm/v6'],
+    [{ os: 'linux', architecture: 'x86_64' }, 'linux/amd64'],
+    [{ os: 'linux', architecture: 'x86-64' }, 'linux/amd64'],
+    [{ os: 'linux', architecture: 'amd64', variant: 'v1' }, 'linux/amd64'],
+    [{ os: 'linux', architecture: 'amd64', variant: 'v3' }, 'linux/amd64/v3'],
+    [{ os: 'linux', architecture: 'i386' }, 'linux/386'],
+    [{ os: 'Linux', architecture: 'S390X' }, 'linux/s390x'],
+    [{ os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.2113' }, 'windows/amd64'],
+  ])('%j → %s', (raw, want) => {
+    expect(platformString(normalizePlatform(raw))).toBe(want);
+  });
+
+  it('keeps the Windows os.version', () => {
+    expect(normalizePlatform({ os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763.5122' }).osVersion).toBe('10.0.17763.5122');
+  });
+
+  it('parses os/arch/variant strings and bare archs', () => {
+    expect(parsePlatformString('arm64')).toEqual({ os: 'linux', architecture: 'arm64' });
+    expect(parsePlatformString('linux/arm/v7')).toEqual({ os: 'linux', architecture: 'arm', variant: 'v7' });
+  });
+
+  it('nodeArchitectures drops variants and other OSes', () => {
+    const ps = ['linux/arm/v7', 'linux/arm/v6', 'linux/amd64', 'windows/amd64', 'linux/arm64'].map(parsePlatformString);
+    expect(nodeArchitectures(ps)).toEqual(['amd64', 'arm', 'arm64']);
+  });
+
+  const arch = fc.constantFrom('amd64', 'x86_64', 'x86-64', 'aarch64', 'arm64', 'arm', 'armhf', 'armel', 'i386', '386', 'ppc64le', 's390x', 'riscv64');
+  const variant = fc.constantFrom(undefined, '', 'v1', 'v2', 'v5', 'v6', 'v7', 'v8', '7', '8');
+
+  it('is idempotent: normalizing a normalized platform changes nothing', () => {
+    fc.assert(
+      fc.property(arch, variant, (a, v) => {
+        const once = normalizePlatform({ os: 'linux', architecture: a, variant: v });
+        expect(normalizePlatform(once)).toEqual(once);
+        expect(parsePlatformString(platformString(once))).toEqual(once);
+      }),
+    );
+  });
+
+  it('never yields an alias as architecture', () => {
+    fc.assert(
+      fc.property(arch, variant, (a, v) => {
+        const p = normalizePlatform({ os: 'linux', architecture: a, variant: v });
+        expect(['x86_64', 'x86-64', 'aarch64', 'armhf', 'armel', 'i386']).not.toContain(p.architecture);
+        if (p.architecture === 'arm64') expect(p.variant).not.toBe('v8');
+        if (p.architecture === 'arm') expect(p.variant).toMatch(/^v\d$/);
+      }),
+    );
+  });
+});

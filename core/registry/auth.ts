@@ -1,0 +1,151 @@
+import { credentialFingerprint, type Credential } from '../credentials.js';
+import { ArchcheckError } from '../errors.js';
+import { parseChallenges, type Challenge } from './challenge.js';
+import type { RegistryTransport } from './transport.js';
+
+const MAX_TOKEN_BYTES = 64 * 1024;
+const MIN_TOKEN_LIFETIME_S = 60;
+
+interface CachedToken {
+  value: string;
+  renewAt: number;
+}
+
+export interface AuthContext {
+  registry: string;
+  endpoint: string;
+  repository: string;
+  credential: Credential | undefined;
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Registry authentication: remembers each host's challenge so later requests authenticate up front, and caches
+ * bearer tokens per (realm, service, scope, credential) until shortly before they expire.
+ */
+export class RegistryAuth {
+  private readonly challenges = new Map<string, Challenge>();
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(private readonly transport: RegistryTransport) {}
+
+  /** Authorization header for a request, from the cached challenge; undefined when the host needs none (yet). */
+  async authorization(ctx: AuthContext): Promise<string | undefined> {
+    const challenge = this.challenges.get(ctx.endpoint);
+    if (!challenge) return ctx.credential?.kind === 'registryToken' ? `Bearer ${ctx.credential.token}` : undefined;
+    return this.authorizationFor(challenge, ctx);
+  }
+
+  /** Records a 401's challenge; returns the header to retry with, or undefined when no scheme we speak was offered. */
+  async onUnauthorized(wwwAuthenticate: string | null, ctx: AuthContext): Promise<string | undefined> {
+    const offered = parseChallenges(wwwAuthenticate ?? '');
+    const challenge = offered.find((c) => c.scheme === 'bearer') ?? offered.find((c) => c.scheme === 'basic');
+    if (!challenge) return undefined;
+    const previous = this.challenges.get(ctx.endpoint);
+    this.challenges.set(ctx.endpoint, challenge);
+    // A token we already sent was refused: drop it so the next attempt fetches a fresh one.
+    if (previous) this.tokens.delete(this.tokenKey(challenge, ctx));
+    return this.authorizationFor(challenge, ctx);
+  }
+
+  private async authorizationFor(challenge: Challenge, ctx: AuthContext): Promise<string | undefined> {
+    const c = ctx.credential;
+    if (challenge.scheme === 'basic') {
+      return c?.kind === 'basic' ? `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` : undefined;
+    }
+    if (c?.kind === 'registryToken') return `Bearer ${c.token}`;
+    return `Bearer ${await this.bearerToken(challenge, ctx)}`;
+  }
+
+  private tokenKey(challenge: Challenge, ctx: AuthContext): string {
+    return [challenge.params.realm, challenge.params.service, this.scope(ctx), credentialFingerprint(ctx.credential)].join('|');
+  }
+
+  private scope(ctx: AuthContext): string {
+    return `repository:${ctx.repository}:pull`;
+  }
+
+  private async bearerToken(challenge: Challenge, ctx: AuthContext): Promise<string> {
+    const key = this.tokenKey(challenge, ctx);
+    const cached = this.tokens.get(key);
+    if (cached && cached.renewAt > Date.now()) return cached.value;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fetchToken(challenge, ctx).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending.then((t) => t);
+  }
+
+  private realmUrl(challenge: Challenge, ctx: AuthContext): URL {
+    const realm = challenge.params.realm;
+    let url: URL;
+    try {
+      url = new URL(realm ?? '');
+    } catch {
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm "${realm ?? ''}" is not a URL`, { registry: ctx.registry });
+    }
+    const registryIsHttp = this.transport.baseUrl(ctx.endpoint).startsWith('http:');
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && registryIsHttp)) {
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm ${url.origin} is not https; refusing to send credentials`, {
+        registry: ctx.registry,
+      });
+    }
+    return url;
+  }
+
+  private async fetchToken(challenge: Challenge, ctx: AuthContext): Promise<string> {
+    const url = this.realmUrl(challenge, ctx);
+    const service = challenge.params.service;
+    const scope = this.scope(ctx);
+    const c = ctx.credential;
+    const common = { maxBytes: MAX_TOKEN_BYTES, deadline: ctx.deadline, signal: ctx.signal, registry: ctx.registry } as const;
+    let res;
+    if (c?.kind === 'identityToken') {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.token, client_id: 'archcheck', scope });
+      if (service) form.set('service', service);
+      res = await this.transport.request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        ...common,
+      });
+    } else {
+      if (service) url.searchParams.set('service', service);
+      url.searchParams.set('scope', scope);
+      const headers: Record<string, string> = {};
+      if (c?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+      res = await this.transport.request(url, { method: 'GET', headers, ...common });
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new ArchcheckError(
+        'UNAUTHORIZED',
+        `${ctx.registry}: token server ${url.host} refused ${c ? 'the credentials' : 'anonymous access'} for ${ctx.repository} (HTTP ${res.status})`,
+        { registry: ctx.registry },
+      );
+    }
+    if (res.status !== 200) {
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token server ${url.host} answered HTTP ${res.status}`, { registry: ctx.registry });
+    }
+    return this.storeToken(res.body, challenge, ctx);
+  }
+
+  private storeToken(body: Buffer, challenge: Challenge, ctx: AuthContext): string {
+    let doc: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
+    try {
+      doc = JSON.parse(body.toString('utf8')) as typeof doc;
+    } catch {
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response is not JSON`, { registry: ctx.registry });
+    }
+    const token = typeof doc.token === 'string' && doc.token ? doc.token : typeof doc.access_token === 'string' ? doc.access_token : '';
+    if (!token) throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response has no token`, { registry: ctx.registry });
+    const lifetimeS = Math.max(MIN_TOKEN_LIFETIME_S, typeof doc.expires_in === 'number' ? doc.expires_in : 0);
+    const issued = typeof doc.issued_at === 'string' ? Date.parse(doc.issued_at) : Number.NaN;
+    const start = Number.isNaN(issued) || issued > Date.now() ? Date.now() : issued;
+    // Renew at 90% of the lifetime so a token never expires between check and use.
+    this.tokens.set(this.tokenKey(challenge, ctx), { value: token, renewAt: start + lifetimeS * 900 });
+    return token;
+  }
+}

@@ -1,0 +1,128 @@
+/** Least-recently-used map bounded by the total size of its values. */
+export class ByteLruCache<V> {
+  private readonly entries = new Map<string, { value: V; size: number }>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly sizeOf: (v: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.value;
+  }
+
+  set(key: string, value: V): void {
+    const size = this.sizeOf(value);
+    if (size > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.bytes -= old.size;
+      this.entries.delete(key);
+    }
+    this.entries.set(key, { value, size });
+    this.bytes += size;
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.size;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+}
+
+/** Entries that expire; bounded by count so a flood of distinct keys cannot grow it without limit. */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; storedAt: number; expiresAt: number }>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** The entry with its age, fresh or not; callers decide whether stale is usable. */
+  peek(key: string): { value: V; fresh: boolean; storedAt: number } | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    return { value: e.value, fresh: e.expiresAt > Date.now(), storedAt: e.storedAt };
+  }
+
+  get(key: string): V | undefined {
+    const e = this.peek(key);
+    return e?.fresh ? e.value : undefined;
+  }
+
+  set(key: string, value: V, ttlMs: number): void {
+    this.entries.delete(key);
+    const now = Date.now();
+    this.entries.set(key, { value, storedAt: now, expiresAt: now + ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+/** Identical concurrent lookups share one promise: 200 pods of a new Deployment cause one registry fetch. */
+export class SingleFlight<V> {
+  private readonly inflight = new Map<string, Promise<V>>();
+
+  run(key: string, fn: () => Promise<V>): Promise<V> {
+    const existing = this.inflight.get(key);
+    if (existing) return existing;
+    const p = fn().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+}
+
+/** Caps concurrent work per key (registry host) so one slow registry cannot absorb every socket. */
+export class KeyedSemaphore {
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    await this.acquire(key);
+    try {
+      return await fn();
+    } finally {
+      this.release(key);
+    }
+  }
+
+  private acquire(key: string): Promise<void> {
+    const n = this.active.get(key) ?? 0;
+    if (n < this.limit) {
+      this.active.set(key, n + 1);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const q = this.waiting.get(key) ?? [];
+      q.push(() => {
+        this.active.set(key, (this.active.get(key) ?? 0) + 1);
+        resolve();
+      });
+      this.waiting.set(key, q);
+    });
+  }
+
+  private release(key: string): void {
+    this.active.set(key, (this.active.get(key) ?? 1) - 1);
+    const next = this.waiting.get(key)?.shift();
+    if (next) next();
+  }
+}

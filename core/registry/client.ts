@@ -1,0 +1,392 @@
+import { createHash } from 'node:crypto';
+import { credentialFingerprint, matchCredentials, type Credential, type KeyedCredential } from '../credentials.js';
+import { ArchcheckError, toArchcheckError, type ErrorCode } from '../errors.js';
+import type { ImageInfo } from '../image-info.js';
+import { isUnknownPlatform, nodeArchitectures, normalizePlatform, platformString, uniquePlatforms, type Platform } from '../platform.js';
+import { parseReference, type ImageReference } from '../reference.js';
+import type { ImageResolver, ResolveRequest } from '../resolver.js';
+import { RegistryAuth } from './auth.js';
+import { ByteLruCache, KeyedSemaphore, SingleFlight, TtlCache } from './cache.js';
+import { MANIFEST_ACCEPT } from './media-types.js';
+import { isAttestation, isImageManifest, parseManifest, platformFromConfig, type ManifestDocument } from './manifest.js';
+import { defaultRegistryOptions, type RegistryOptions } from './options.js';
+import { RegistryTransport, type HttpResponse, type RequestEvent } from './transport.js';
+
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const MAX_INDEX_DEPTH = 4;
+const NEGATIVE_TTL_MS = 10_000;
+const CACHEABLE_FAILURES: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'UNAUTHORIZED', 'DENIED', 'NOT_AN_IMAGE', 'UNSUPPORTED_SCHEMA1']);
+const FALL_THROUGH: ReadonlySet<ErrorCode> = new Set(['UNAUTHORIZED', 'DENIED']);
+
+export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'negative-hit';
+
+export interface RegistryObserver {
+  onRequest?(e: RequestEvent): void;
+  onCache?(result: CacheResult): void;
+}
+
+/** Optional persistent store for immutable content (the plugin's on-disk cache). */
+export interface ContentStore {
+  get(digest: string): Promise<StoredContent | undefined>;
+  set(digest: string, content: StoredContent): Promise<void>;
+}
+
+export interface StoredContent {
+  body: Buffer;
+  contentType: string | null;
+}
+
+export interface RegistryClientDeps {
+  /** The client's own credentials (docker config), tried after a request's own. */
+  credentials?: KeyedCredential[];
+  observer?: RegistryObserver;
+  contentStore?: ContentStore;
+}
+
+interface Resolution {
+  platforms: Platform[];
+  findings: string[];
+}
+
+interface Top {
+  digest: string;
+  doc: ManifestDocument;
+}
+
+interface Ctx {
+  ref: ImageReference;
+  credential: Credential | undefined;
+  deadline: number;
+  signal: AbortSignal | undefined;
+}
+
+function sha256(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+function verifyDigest(expected: string, body: Buffer, where: string): void {
+  const [algorithm] = expected.split(':');
+  const actual = algorithm === 'sha256' ? sha256(body) : `${algorithm}:${createHash(algorithm!).update(body).digest('hex')}`;
+  if (actual !== expected) {
+    throw new ArchcheckError('BAD_RESPONSE', `${where}: content does not match its digest (expected ${expected}, got ${actual})`);
+  }
+}
+
+/**
+ * The registry client shared by the webhook and the plugin. Answers "which platforms can this reference run on?"
+ * with as few requests as the registry allows: digests are cached forever, tags for `tagTtlMs` then revalidated
+ * with a HEAD (not a Docker Hub pull), and identical concurrent lookups share one fetch.
+ */
+export class RegistryClient implements ImageResolver {
+  readonly options: RegistryOptions;
+  private readonly transport: RegistryTransport;
+  private readonly auth: RegistryAuth;
+  private readonly content: ByteLruCache<StoredContent>;
+  private readonly resolved: ByteLruCache<Resolution>;
+  private readonly tags: TtlCache<string>;
+  private readonly failures: TtlCache<ArchcheckError>;
+  private readonly flights = new SingleFlight<ImageInfo>();
+  private readonly contentFlights = new SingleFlight<StoredContent>();
+  private readonly limiter: KeyedSemaphore;
+
+  constructor(
+    options: Partial<RegistryOptions> = {},
+    private readonly deps: RegistryClientDeps = {},
+  ) {
+    this.options = { ...defaultRegistryOptions, ...options };
+    this.transport = new RegistryTransport({
+      insecureRegistries: this.options.insecureRegistries,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(this.options.registryCAs && { registryCAs: this.options.registryCAs }),
+      onRequest: (e) => deps.observer?.onRequest?.(e),
+    });
+    this.auth = new RegistryAuth(this.transport);
+    this.content = new ByteLruCache(this.options.cacheMaxBytes, (c) => c.body.length + 200);
+    this.resolved = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (r) => 200 + r.platforms.length * 80);
+    this.tags = new TtlCache(50_000);
+    this.failures = new TtlCache(10_000);
+    this.limiter = new KeyedSemaphore(this.options.maxConcurrencyPerRegistry);
+  }
+
+  /** Last `ratelimit-remaining` a registry reported. */
+  rateLimitRemaining(registry: string): number | undefined {
+    return this.transport.rateLimitRemaining.get(registry);
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
+    let ref: ImageReference;
+    try {
+      ref = parseReference(reference);
+    } catch (e) {
+      return failedInfo(reference, reference, toArchcheckError(e, 'INVALID_REFERENCE'));
+    }
+    const candidates = this.candidates(ref, request.credentials ?? []);
+    const key = lookupKey(ref, candidates, request);
+    const failed = this.failures.get(key);
+    if (failed) {
+      this.deps.observer?.onCache?.('negative-hit');
+      return failedInfo(reference, ref.canonical, failed);
+    }
+    const info = await this.flights.run(key, () => this.resolveWithCandidates(ref, candidates, request));
+    return { ...info, reference };
+  }
+
+  /** Request credentials first (the pod's pull secrets, as kubelet does), then the client's own, then anonymous. */
+  private candidates(ref: ImageReference, extra: KeyedCredential[]): Array<KeyedCredential | undefined> {
+    const seen = new Set<string>();
+    const out: Array<KeyedCredential | undefined> = [];
+    for (const c of [...matchCredentials(extra, ref), ...matchCredentials(this.deps.credentials ?? [], ref)]) {
+      const fp = credentialFingerprint(c.credential);
+      if (seen.has(fp)) continue;
+      seen.add(fp);
+      out.push(c);
+    }
+    out.push(undefined);
+    return out;
+  }
+
+  private async resolveWithCandidates(
+    ref: ImageReference,
+    candidates: Array<KeyedCredential | undefined>,
+    request: ResolveRequest,
+  ): Promise<ImageInfo> {
+    const deadline = Date.now() + this.options.resolveTimeoutMs;
+    const tried: string[] = [];
+    let lastError: ArchcheckError | undefined;
+    for (const candidate of candidates) {
+      const ctx: Ctx = { ref, credential: candidate?.credential, deadline, signal: request.signal };
+      try {
+        return await this.resolveAs(ctx, request.revalidateTag === true);
+      } catch (e) {
+        lastError = toArchcheckError(e);
+        tried.push(`${candidate ? candidate.source : 'anonymous'}: ${lastError.code}`);
+        if (!FALL_THROUGH.has(lastError.code)) break;
+      }
+    }
+    const err = lastError ?? new ArchcheckError('BAD_RESPONSE', 'no lookup was attempted');
+    const final = tried.length > 1 ? new ArchcheckError(err.code, `${err.message} (tried ${tried.join('; ')})`, { registry: err.registry }) : err;
+    if (CACHEABLE_FAILURES.has(final.code)) {
+      this.failures.set(lookupKey(ref, candidates, request), final, NEGATIVE_TTL_MS);
+    }
+    return failedInfo(ref.original, ref.canonical, final);
+  }
+
+  private async resolveAs(ctx: Ctx, revalidateTag: boolean): Promise<ImageInfo> {
+    const top = ctx.ref.digest ? await this.manifestByDigest(ctx, ctx.ref.digest) : await this.manifestByTag(ctx, revalidateTag);
+    const resolution = await this.resolveDigest(ctx, top.digest, top.doc, 0);
+    const platforms = resolution.platforms;
+    return {
+      reference: ctx.ref.original,
+      canonical: ctx.ref.canonical,
+      digest: top.digest,
+      mediaType: top.doc.mediaType,
+      platforms,
+      platformStrings: [...new Set(platforms.map(platformString))].sort(),
+      multiArch: nodeArchitectures(platforms).length >= 2,
+      error: null,
+      ...(resolution.findings.length > 0 && { findings: resolution.findings }),
+      endpoint: ctx.ref.endpoint,
+    };
+  }
+
+  // ---- tags and manifests ----
+
+  private tagKey(ctx: Ctx): string {
+    return `${ctx.ref.endpoint}/${ctx.ref.repository}:${ctx.ref.tag}|${credentialFingerprint(ctx.credential)}`;
+  }
+
+  private async manifestByTag(ctx: Ctx, revalidate: boolean): Promise<Top> {
+    const key = this.tagKey(ctx);
+    const known = this.tags.peek(key);
+    if (known?.fresh && !revalidate) {
+      this.deps.observer?.onCache?.('hit');
+      return this.manifestByDigest(ctx, known.value);
+    }
+    if (known) {
+      // A HEAD tells whether the tag moved without counting as a Docker Hub pull.
+      const head = await this.registryRequest(ctx, 'HEAD', `manifests/${ctx.ref.tag}`, { accept: MANIFEST_ACCEPT }, 0);
+      const digest = head.headers.get('docker-content-digest');
+      if (digest && (digest === known.value || this.resolved.get(digest) || this.content.get(digest))) {
+        this.deps.observer?.onCache?.('revalidated');
+        this.tags.set(key, digest, this.options.tagTtlMs);
+        return this.manifestByDigest(ctx, digest);
+      }
+    } else {
+      this.deps.observer?.onCache?.('miss');
+    }
+    const res = await this.registryRequest(ctx, 'GET', `manifests/${ctx.ref.tag}`, { accept: MANIFEST_ACCEPT }, MAX_MANIFEST_BYTES);
+    // The digest is computed from the bytes; the header alone is never trusted for a tag.
+    const digest = sha256(res.body);
+    const claimed = res.headers.get('docker-content-digest');
+    if (claimed && claimed.startsWith('sha256:') && claimed !== digest) {
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.ref.canonical}: registry claims digest ${claimed} but the manifest hashes to ${digest}`, {
+        registry: ctx.ref.registry,
+      });
+    }
+    const stored = { body: res.body, contentType: res.headers.get('content-type') };
+    this.content.set(digest, stored);
+    void this.deps.contentStore?.set(digest, stored).catch(() => undefined);
+    this.tags.set(key, digest, this.options.tagTtlMs);
+    return { digest, doc: parseManifest(res.body, stored.contentType, ctx.ref.canonical) };
+  }
+
+  private async manifestByDigest(ctx: Ctx, digest: string): Promise<Top> {
+    const stored = await this.contentByDigest(ctx, digest, 'manifests', MAX_MANIFEST_BYTES);
+    return { digest, doc: parseManifest(stored.body, stored.contentType, `${ctx.ref.registry}/${ctx.ref.repository}@${digest}`) };
+  }
+
+  /** Immutable content: memory, then the persistent store, then the registry (verified against its digest). */
+  private async contentByDigest(ctx: Ctx, digest: string, kind: 'manifests' | 'blobs', maxBytes: number): Promise<StoredContent> {
+    const cached = this.content.get(digest);
+    if (cached) return cached;
+    return this.contentFlights.run(`${ctx.ref.endpoint}|${digest}`, async () => {
+      const persisted = await this.deps.contentStore?.get(digest).catch(() => undefined);
+      if (persisted) {
+        this.content.set(digest, persisted);
+        return persisted;
+      }
+      const headers: Record<string, string> = kind === 'manifests' ? { accept: MANIFEST_ACCEPT } : {};
+      const res = await this.registryRequest(ctx, 'GET', `${kind}/${digest}`, headers, maxBytes);
+      verifyDigest(digest, res.body, `${ctx.ref.registry}/${ctx.ref.repository}@${digest}`);
+      const stored = { body: res.body, contentType: res.headers.get('content-type') };
+      this.content.set(digest, stored);
+      void this.deps.contentStore?.set(digest, stored).catch(() => undefined);
+      return stored;
+    });
+  }
+
+  // ---- platforms ----
+
+  private async resolveDigest(ctx: Ctx, digest: string, doc: ManifestDocument, depth: number): Promise<Resolution> {
+    const cached = this.resolved.get(digest);
+    if (cached) return cached;
+    const resolution = await this.resolveDocument(ctx, doc, depth);
+    this.resolved.set(digest, resolution);
+    return resolution;
+  }
+
+  private async resolveDocument(ctx: Ctx, doc: ManifestDocument, depth: number): Promise<Resolution> {
+    if (doc.kind === 'schema1') {
+      throw new ArchcheckError(
+        'UNSUPPORTED_SCHEMA1',
+        `${ctx.ref.canonical} is a Docker schema1 manifest (architecture "${doc.architecture || 'unknown'}"): containerd 2.1+ cannot pull it; rebuild and push it with a current builder`,
+        { registry: ctx.ref.registry },
+      );
+    }
+    if (doc.kind === 'manifest') {
+      if (!isImageManifest(doc)) {
+        const type = doc.artifactType || doc.config.mediaType || 'unknown';
+        throw new ArchcheckError('NOT_AN_IMAGE', `${ctx.ref.canonical} is an artifact (${type}), not a runnable container image`, {
+          registry: ctx.ref.registry,
+        });
+      }
+      return { platforms: [await this.configPlatform(ctx, doc.config.digest)], findings: [] };
+    }
+    if (depth >= MAX_INDEX_DEPTH) {
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.ref.canonical}: indexes nested deeper than ${MAX_INDEX_DEPTH} levels`, { registry: ctx.ref.registry });
+    }
+    const entries = doc.manifests.filter((d) => !isAttestation(d));
+    const parts = await Promise.all(
+      entries.map(async (entry): Promise<Resolution> => {
+        const declared = entry.platform;
+        const isIndex = /index|list/.test(entry.mediaType ?? '');
+        if (declared && !isIndex) {
+          const p = normalizePlatform(declared);
+          if (!isUnknownPlatform(p)) return { platforms: [p], findings: [] };
+          return { platforms: [], findings: [] };
+        }
+        // No platform on the entry (docker manifest create, kaniko) or a nested index: ask the child itself.
+        const child = await this.manifestByDigest(ctx, entry.digest);
+        return this.resolveDigest(ctx, entry.digest, child.doc, depth + 1).catch((e: unknown) => {
+          const err = toArchcheckError(e);
+          if (err.code === 'NOT_AN_IMAGE') return { platforms: [], findings: [] };
+          throw err;
+        });
+      }),
+    );
+    const platforms = uniquePlatforms(parts.flatMap((p) => p.platforms).filter((p) => !isUnknownPlatform(p)));
+    if (platforms.length === 0) {
+      throw new ArchcheckError('NOT_AN_IMAGE', `${ctx.ref.canonical}: the index lists no runnable platform (only attestations or artifacts)`, {
+        registry: ctx.ref.registry,
+      });
+    }
+    return { platforms, findings: parts.flatMap((p) => p.findings) };
+  }
+
+  private async configPlatform(ctx: Ctx, configDigest: string): Promise<Platform> {
+    const stored = await this.contentByDigest(ctx, configDigest, 'blobs', MAX_CONFIG_BYTES);
+    return platformFromConfig(stored.body, `${ctx.ref.registry}/${ctx.ref.repository}@${configDigest}`);
+  }
+
+  // ---- one authenticated request ----
+
+  private async registryRequest(
+    ctx: Ctx,
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: Record<string, string>,
+    maxBytes: number,
+  ): Promise<HttpResponse> {
+    const { ref } = ctx;
+    return this.limiter.run(ref.endpoint, async () => {
+      const url = new URL(`${this.transport.baseUrl(ref.endpoint)}/v2/${ref.repository}/${path}`);
+      const authCtx = { registry: ref.registry, endpoint: ref.endpoint, repository: ref.repository, credential: ctx.credential, deadline: ctx.deadline, ...(ctx.signal && { signal: ctx.signal }) };
+      const init = { method, maxBytes, deadline: ctx.deadline, registry: ref.registry, ...(ctx.signal && { signal: ctx.signal }) };
+      const authorization = await this.auth.authorization(authCtx);
+      let res = await this.transport.request(url, { ...init, headers: { ...headers, ...(authorization && { authorization }) } });
+      if (res.status === 401) {
+        const retryWith = await this.auth.onUnauthorized(res.headers.get('www-authenticate'), authCtx);
+        if (retryWith && retryWith !== authorization) {
+          res = await this.transport.request(url, { ...init, headers: { ...headers, authorization: retryWith } });
+        }
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      throw this.statusError(ctx, res, path);
+    });
+  }
+
+  private statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError {
+    const { ref } = ctx;
+    const registry = ref.registry;
+    const what = path.startsWith('blobs/') ? `config blob ${path.slice(6)} of ${ref.registry}/${ref.repository}` : ref.canonical;
+    switch (res.status) {
+      case 404:
+        return new ArchcheckError('NOT_FOUND', `${what} not found: check the repository and tag exist and were pushed`, { registry });
+      case 401:
+        return new ArchcheckError(
+          'UNAUTHORIZED',
+          `${registry} requires credentials for ${ref.repository}${ctx.credential ? ' and refused the ones given' : ''}: add an imagePullSecret or an entry in --registry-config`,
+          { registry },
+        );
+      case 403:
+        return new ArchcheckError('DENIED', `${registry} denied pull access to ${ref.repository} (HTTP 403): the credentials lack pull permission`, { registry });
+      case 429: {
+        const remaining = res.headers.get('ratelimit-remaining');
+        return new ArchcheckError(
+          'RATE_LIMITED',
+          `${registry} rate-limited the lookup of ${ref.canonical} (HTTP 429${remaining ? `, ratelimit-remaining ${remaining}` : ''}): authenticate or use a mirror`,
+          { registry },
+        );
+      }
+      default:
+        if (res.status >= 500 || res.status === 408) {
+          return new ArchcheckError('UNREACHABLE', `${registry} answered HTTP ${res.status} for ${what}; try again later`, { registry });
+        }
+        return new ArchcheckError('BAD_RESPONSE', `${registry} answered HTTP ${res.status} for ${what}`, { registry });
+    }
+  }
+}
+
+/** Lookups are shared only between callers presenting the same credentials. */
+function lookupKey(ref: ImageReference, candidates: Array<KeyedCredential | undefined>, request: ResolveRequest): string {
+  return `${ref.canonical}|${candidates.map((c) => credentialFingerprint(c?.credential)).join(',')}|${request.revalidateTag ? 'r' : ''}`;
+}
+
+function failedInfo(reference: string, canonical: string, err: ArchcheckError): ImageInfo {
+  return { reference, canonical, platforms: [], platformStrings: [], multiArch: false, error: { code: err.code, message: err.message } };
+}
