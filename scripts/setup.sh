@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before the demo or the tests: Debian's registry (the tests' real OCI registry),
+# htpasswd for its basic-auth mode, and the npm dependencies (whose install also compiles the TypeScript).
+# The Kubernetes test binaries are built from the Go module proxy on first use (test/cluster/build.sh), cached outside the tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]} from Debian"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+else
+  npm run build --silent
+fi
