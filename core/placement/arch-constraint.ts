@@ -79,7 +79,8 @@ function isUnconstrained(term: ArchTermConstraint): boolean {
 export function archConstraint(spec: PodSpec): ArchConstraint | null {
   const base = nodeSelectorRequirements(spec);
   const requiredTerms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  const terms = requiredTerms
+  // An empty term list is rejected by the API server; treat it like no required affinity (as mergeArchAffinity does).
+  const terms = requiredTerms?.length
     ? requiredTerms.map((t) => termConstraint(t, base))
     : [normalizeTerm(base.reduce(andRequirement, ANY))];
   if (terms.some(isUnconstrained)) return null;
