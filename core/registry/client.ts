@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CredentialProvider } from '../credential-provider.js';
 import { credentialFingerprint, matchCredentials, type Credential, type KeyedCredential } from '../credentials.js';
 import { ArchcheckError, toArchcheckError, type ErrorCode } from '../errors.js';
 import type { ImageInfo } from '../image-info.js';
@@ -42,7 +43,15 @@ export interface RegistryClientDeps {
   credentials?: KeyedCredential[];
   observer?: RegistryObserver;
   contentStore?: ContentStore;
+  /** Cloud identities and other dynamic sources, tried after a request's credentials, before `credentials`. */
+  providers?: CredentialProvider[];
 }
+
+/** One way of authenticating a lookup: a stored credential, a provider asked on demand, or anonymous. */
+type Candidate =
+  | { kind: 'stored'; keyed: KeyedCredential }
+  | { kind: 'provider'; provider: CredentialProvider }
+  | { kind: 'anonymous' };
 
 interface Resolution {
   platforms: Platform[];
@@ -136,43 +145,59 @@ export class RegistryClient implements ImageResolver {
     return { ...info, reference };
   }
 
-  /** Request credentials first (the pod's pull secrets, as kubelet does), then the client's own, then anonymous. */
-  private candidates(ref: ImageReference, extra: KeyedCredential[]): Array<KeyedCredential | undefined> {
+  /**
+   * Kubelet's order, extended: the request's credentials (the pod's pull secrets), then cloud identities for the
+   * host, then the client's own docker config, then anonymous.
+   */
+  private candidates(ref: ImageReference, extra: KeyedCredential[]): Candidate[] {
     const seen = new Set<string>();
-    const out: Array<KeyedCredential | undefined> = [];
-    for (const c of [...matchCredentials(extra, ref), ...matchCredentials(this.deps.credentials ?? [], ref)]) {
-      const fp = credentialFingerprint(c.credential);
-      if (seen.has(fp)) continue;
-      seen.add(fp);
-      out.push(c);
-    }
-    out.push(undefined);
-    return out;
+    const stored = (list: KeyedCredential[]): Candidate[] =>
+      matchCredentials(list, ref)
+        .filter((c) => {
+          const fp = credentialFingerprint(c.credential);
+          if (seen.has(fp)) return false;
+          seen.add(fp);
+          return true;
+        })
+        .map((keyed) => ({ kind: 'stored', keyed }));
+    return [
+      ...stored(extra),
+      ...(this.deps.providers ?? []).filter((p) => p.appliesTo(ref.registry)).map((provider): Candidate => ({ kind: 'provider', provider })),
+      ...stored(this.deps.credentials ?? []),
+      { kind: 'anonymous' },
+    ];
   }
 
-  private async resolveWithCandidates(
-    ref: ImageReference,
-    candidates: Array<KeyedCredential | undefined>,
-    request: ResolveRequest,
-  ): Promise<ImageInfo> {
+  private async resolveWithCandidates(ref: ImageReference, candidates: Candidate[], request: ResolveRequest): Promise<ImageInfo> {
     const deadline = Date.now() + this.options.resolveTimeoutMs;
     const tried: string[] = [];
     let lastError: ArchcheckError | undefined;
     for (const candidate of candidates) {
-      const ctx: Ctx = { ref, credential: candidate?.credential, deadline, signal: request.signal };
+      const label = candidateLabel(candidate);
+      let credential: Credential | undefined;
+      if (candidate.kind === 'provider') {
+        try {
+          credential = await candidate.provider.credentialFor(ref.registry, ref.repository, request.signal);
+        } catch (e) {
+          // A cloud identity that cannot produce a token falls through to the next source, and says why.
+          tried.push(`${label}: ${(e as Error).message}`);
+          continue;
+        }
+      } else if (candidate.kind === 'stored') {
+        credential = candidate.keyed.credential;
+      }
+      const ctx: Ctx = { ref, credential, deadline, signal: request.signal };
       try {
         return await this.resolveAs(ctx, request.revalidateTag === true);
       } catch (e) {
         lastError = toArchcheckError(e);
-        tried.push(`${candidate ? candidate.source : 'anonymous'}: ${lastError.code}`);
+        tried.push(`${label}: ${lastError.code}`);
         if (!FALL_THROUGH.has(lastError.code)) break;
       }
     }
     const err = lastError ?? new ArchcheckError('BAD_RESPONSE', 'no lookup was attempted');
     const final = tried.length > 1 ? new ArchcheckError(err.code, `${err.message} (tried ${tried.join('; ')})`, { registry: err.registry }) : err;
-    if (CACHEABLE_FAILURES.has(final.code)) {
-      this.failures.set(lookupKey(ref, candidates, request), final, NEGATIVE_TTL_MS);
-    }
+    if (CACHEABLE_FAILURES.has(final.code)) this.failures.set(lookupKey(ref, candidates, request), final, NEGATIVE_TTL_MS);
     return failedInfo(ref.original, ref.canonical, final);
   }
 
@@ -382,9 +407,14 @@ export class RegistryClient implements ImageResolver {
   }
 }
 
+function candidateLabel(c: Candidate): string {
+  return c.kind === 'stored' ? c.keyed.source : c.kind === 'provider' ? c.provider.name : 'anonymous';
+}
+
 /** Lookups are shared only between callers presenting the same credentials. */
-function lookupKey(ref: ImageReference, candidates: Array<KeyedCredential | undefined>, request: ResolveRequest): string {
-  return `${ref.canonical}|${candidates.map((c) => credentialFingerprint(c?.credential)).join(',')}|${request.revalidateTag ? 'r' : ''}`;
+function lookupKey(ref: ImageReference, candidates: Candidate[], request: ResolveRequest): string {
+  const ids = candidates.map((c) => (c.kind === 'stored' ? credentialFingerprint(c.keyed.credential) : c.kind === 'provider' ? `provider:${c.provider.name}` : 'anonymous'));
+  return `${ref.canonical}|${ids.join(',')}|${request.revalidateTag ? 'r' : ''}`;
 }
 
 function failedInfo(reference: string, canonical: string, err: ArchcheckError): ImageInfo {
