@@ -14,6 +14,8 @@ interface CachedToken {
 export interface AuthContext {
   registry: string;
   endpoint: string;
+  /** Scheme fixed by configuration for this endpoint, if any. */
+  scheme?: 'http' | 'https';
   repository: string;
   credential: Credential | undefined;
   deadline: number;
@@ -87,7 +89,7 @@ export class RegistryAuth {
     } catch {
       throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm "${realm ?? ''}" is not a URL`, { registry: ctx.registry });
     }
-    const registryIsHttp = this.transport.baseUrl(ctx.endpoint).startsWith('http:');
+    const registryIsHttp = this.transport.baseUrl(ctx.endpoint, ctx.scheme).startsWith('http:');
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && registryIsHttp)) {
       throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm ${url.origin} is not https; refusing to send credentials`, {
         registry: ctx.registry,

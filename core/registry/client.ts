@@ -6,10 +6,11 @@ import type { ImageInfo } from '../image-info.js';
 import { isUnknownPlatform, nodeArchitectures, normalizePlatform, platformString, uniquePlatforms, type Platform } from '../platform.js';
 import { parseReference, type ImageReference } from '../reference.js';
 import type { ImageResolver, ResolveRequest } from '../resolver.js';
-import { RegistryAuth } from './auth.js';
+import { RegistryAuth, type AuthContext } from './auth.js';
 import { ByteLruCache, KeyedSemaphore, SingleFlight, TtlCache } from './cache.js';
+import { endpointsFor, type Endpoint } from './endpoints.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { isAttestation, isImageManifest, parseManifest, platformFromConfig, type ManifestDocument } from './manifest.js';
+import { isAttestation, isImageManifest, parseManifest, platformFromConfig, type Descriptor, type ManifestDocument } from './manifest.js';
 import { defaultRegistryOptions, type RegistryOptions } from './options.js';
 import { RegistryTransport, type HttpResponse, type RequestEvent } from './transport.js';
 
@@ -18,7 +19,10 @@ export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 const MAX_INDEX_DEPTH = 4;
 const NEGATIVE_TTL_MS = 10_000;
 const CACHEABLE_FAILURES: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'UNAUTHORIZED', 'DENIED', 'NOT_AN_IMAGE', 'UNSUPPORTED_SCHEMA1']);
-const FALL_THROUGH: ReadonlySet<ErrorCode> = new Set(['UNAUTHORIZED', 'DENIED']);
+/** Failures after which the next credential is tried at the same endpoint. */
+const NEXT_CREDENTIAL: ReadonlySet<ErrorCode> = new Set(['UNAUTHORIZED', 'DENIED']);
+/** Failures after which the next endpoint (mirror → source) is tried; an answer about the content itself is final. */
+const NEXT_ENDPOINT: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'UNAUTHORIZED', 'DENIED', 'RATE_LIMITED', 'TIMEOUT', 'UNREACHABLE', 'BAD_RESPONSE', 'FORBIDDEN_ADDRESS']);
 
 export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'negative-hit';
 
@@ -48,10 +52,7 @@ export interface RegistryClientDeps {
 }
 
 /** One way of authenticating a lookup: a stored credential, a provider asked on demand, or anonymous. */
-type Candidate =
-  | { kind: 'stored'; keyed: KeyedCredential }
-  | { kind: 'provider'; provider: CredentialProvider }
-  | { kind: 'anonymous' };
+type Candidate = { kind: 'stored'; keyed: KeyedCredential } | { kind: 'provider'; provider: CredentialProvider } | { kind: 'anonymous' };
 
 interface Resolution {
   platforms: Platform[];
@@ -63,8 +64,10 @@ interface Top {
   doc: ManifestDocument;
 }
 
+/** One attempt: a reference at one endpoint with one credential, within a deadline. */
 interface Ctx {
   ref: ImageReference;
+  ep: Endpoint;
   credential: Credential | undefined;
   deadline: number;
   signal: AbortSignal | undefined;
@@ -82,10 +85,20 @@ function verifyDigest(expected: string, body: Buffer, where: string): void {
   }
 }
 
+/** The name credentials are matched against: the source's registry name, or a mirror's own host. */
+function credentialScope(ref: ImageReference, ep: Endpoint): { registry: string; repository: string } {
+  return ep.isMirror ? { registry: ep.host, repository: ep.repository } : { registry: ref.registry, repository: ref.repository };
+}
+
+function where(ctx: Ctx): string {
+  return ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : `${ctx.ref.registry}/${ctx.ref.repository}`;
+}
+
 /**
  * The registry client shared by the webhook and the plugin. Answers "which platforms can this reference run on?"
  * with as few requests as the registry allows: digests are cached forever, tags for `tagTtlMs` then revalidated
- * with a HEAD (not a Docker Hub pull), and identical concurrent lookups share one fetch.
+ * with a HEAD (not a Docker Hub pull), and identical concurrent lookups share one fetch. Mirrors are tried before
+ * the source, and credentials follow the endpoint actually contacted.
  */
 export class RegistryClient implements ImageResolver {
   readonly options: RegistryOptions;
@@ -104,10 +117,12 @@ export class RegistryClient implements ImageResolver {
     private readonly deps: RegistryClientDeps = {},
   ) {
     this.options = { ...defaultRegistryOptions, ...options };
+    const hostTls = { ...this.options.hostTls };
+    for (const [host, ca] of Object.entries(this.options.registryCAs ?? {})) hostTls[host] = { ...hostTls[host], ca };
     this.transport = new RegistryTransport({
       insecureRegistries: this.options.insecureRegistries,
       requestTimeoutMs: this.options.requestTimeoutMs,
-      ...(this.options.registryCAs && { registryCAs: this.options.registryCAs }),
+      hostTls,
       onRequest: (e) => deps.observer?.onRequest?.(e),
     });
     this.auth = new RegistryAuth(this.transport);
@@ -129,30 +144,43 @@ export class RegistryClient implements ImageResolver {
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
     let ref: ImageReference;
+    let endpoints: Endpoint[];
     try {
       ref = parseReference(reference);
+      endpoints = endpointsFor(ref, this.options);
     } catch (e) {
-      return failedInfo(reference, reference, toArchcheckError(e, 'INVALID_REFERENCE'));
+      const err = toArchcheckError(e, 'INVALID_REFERENCE');
+      return failedInfo(reference, reference, err);
     }
-    const candidates = this.candidates(ref, request.credentials ?? []);
-    const key = lookupKey(ref, candidates, request);
+    const key = this.lookupKey(ref, endpoints, request);
     const failed = this.failures.get(key);
     if (failed) {
       this.deps.observer?.onCache?.('negative-hit');
       return failedInfo(reference, ref.canonical, failed);
     }
-    const info = await this.flights.run(key, () => this.resolveWithCandidates(ref, candidates, request));
+    const info = await this.flights.run(key, () => this.resolveAtEndpoints(ref, endpoints, request, key));
     return { ...info, reference };
+  }
+
+  /** Lookups are shared only between callers presenting the same credentials. */
+  private lookupKey(ref: ImageReference, endpoints: Endpoint[], request: ResolveRequest): string {
+    const ids = endpoints.flatMap((ep) =>
+      this.candidates(ref, ep, request.credentials ?? []).map((c) =>
+        c.kind === 'stored' ? credentialFingerprint(c.keyed.credential) : c.kind === 'provider' ? `provider:${c.provider.name}` : 'anonymous',
+      ),
+    );
+    return `${ref.canonical}|${ids.join(',')}|${request.revalidateTag ? 'r' : ''}`;
   }
 
   /**
    * Kubelet's order, extended: the request's credentials (the pod's pull secrets), then cloud identities for the
    * host, then the client's own docker config, then anonymous.
    */
-  private candidates(ref: ImageReference, extra: KeyedCredential[]): Candidate[] {
+  private candidates(ref: ImageReference, ep: Endpoint, extra: KeyedCredential[]): Candidate[] {
+    const scope = credentialScope(ref, ep);
     const seen = new Set<string>();
     const stored = (list: KeyedCredential[]): Candidate[] =>
-      matchCredentials(list, ref)
+      matchCredentials(list, scope)
         .filter((c) => {
           const fp = credentialFingerprint(c.credential);
           if (seen.has(fp)) return false;
@@ -162,22 +190,45 @@ export class RegistryClient implements ImageResolver {
         .map((keyed) => ({ kind: 'stored', keyed }));
     return [
       ...stored(extra),
-      ...(this.deps.providers ?? []).filter((p) => p.appliesTo(ref.registry)).map((provider): Candidate => ({ kind: 'provider', provider })),
+      ...(this.deps.providers ?? []).filter((p) => p.appliesTo(scope.registry)).map((provider): Candidate => ({ kind: 'provider', provider })),
       ...stored(this.deps.credentials ?? []),
       { kind: 'anonymous' },
     ];
   }
 
-  private async resolveWithCandidates(ref: ImageReference, candidates: Candidate[], request: ResolveRequest): Promise<ImageInfo> {
+  private async resolveAtEndpoints(ref: ImageReference, endpoints: Endpoint[], request: ResolveRequest, key: string): Promise<ImageInfo> {
     const deadline = Date.now() + this.options.resolveTimeoutMs;
     const tried: string[] = [];
     let lastError: ArchcheckError | undefined;
-    for (const candidate of candidates) {
-      const label = candidateLabel(candidate);
+    for (const [i, ep] of endpoints.entries()) {
+      // A mirror gets its share of the time left, so a dead mirror still leaves the source time to answer.
+      const share = i === endpoints.length - 1 ? deadline : Date.now() + (deadline - Date.now()) / (endpoints.length - i);
+      const outcome = await this.resolveAtEndpoint(ref, ep, request, share);
+      if ('info' in outcome) return outcome.info;
+      lastError = outcome.error;
+      tried.push(...outcome.tried.map((t) => (endpoints.length > 1 ? `${ep.host}: ${t}` : t)));
+      if (!NEXT_ENDPOINT.has(lastError.code)) break;
+    }
+    const err = lastError ?? new ArchcheckError('BAD_RESPONSE', 'no lookup was attempted');
+    const final = tried.length > 1 ? new ArchcheckError(err.code, `${err.message} (tried ${tried.join('; ')})`, { registry: err.registry }) : err;
+    if (CACHEABLE_FAILURES.has(final.code)) this.failures.set(key, final, NEGATIVE_TTL_MS);
+    return failedInfo(ref.original, ref.canonical, final);
+  }
+
+  private async resolveAtEndpoint(
+    ref: ImageReference,
+    ep: Endpoint,
+    request: ResolveRequest,
+    deadline: number,
+  ): Promise<{ info: ImageInfo } | { error: ArchcheckError; tried: string[] }> {
+    const tried: string[] = [];
+    let lastError = new ArchcheckError('BAD_RESPONSE', 'no credential was tried');
+    for (const candidate of this.candidates(ref, ep, request.credentials ?? [])) {
+      const label = candidate.kind === 'stored' ? candidate.keyed.source : candidate.kind === 'provider' ? candidate.provider.name : 'anonymous';
       let credential: Credential | undefined;
       if (candidate.kind === 'provider') {
         try {
-          credential = await candidate.provider.credentialFor(ref.registry, ref.repository, request.signal);
+          credential = await candidate.provider.credentialFor(credentialScope(ref, ep).registry, ep.repository, request.signal);
         } catch (e) {
           // A cloud identity that cannot produce a token falls through to the next source, and says why.
           tried.push(`${label}: ${(e as Error).message}`);
@@ -186,19 +237,15 @@ export class RegistryClient implements ImageResolver {
       } else if (candidate.kind === 'stored') {
         credential = candidate.keyed.credential;
       }
-      const ctx: Ctx = { ref, credential, deadline, signal: request.signal };
       try {
-        return await this.resolveAs(ctx, request.revalidateTag === true);
+        return { info: await this.resolveAs({ ref, ep, credential, deadline, signal: request.signal }, request.revalidateTag === true) };
       } catch (e) {
         lastError = toArchcheckError(e);
         tried.push(`${label}: ${lastError.code}`);
-        if (!FALL_THROUGH.has(lastError.code)) break;
+        if (!NEXT_CREDENTIAL.has(lastError.code)) break;
       }
     }
-    const err = lastError ?? new ArchcheckError('BAD_RESPONSE', 'no lookup was attempted');
-    const final = tried.length > 1 ? new ArchcheckError(err.code, `${err.message} (tried ${tried.join('; ')})`, { registry: err.registry }) : err;
-    if (CACHEABLE_FAILURES.has(final.code)) this.failures.set(lookupKey(ref, candidates, request), final, NEGATIVE_TTL_MS);
-    return failedInfo(ref.original, ref.canonical, final);
+    return { error: lastError, tried };
   }
 
   private async resolveAs(ctx: Ctx, revalidateTag: boolean): Promise<ImageInfo> {
@@ -215,18 +262,14 @@ export class RegistryClient implements ImageResolver {
       multiArch: nodeArchitectures(platforms).length >= 2,
       error: null,
       ...(resolution.findings.length > 0 && { findings: resolution.findings }),
-      endpoint: ctx.ref.endpoint,
+      endpoint: ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host,
     };
   }
 
   // ---- tags and manifests ----
 
-  private tagKey(ctx: Ctx): string {
-    return `${ctx.ref.endpoint}/${ctx.ref.repository}:${ctx.ref.tag}|${credentialFingerprint(ctx.credential)}`;
-  }
-
   private async manifestByTag(ctx: Ctx, revalidate: boolean): Promise<Top> {
-    const key = this.tagKey(ctx);
+    const key = `${ctx.ep.host}${ctx.ep.apiPath}/${ctx.ep.repository}:${ctx.ref.tag}|${credentialFingerprint(ctx.credential)}`;
     const known = this.tags.peek(key);
     if (known?.fresh && !revalidate) {
       this.deps.observer?.onCache?.('hit');
@@ -236,7 +279,7 @@ export class RegistryClient implements ImageResolver {
       // A HEAD tells whether the tag moved without counting as a Docker Hub pull.
       const head = await this.registryRequest(ctx, 'HEAD', `manifests/${ctx.ref.tag}`, { accept: MANIFEST_ACCEPT }, 0);
       const digest = head.headers.get('docker-content-digest');
-      if (digest && (digest === known.value || this.resolved.get(digest) || this.content.get(digest))) {
+      if (digest && (digest === known.value || this.resolved.get(this.resolvedKey(digest)) || this.content.get(digest))) {
         this.deps.observer?.onCache?.('revalidated');
         this.tags.set(key, digest, this.options.tagTtlMs);
         return this.manifestByDigest(ctx, digest);
@@ -249,27 +292,31 @@ export class RegistryClient implements ImageResolver {
     const digest = sha256(res.body);
     const claimed = res.headers.get('docker-content-digest');
     if (claimed && claimed.startsWith('sha256:') && claimed !== digest) {
-      throw new ArchcheckError('BAD_RESPONSE', `${ctx.ref.canonical}: registry claims digest ${claimed} but the manifest hashes to ${digest}`, {
-        registry: ctx.ref.registry,
+      throw new ArchcheckError('BAD_RESPONSE', `${where(ctx)}:${ctx.ref.tag}: registry claims digest ${claimed} but the manifest hashes to ${digest}`, {
+        registry: ctx.ep.host,
       });
     }
     const stored = { body: res.body, contentType: res.headers.get('content-type') };
-    this.content.set(digest, stored);
-    void this.deps.contentStore?.set(digest, stored).catch(() => undefined);
+    this.storeContent(digest, stored);
     this.tags.set(key, digest, this.options.tagTtlMs);
     return { digest, doc: parseManifest(res.body, stored.contentType, ctx.ref.canonical) };
   }
 
+  private storeContent(digest: string, stored: StoredContent): void {
+    this.content.set(digest, stored);
+    void this.deps.contentStore?.set(digest, stored).catch(() => undefined);
+  }
+
   private async manifestByDigest(ctx: Ctx, digest: string): Promise<Top> {
     const stored = await this.contentByDigest(ctx, digest, 'manifests', MAX_MANIFEST_BYTES);
-    return { digest, doc: parseManifest(stored.body, stored.contentType, `${ctx.ref.registry}/${ctx.ref.repository}@${digest}`) };
+    return { digest, doc: parseManifest(stored.body, stored.contentType, `${where(ctx)}@${digest}`) };
   }
 
   /** Immutable content: memory, then the persistent store, then the registry (verified against its digest). */
   private async contentByDigest(ctx: Ctx, digest: string, kind: 'manifests' | 'blobs', maxBytes: number): Promise<StoredContent> {
     const cached = this.content.get(digest);
     if (cached) return cached;
-    return this.contentFlights.run(`${ctx.ref.endpoint}|${digest}`, async () => {
+    return this.contentFlights.run(`${ctx.ep.host}|${digest}`, async () => {
       const persisted = await this.deps.contentStore?.get(digest).catch(() => undefined);
       if (persisted) {
         this.content.set(digest, persisted);
@@ -277,21 +324,25 @@ export class RegistryClient implements ImageResolver {
       }
       const headers: Record<string, string> = kind === 'manifests' ? { accept: MANIFEST_ACCEPT } : {};
       const res = await this.registryRequest(ctx, 'GET', `${kind}/${digest}`, headers, maxBytes);
-      verifyDigest(digest, res.body, `${ctx.ref.registry}/${ctx.ref.repository}@${digest}`);
+      verifyDigest(digest, res.body, `${where(ctx)}@${digest}`);
       const stored = { body: res.body, contentType: res.headers.get('content-type') };
-      this.content.set(digest, stored);
-      void this.deps.contentStore?.set(digest, stored).catch(() => undefined);
+      this.storeContent(digest, stored);
       return stored;
     });
   }
 
   // ---- platforms ----
 
+  private resolvedKey(digest: string): string {
+    return this.options.verifyPlatforms ? `${digest}|verified` : digest;
+  }
+
   private async resolveDigest(ctx: Ctx, digest: string, doc: ManifestDocument, depth: number): Promise<Resolution> {
-    const cached = this.resolved.get(digest);
+    const key = this.resolvedKey(digest);
+    const cached = this.resolved.get(key);
     if (cached) return cached;
     const resolution = await this.resolveDocument(ctx, doc, depth);
-    this.resolved.set(digest, resolution);
+    this.resolved.set(key, resolution);
     return resolution;
   }
 
@@ -315,25 +366,7 @@ export class RegistryClient implements ImageResolver {
     if (depth >= MAX_INDEX_DEPTH) {
       throw new ArchcheckError('BAD_RESPONSE', `${ctx.ref.canonical}: indexes nested deeper than ${MAX_INDEX_DEPTH} levels`, { registry: ctx.ref.registry });
     }
-    const entries = doc.manifests.filter((d) => !isAttestation(d));
-    const parts = await Promise.all(
-      entries.map(async (entry): Promise<Resolution> => {
-        const declared = entry.platform;
-        const isIndex = /index|list/.test(entry.mediaType ?? '');
-        if (declared && !isIndex) {
-          const p = normalizePlatform(declared);
-          if (!isUnknownPlatform(p)) return { platforms: [p], findings: [] };
-          return { platforms: [], findings: [] };
-        }
-        // No platform on the entry (docker manifest create, kaniko) or a nested index: ask the child itself.
-        const child = await this.manifestByDigest(ctx, entry.digest);
-        return this.resolveDigest(ctx, entry.digest, child.doc, depth + 1).catch((e: unknown) => {
-          const err = toArchcheckError(e);
-          if (err.code === 'NOT_AN_IMAGE') return { platforms: [], findings: [] };
-          throw err;
-        });
-      }),
-    );
+    const parts = await Promise.all(doc.manifests.filter((d) => !isAttestation(d)).map((entry) => this.resolveIndexEntry(ctx, entry, depth)));
     const platforms = uniquePlatforms(parts.flatMap((p) => p.platforms).filter((p) => !isUnknownPlatform(p)));
     if (platforms.length === 0) {
       throw new ArchcheckError('NOT_AN_IMAGE', `${ctx.ref.canonical}: the index lists no runnable platform (only attestations or artifacts)`, {
@@ -343,25 +376,53 @@ export class RegistryClient implements ImageResolver {
     return { platforms, findings: parts.flatMap((p) => p.findings) };
   }
 
+  private async resolveIndexEntry(ctx: Ctx, entry: Descriptor, depth: number): Promise<Resolution> {
+    const isIndex = /index|list/.test(entry.mediaType ?? '');
+    const declared = entry.platform && !isIndex ? normalizePlatform(entry.platform) : undefined;
+    if (declared && isUnknownPlatform(declared)) return { platforms: [], findings: [] };
+    if (declared && !this.options.verifyPlatforms) return { platforms: [declared], findings: [] };
+    // No platform on the entry (docker manifest create, kaniko), a nested index, or verification: ask the child.
+    const child = await this.manifestByDigest(ctx, entry.digest);
+    let actual: Resolution;
+    try {
+      actual = await this.resolveDigest(ctx, entry.digest, child.doc, depth + 1);
+    } catch (e) {
+      const err = toArchcheckError(e);
+      if (err.code === 'NOT_AN_IMAGE') return { platforms: [], findings: [] };
+      throw err;
+    }
+    if (!declared || child.doc.kind !== 'manifest') return actual;
+    const fromConfig = actual.platforms[0];
+    if (fromConfig && platformString(fromConfig) !== platformString(declared)) {
+      // The image's own config is what the node will run; the index label is only a claim.
+      const finding = `platform-mismatch: index says ${platformString(declared)}, image config says ${platformString(fromConfig)} (${entry.digest})`;
+      return { platforms: actual.platforms, findings: [...actual.findings, finding] };
+    }
+    return { platforms: [{ ...declared, ...(fromConfig?.osVersion && { osVersion: fromConfig.osVersion }) }], findings: actual.findings };
+  }
+
   private async configPlatform(ctx: Ctx, configDigest: string): Promise<Platform> {
     const stored = await this.contentByDigest(ctx, configDigest, 'blobs', MAX_CONFIG_BYTES);
-    return platformFromConfig(stored.body, `${ctx.ref.registry}/${ctx.ref.repository}@${configDigest}`);
+    return platformFromConfig(stored.body, `${where(ctx)}@${configDigest}`);
   }
 
   // ---- one authenticated request ----
 
-  private async registryRequest(
-    ctx: Ctx,
-    method: 'GET' | 'HEAD',
-    path: string,
-    headers: Record<string, string>,
-    maxBytes: number,
-  ): Promise<HttpResponse> {
-    const { ref } = ctx;
-    return this.limiter.run(ref.endpoint, async () => {
-      const url = new URL(`${this.transport.baseUrl(ref.endpoint)}/v2/${ref.repository}/${path}`);
-      const authCtx = { registry: ref.registry, endpoint: ref.endpoint, repository: ref.repository, credential: ctx.credential, deadline: ctx.deadline, ...(ctx.signal && { signal: ctx.signal }) };
-      const init = { method, maxBytes, deadline: ctx.deadline, registry: ref.registry, ...(ctx.signal && { signal: ctx.signal }) };
+  private async registryRequest(ctx: Ctx, method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, maxBytes: number): Promise<HttpResponse> {
+    const { ep } = ctx;
+    return this.limiter.run(ep.host, async () => {
+      const url = new URL(`${this.transport.baseUrl(ep.host, ep.scheme)}${ep.apiPath}/${ep.repository}/${path}`);
+      const registry = ep.isMirror ? ep.host : ctx.ref.registry;
+      const authCtx: AuthContext = {
+        registry,
+        endpoint: ep.host,
+        ...(ep.scheme && { scheme: ep.scheme }),
+        repository: ep.repository,
+        credential: ctx.credential,
+        deadline: ctx.deadline,
+        ...(ctx.signal && { signal: ctx.signal }),
+      };
+      const init = { method, maxBytes, deadline: ctx.deadline, registry, ...(ctx.signal && { signal: ctx.signal }) };
       const authorization = await this.auth.authorization(authCtx);
       let res = await this.transport.request(url, { ...init, headers: { ...headers, ...(authorization && { authorization }) } });
       if (res.status === 401) {
@@ -371,50 +432,40 @@ export class RegistryClient implements ImageResolver {
         }
       }
       if (res.status >= 200 && res.status < 300) return res;
-      throw this.statusError(ctx, res, path);
+      throw statusError(ctx, res, path);
     });
   }
+}
 
-  private statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError {
-    const { ref } = ctx;
-    const registry = ref.registry;
-    const what = path.startsWith('blobs/') ? `config blob ${path.slice(6)} of ${ref.registry}/${ref.repository}` : ref.canonical;
-    switch (res.status) {
-      case 404:
-        return new ArchcheckError('NOT_FOUND', `${what} not found: check the repository and tag exist and were pushed`, { registry });
-      case 401:
-        return new ArchcheckError(
-          'UNAUTHORIZED',
-          `${registry} requires credentials for ${ref.repository}${ctx.credential ? ' and refused the ones given' : ''}: add an imagePullSecret or an entry in --registry-config`,
-          { registry },
-        );
-      case 403:
-        return new ArchcheckError('DENIED', `${registry} denied pull access to ${ref.repository} (HTTP 403): the credentials lack pull permission`, { registry });
-      case 429: {
-        const remaining = res.headers.get('ratelimit-remaining');
-        return new ArchcheckError(
-          'RATE_LIMITED',
-          `${registry} rate-limited the lookup of ${ref.canonical} (HTTP 429${remaining ? `, ratelimit-remaining ${remaining}` : ''}): authenticate or use a mirror`,
-          { registry },
-        );
-      }
-      default:
-        if (res.status >= 500 || res.status === 408) {
-          return new ArchcheckError('UNREACHABLE', `${registry} answered HTTP ${res.status} for ${what}; try again later`, { registry });
-        }
-        return new ArchcheckError('BAD_RESPONSE', `${registry} answered HTTP ${res.status} for ${what}`, { registry });
+function statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError {
+  const registry = ctx.ep.isMirror ? ctx.ep.host : ctx.ref.registry;
+  const repo = ctx.ep.repository;
+  const what = path.startsWith('blobs/') ? `config blob ${path.slice(6)} of ${where(ctx)}` : ctx.ep.isMirror ? `${where(ctx)}:${ctx.ref.tag ?? ctx.ref.digest}` : ctx.ref.canonical;
+  switch (res.status) {
+    case 404:
+      return new ArchcheckError('NOT_FOUND', `${what} not found: check the repository and tag exist and were pushed`, { registry });
+    case 401:
+      return new ArchcheckError(
+        'UNAUTHORIZED',
+        `${registry} requires credentials for ${repo}${ctx.credential ? ' and refused the ones given' : ''}: add an imagePullSecret or an entry in --registry-config`,
+        { registry },
+      );
+    case 403:
+      return new ArchcheckError('DENIED', `${registry} denied pull access to ${repo} (HTTP 403): the credentials lack pull permission`, { registry });
+    case 429: {
+      const remaining = res.headers.get('ratelimit-remaining');
+      return new ArchcheckError(
+        'RATE_LIMITED',
+        `${registry} rate-limited the lookup of ${what} (HTTP 429${remaining ? `, ratelimit-remaining ${remaining}` : ''}): authenticate or use a mirror`,
+        { registry },
+      );
     }
+    default:
+      if (res.status >= 500 || res.status === 408) {
+        return new ArchcheckError('UNREACHABLE', `${registry} answered HTTP ${res.status} for ${what}; try again later`, { registry });
+      }
+      return new ArchcheckError('BAD_RESPONSE', `${registry} answered HTTP ${res.status} for ${what}`, { registry });
   }
-}
-
-function candidateLabel(c: Candidate): string {
-  return c.kind === 'stored' ? c.keyed.source : c.kind === 'provider' ? c.provider.name : 'anonymous';
-}
-
-/** Lookups are shared only between callers presenting the same credentials. */
-function lookupKey(ref: ImageReference, candidates: Candidate[], request: ResolveRequest): string {
-  const ids = candidates.map((c) => (c.kind === 'stored' ? credentialFingerprint(c.keyed.credential) : c.kind === 'provider' ? `provider:${c.provider.name}` : 'anonymous'));
-  return `${ref.canonical}|${ids.join(',')}|${request.revalidateTag ? 'r' : ''}`;
 }
 
 function failedInfo(reference: string, canonical: string, err: ArchcheckError): ImageInfo {

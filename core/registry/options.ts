@@ -1,3 +1,6 @@
+import type { HostsConfig, MirrorRule } from './endpoints.js';
+import type { HostTls } from './hosts-toml.js';
+
 /** Registry settings shared by the webhook and the plugin: one schema, used by flags, env and Helm values. */
 export interface RegistryOptions {
   /** host[:port] that may be reached over plain http (loopback hosts may also fall back to http). */
@@ -14,8 +17,18 @@ export interface RegistryOptions {
   cacheMaxBytes: number;
   /** Concurrent requests per registry host. */
   maxConcurrencyPerRegistry: number;
-  /** Extra CA bundles (PEM) per registry host, for private CAs. */
+  /** Extra CA bundles (PEM) per registry host, for private CAs (`--registry-ca HOST=FILE`). */
   registryCAs?: Record<string, string>;
+  /** Per-host TLS from containerd hosts.toml (`ca`, `skip_verify`); merged with registryCAs. */
+  hostTls?: Record<string, HostTls>;
+  /** `--registry-mirror`: tried in order before the source. */
+  mirrors: MirrorRule[];
+  /** Sources never contacted directly (`--mirror-only`). */
+  mirrorOnly: string[];
+  /** containerd hosts.toml configurations by registry (`--registry-hosts-dir`). */
+  hostsConfigs?: Map<string, HostsConfig>;
+  /** Fetch each index child's config and trust it over the index's platform label. */
+  verifyPlatforms: boolean;
 }
 
 export const defaultRegistryOptions: RegistryOptions = {
@@ -25,4 +38,7 @@ export const defaultRegistryOptions: RegistryOptions = {
   tagTtlMs: 60_000,
   cacheMaxBytes: 64 * 1024 * 1024,
   maxConcurrencyPerRegistry: 8,
+  mirrors: [],
+  mirrorOnly: [],
+  verifyPlatforms: false,
 };

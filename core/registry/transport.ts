@@ -4,6 +4,7 @@ import { Agent, fetch, type Dispatcher } from 'undici';
 import { ArchcheckError } from '../errors.js';
 import { assertAllowedAddress, isForbiddenAddress } from '../network-guard.js';
 import { hostOf } from '../reference.js';
+import type { HostTls } from './hosts-toml.js';
 
 export interface HttpResponse {
   status: number;
@@ -25,7 +26,8 @@ export interface RequestEvent {
 export interface TransportOptions {
   insecureRegistries: string[];
   requestTimeoutMs: number;
-  registryCAs?: Record<string, string>;
+  /** Per host[:port] (or bare host): extra CA and, from hosts.toml only, skip_verify. Never global. */
+  hostTls?: Record<string, HostTls>;
   onRequest?: (e: RequestEvent) => void;
 }
 
@@ -105,9 +107,9 @@ export class RegistryTransport {
 
   constructor(private readonly options: TransportOptions) {}
 
-  /** Base URL for a registry endpoint: https, or http for configured insecure registries and loopback fallbacks. */
-  baseUrl(endpoint: string): string {
-    return `${this.schemeFor(endpoint)}://${endpoint}`;
+  /** Base URL for a registry host: https, or http for configured insecure registries and loopback fallbacks. */
+  baseUrl(endpoint: string, fixedScheme?: 'http' | 'https'): string {
+    return `${fixedScheme ?? this.schemeFor(endpoint)}://${endpoint}`;
   }
 
   isInsecure(endpoint: string): boolean {
@@ -119,12 +121,14 @@ export class RegistryTransport {
   }
 
   private agentFor(host: string): Dispatcher {
-    const ca = this.options.registryCAs?.[host] ?? this.options.registryCAs?.[hostOf(host)];
-    const key = ca ? host : '';
+    const tls = this.options.hostTls?.[host] ?? this.options.hostTls?.[hostOf(host)];
+    const key = tls ? host : '';
     let agent = this.agents.get(key);
     if (!agent) {
+      // A private CA is added to the system roots' place for that host only; skip_verify comes only from hosts.toml.
+      const tlsOptions = { ...(tls?.ca && { ca: tls.ca }), ...(tls?.skipVerify && { rejectUnauthorized: false }) };
       agent = new Agent({
-        connect: { lookup: guardedLookup as never, ...(ca && { ca }), minVersion: 'TLSv1.2' } as never,
+        connect: { lookup: guardedLookup as never, ...tlsOptions, minVersion: 'TLSv1.2' } as never,
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
         connections: 16,
