@@ -3,12 +3,18 @@ import { loadDockerConfigFile } from '../core/credentials.js';
 import { parseDuration } from '../core/duration.js';
 import { RegistryClient, type RegistryClientDeps } from '../core/registry/client.js';
 import type { RegistryOptions } from '../core/registry/options.js';
+import { loadRegistrySettings } from '../core/registry/settings.js';
 import { UsageError } from './usage-error.js';
 
 export interface RegistryFlags {
   insecureRegistry: string[];
   registryConfig?: string;
   timeout: string;
+  registryMirror: string[];
+  mirrorOnly: string[];
+  registryHostsDir?: string;
+  registryCa: string[];
+  verifyPlatforms: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -20,26 +26,48 @@ export function addRegistryFlags(cmd: Command): Command {
   return cmd
     .option('--insecure-registry <host[:port]>', 'registry reachable over plain http (repeatable)', collect, [])
     .option('--registry-config <path>', 'Docker config.json with registry credentials (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)')
-    .option('--timeout <duration>', 'overall time allowed per image, e.g. 10s', '15s');
+    .option('--timeout <duration>', 'overall time allowed per image, e.g. 10s', '15s')
+    .option('--registry-mirror <source=mirror[/prefix]>', 'try a mirror before the source, e.g. docker.io=myacr.azurecr.io/docker-hub (repeatable, in order)', collectRaw, [])
+    .option('--mirror-only <source>', 'never contact SOURCE directly, only its mirrors (repeatable)', collect, [])
+    .option('--registry-hosts-dir <dir>', "containerd certs.d directory of <registry>/hosts.toml files (mirrors, CAs)")
+    .option('--registry-ca <host=file>', 'PEM CA bundle for one registry host (repeatable)', collectRaw, [])
+    // On by default for the plugin: an audit must not trust an index label that the image contradicts.
+    .option('--no-verify-platforms', "trust index platform labels instead of checking each child's config (fewer requests)");
 }
 
-export function registryOptionsFromFlags(flags: RegistryFlags): Partial<RegistryOptions> {
-  let resolveTimeoutMs: number;
+function collectRaw(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function registryOptionsFromFlags(flags: RegistryFlags, warn: (s: string) => void = () => undefined): Promise<Partial<RegistryOptions>> {
   try {
-    resolveTimeoutMs = parseDuration(flags.timeout, '--timeout');
+    const resolveTimeoutMs = parseDuration(flags.timeout, '--timeout');
+    const { options, warnings } = await loadRegistrySettings({
+      insecureRegistries: flags.insecureRegistry,
+      registryMirrors: flags.registryMirror,
+      mirrorOnly: flags.mirrorOnly,
+      ...(flags.registryHostsDir && { registryHostsDir: flags.registryHostsDir }),
+      registryCAs: flags.registryCa,
+      verifyPlatforms: flags.verifyPlatforms,
+    });
+    for (const w of warnings) warn(w);
+    return {
+      ...options,
+      ...(flags.registryConfig && { registryConfig: flags.registryConfig }),
+      resolveTimeoutMs,
+      requestTimeoutMs: Math.min(resolveTimeoutMs, 10_000),
+    };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return {
-    insecureRegistries: flags.insecureRegistry,
-    ...(flags.registryConfig && { registryConfig: flags.registryConfig }),
-    resolveTimeoutMs,
-    requestTimeoutMs: Math.min(resolveTimeoutMs, 10_000),
-  };
 }
 
-export async function registryClientFromFlags(flags: RegistryFlags, deps: RegistryClientDeps = {}): Promise<RegistryClient> {
-  const options = registryOptionsFromFlags(flags);
+export async function registryClientFromFlags(
+  flags: RegistryFlags,
+  deps: RegistryClientDeps = {},
+  warn: (s: string) => void = (s) => process.stderr.write(`warning: ${s}\n`),
+): Promise<RegistryClient> {
+  const options = await registryOptionsFromFlags(flags, warn);
   let credentials;
   try {
     credentials = await loadDockerConfigFile(flags.registryConfig);

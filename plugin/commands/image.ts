@@ -23,7 +23,8 @@ export function renderImages(images: ImageInfo[], output: string): string {
     ...(output === 'wide' ? [i.digest ?? '', (i.findings ?? []).join('; ')] : []),
   ]);
   const headers = ['IMAGE', 'KIND', 'PLATFORMS', ...(output === 'wide' ? ['DIGEST', 'FINDINGS'] : [])];
-  return renderTable(headers, rows);
+  const findings = output === 'wide' ? [] : images.flatMap((i) => (i.findings ?? []).map((f) => `${i.reference}: ${f}\n`));
+  return renderTable(headers, rows) + (findings.length > 0 ? `\nFindings:\n${findings.map((f) => `  ${f}`).join('')}` : '');
 }
 
 export function registerImageCommand(program: Command, io: { stdout: (s: string) => void; setExitCode: (n: number) => void }): void {

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { ArchcheckError } from '../errors.js';
+import { parseMirrorRule } from './endpoints.js';
+import { loadHostsDir } from './hosts-toml.js';
+import type { RegistryOptions } from './options.js';
+
+/**
+ * Registry settings as users write them (flags, env, YAML, Helm values), before files are read. One shape for the
+ * webhook and the plugin, so both understand the same configuration.
+ */
+export interface RegistrySettings {
+  insecureRegistries?: string[];
+  /** `SOURCE=MIRROR[/PATH-PREFIX]` */
+  registryMirrors?: string[];
+  mirrorOnly?: string[];
+  /** containerd `certs.d` directory */
+  registryHostsDir?: string;
+  /** `HOST=FILE` */
+  registryCAs?: string[];
+  verifyPlatforms?: boolean;
+}
+
+/** Reads the files the settings name and returns client options plus warnings to show once at start-up. */
+export async function loadRegistrySettings(s: RegistrySettings): Promise<{ options: Partial<RegistryOptions>; warnings: string[] }> {
+  const warnings: string[] = [];
+  const options: Partial<RegistryOptions> = {
+    insecureRegistries: s.insecureRegistries ?? [],
+    mirrors: (s.registryMirrors ?? []).map(parseMirrorRule),
+    mirrorOnly: (s.mirrorOnly ?? []).map((m) => m.toLowerCase()),
+    verifyPlatforms: s.verifyPlatforms ?? false,
+  };
+  if (s.registryHostsDir) {
+    const dir = await loadHostsDir(s.registryHostsDir);
+    options.hostsConfigs = dir.configs;
+    options.hostTls = dir.tls;
+    warnings.push(...dir.warnings);
+  }
+  const cas: Record<string, string> = {};
+  for (const spec of s.registryCAs ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new ArchcheckError('INVALID_REFERENCE', `--registry-ca "${spec}": use HOST[:PORT]=FILE`);
+    const host = spec.slice(0, eq).trim();
+    const file = spec.slice(eq + 1).trim();
+    try {
+      cas[host] = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new ArchcheckError('INVALID_REFERENCE', `--registry-ca ${host}: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (!cas[host]!.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ArchcheckError('INVALID_REFERENCE', `--registry-ca ${host}: ${file} holds no PEM certificate`);
+    }
+  }
+  if (Object.keys(cas).length > 0) options.registryCAs = cas;
+  return { options, warnings };
+}
