@@ -202,7 +202,7 @@ export class RegistryClient implements ImageResolver {
     let lastError: ArchcheckError | undefined;
     for (const [i, ep] of endpoints.entries()) {
       // A mirror gets its share of the time left, so a dead mirror still leaves the source time to answer.
-      const share = i === endpoints.length - 1 ? deadline : Date.now() + (deadline - Date.now()) / (endpoints.length - i);
+      const share = i === endpoints.length - 1 ? deadline : Date.now() + Math.floor((deadline - Date.now()) / (endpoints.length - i));
       const outcome = await this.resolveAtEndpoint(ref, ep, request, share);
       if ('info' in outcome) return outcome.info;
       lastError = outcome.error;

@@ -204,7 +204,7 @@ export class RegistryTransport {
     const started = Date.now();
     const remaining = init.deadline - started;
     if (remaining <= 0) throw new ArchcheckError('TIMEOUT', `${url.host}: deadline passed before the request`, { registry: init.registry });
-    const timeout = AbortSignal.timeout(Math.min(this.options.requestTimeoutMs, remaining));
+    const timeout = AbortSignal.timeout(Math.max(1, Math.floor(Math.min(this.options.requestTimeoutMs, remaining))));
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     try {
       const res = await fetch(url, {
