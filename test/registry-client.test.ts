@@ -190,6 +190,16 @@ describe('token-auth registry', () => {
     expect(anon.error?.code).toBe('UNAUTHORIZED');
   });
 
+  it('accepts token responses that carry only access_token', async () => {
+    registry.token!.setResponseShape('access_token');
+    try {
+      const info = await new RegistryClient({ insecureRegistries: [registry.host] }).resolve(fx.indexNested.ref);
+      expect(info.platformStrings).toEqual(fx.indexNested.expected.labelledPlatformStrings);
+    } finally {
+      registry.token!.setResponseShape('both');
+    }
+  });
+
   it('pulls private repositories with an identity (refresh) token', async () => {
     const refresh = registry.token!.issueRefreshToken('alice');
     const creds = parseDockerConfig(JSON.stringify({ auths: { [registry.host]: { identitytoken: refresh } } }), 'test');

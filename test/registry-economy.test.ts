@@ -71,3 +71,11 @@ it('does not forward credentials when the registry redirects a blob to another h
     await cdn.stop();
   }
 });
+
+it('remembers a missing image briefly instead of asking again at once', async () => {
+  const client = new RegistryClient({ insecureRegistries: [proxy.host] });
+  proxy.reset();
+  expect((await client.resolve(fx.missing.ref)).error?.code).toBe('NOT_FOUND');
+  expect((await client.resolve(fx.missing.ref)).error?.code).toBe('NOT_FOUND');
+  expect(proxy.count({ kind: 'manifest' })).toBe(1);
+});
