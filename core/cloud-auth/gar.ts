@@ -50,8 +50,10 @@ export class GarCredentialProvider implements CredentialProvider {
   }
 
   private async fetch(): Promise<{ value: string; refreshAt: number }> {
-    // Loaded on first use; GoogleAuth resolves the credential source once and caches it.
-    this.auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: [GAR_SCOPE] }));
+    // Loaded on first use; GoogleAuth resolves the credential source once and caches it. While choosing a credential
+    // it also looks up the project id, for an external account by calling Cloud Resource Manager (another endpoint,
+    // and a permission a registry reader lacks): a registry login needs no project, so '-' skips that lookup.
+    this.auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: [GAR_SCOPE], projectId: '-' }));
     let token: string | null | undefined;
     let expiry: number | null | undefined;
     try {
