@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import type { CliIO } from './cli-io.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerImageCommand } from './commands/image.js';
+import { registerManifestsCommand } from './commands/manifests.js';
+import { registerNodesCommand } from './commands/nodes.js';
+import { registerSavingsCommand } from './commands/savings.js';
 import { UsageError } from './usage-error.js';
 
-export interface CliIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { CliIO } from './cli-io.js';
 
 /** Builds `kubectl archcheck`; commands register themselves here. */
 export function buildProgram(io: CliIO, setExitCode: (n: number) => void): Command {
@@ -14,6 +16,11 @@ export function buildProgram(io: CliIO, setExitCode: (n: number) => void): Comma
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run kubectl archcheck --help for usage)');
+  const ctx = { io, setExitCode };
+  registerAuditCommand(program, ctx);
+  registerNodesCommand(program, ctx);
+  registerManifestsCommand(program, ctx);
+  registerSavingsCommand(program, ctx);
   registerImageCommand(program, { stdout: io.stdout, setExitCode });
   return program;
 }

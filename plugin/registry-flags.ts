@@ -15,6 +15,8 @@ export interface RegistryFlags {
   registryHostsDir?: string;
   registryCa: string[];
   verifyPlatforms: boolean;
+  /** Concurrent requests per registry host (default: core's). */
+  registryConcurrency?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -31,6 +33,7 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--mirror-only <source>', 'never contact SOURCE directly, only its mirrors (repeatable)', collect, [])
     .option('--registry-hosts-dir <dir>', "containerd certs.d directory of <registry>/hosts.toml files (mirrors, CAs)")
     .option('--registry-ca <host=file>', 'PEM CA bundle for one registry host (repeatable)', collectRaw, [])
+    .option('--registry-concurrency <n>', 'concurrent requests per registry host (default 8)')
     // On by default for the plugin: an audit must not trust an index label that the image contradicts.
     .option('--no-verify-platforms', "trust index platform labels instead of checking each child's config (fewer requests)");
 }
@@ -53,6 +56,7 @@ export async function registryOptionsFromFlags(flags: RegistryFlags, warn: (s: s
     for (const w of warnings) warn(w);
     return {
       ...options,
+      ...(flags.registryConcurrency !== undefined && { maxConcurrencyPerRegistry: positiveInteger(flags.registryConcurrency, '--registry-concurrency') }),
       ...(flags.registryConfig && { registryConfig: flags.registryConfig }),
       resolveTimeoutMs,
       requestTimeoutMs: Math.min(resolveTimeoutMs, 10_000),
@@ -60,6 +64,12 @@ export async function registryOptionsFromFlags(flags: RegistryFlags, warn: (s: s
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+function positiveInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value}: expected a positive integer`);
+  return n;
 }
 
 export async function registryClientFromFlags(

@@ -1,0 +1,92 @@
+import { parseDockerConfig, type KeyedCredential } from '../../core/credentials.js';
+import type { PodSpec } from '../../core/placement/index.js';
+import type { KubeReader } from '../kube/kube-client.js';
+import { isKubeAccessError } from '../kube/kube-errors.js';
+import type { ReadGap } from '../inventory/inventory.js';
+import type { Workload } from './workloads.js';
+
+interface SecretJson {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+interface ServiceAccountJson {
+  imagePullSecrets?: Array<{ name?: string }>;
+}
+
+/** The credentials a workload's pods pull with, and the pull secrets that could not be read. */
+export interface WorkloadCredentials {
+  /** Stable identity of the set of secrets, for sharing lookups between workloads. */
+  key: string;
+  credentials: KeyedCredential[];
+  unreadable: ReadGap[];
+}
+
+function secretNames(spec: PodSpec): string[] {
+  return (spec.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
+}
+
+/**
+ * Reads the pull secrets workloads use, as kubelet would: the pod's imagePullSecrets (into which admission
+ * already merged the ServiceAccount's), or for a workload with no pods, its template's plus its ServiceAccount's.
+ * Each secret and ServiceAccount is read once. Unreadable ones are reported, and the lookup goes on with the
+ * local Docker credentials and anonymous access.
+ */
+export class PullSecretReader {
+  private readonly secrets = new Map<string, Promise<KeyedCredential[] | ReadGap>>();
+  private readonly serviceAccounts = new Map<string, Promise<string[]>>();
+
+  constructor(private readonly kube: KubeReader) {}
+
+  async credentialsFor(workload: Workload): Promise<WorkloadCredentials> {
+    const names = new Set(secretNames(workload.template));
+    for (const pod of workload.pods) for (const n of secretNames(pod.spec)) names.add(n);
+    if (workload.pods.length === 0) for (const n of await this.serviceAccountSecrets(workload)) names.add(n);
+    const sorted = [...names].sort();
+    const results = await Promise.all(sorted.map((name) => this.secret(workload.namespace, name)));
+    return {
+      key: sorted.length === 0 ? '' : `${workload.namespace}:${sorted.join(',')}`,
+      credentials: results.flatMap((r) => (Array.isArray(r) ? r : [])),
+      unreadable: results.filter((r): r is ReadGap => !Array.isArray(r)),
+    };
+  }
+
+  private serviceAccountSecrets(workload: Workload): Promise<string[]> {
+    const sa = (workload.template.serviceAccountName as string | undefined) || 'default';
+    const k = `${workload.namespace}/${sa}`;
+    let p = this.serviceAccounts.get(k);
+    if (!p) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(workload.namespace)}/serviceaccounts/${encodeURIComponent(sa)}`;
+      p = this.kube
+        .getJson<ServiceAccountJson>(path, `serviceaccount ${k}`)
+        .then((s) => (s.imagePullSecrets ?? []).map((r) => r.name ?? '').filter(Boolean))
+        .catch(() => []);
+      this.serviceAccounts.set(k, p);
+    }
+    return p;
+  }
+
+  private secret(namespace: string, name: string): Promise<KeyedCredential[] | ReadGap> {
+    const k = `${namespace}/${name}`;
+    let p = this.secrets.get(k);
+    if (!p) {
+      p = this.readSecret(namespace, name);
+      this.secrets.set(k, p);
+    }
+    return p;
+  }
+
+  private async readSecret(namespace: string, name: string): Promise<KeyedCredential[] | ReadGap> {
+    const what = `pull secret ${namespace}/${name}`;
+    try {
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+      const secret = await this.kube.getJson<SecretJson>(path, what);
+      const encoded = secret.data?.['.dockerconfigjson'] ?? secret.data?.['.dockercfg'];
+      if (!encoded) return { what, namespace, message: `secret has no .dockerconfigjson (type ${secret.type ?? 'unknown'})` };
+      return parseDockerConfig(Buffer.from(encoded, 'base64').toString('utf8'), what);
+    } catch (e) {
+      if (isKubeAccessError(e) && !['forbidden', 'not-found'].includes(e.failure)) throw e;
+      return { what, namespace, message: (e as Error).message };
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImageInfo } from '../../core/image-info.js';
+import { parseReference } from '../../core/reference.js';
+import type { ImageResolver, ResolveRequest } from '../../core/resolver.js';
+
+interface CachedAnswer {
+  key: string;
+  storedAt: number;
+  info: ImageInfo;
+}
+
+/** `docker.io/library/nginx:1.27`, or the text as given when it does not parse (the resolver reports that). */
+function cacheKey(reference: string): string {
+  try {
+    return parseReference(reference).canonical;
+  } catch {
+    return reference;
+  }
+}
+
+function isDigestReference(key: string): boolean {
+  return key.includes('@');
+}
+
+/**
+ * Answers for whole references on disk, so a second audit is near-instant. A digest reference's answer never
+ * changes and never expires; a tag's is trusted for `tagTtlMs` (tags move), then looked up again. Only successful
+ * answers are kept: a failure (auth, rate limit) is always retried. One small JSON file per reference, written to
+ * a temporary name and renamed into place.
+ */
+export class CachingResolver implements ImageResolver {
+  constructor(
+    private readonly inner: ImageResolver,
+    private readonly dir: string,
+    private readonly tagTtlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
+    const key = cacheKey(reference);
+    if (!request.revalidateTag) {
+      const cached = await this.read(key);
+      if (cached) return { ...cached, reference };
+    }
+    const info = await this.inner.resolve(reference, request);
+    if (info.error === null) await this.write(key, info);
+    return info;
+  }
+
+  private fileOf(key: string): string {
+    return join(this.dir, `${createHash('sha256').update(key).digest('hex')}.json`);
+  }
+
+  private async read(key: string): Promise<ImageInfo | undefined> {
+    let cached: CachedAnswer;
+    try {
+      cached = JSON.parse(await readFile(this.fileOf(key), 'utf8')) as CachedAnswer;
+    } catch {
+      return undefined;
+    }
+    if (cached.key !== key || !cached.info || !Array.isArray(cached.info.platforms)) return undefined;
+    const fresh = isDigestReference(key) || this.now() - cached.storedAt < this.tagTtlMs;
+    if (!fresh) {
+      await unlink(this.fileOf(key)).catch(() => undefined);
+      return undefined;
+    }
+    return cached.info;
+  }
+
+  private async write(key: string, info: ImageInfo): Promise<void> {
+    if (this.tagTtlMs <= 0 && !isDigestReference(key)) return;
+    const entry: CachedAnswer = { key, storedAt: this.now(), info };
+    const file = this.fileOf(key);
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(tmp, JSON.stringify(entry));
+      await rename(tmp, file);
+    } catch {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { runAudit } from './audit/audit.js';
+import { AssumedPlacement, ClusterPlacement, type PlacementModel } from './audit/arch-reachability.js';
+import { PullSecretReader } from './audit/pull-secrets.js';
+import type { AuditReport } from './audit/report.js';
+import { rollUpWorkloads } from './audit/workloads.js';
+import { warn, type CommandContext } from './cli-io.js';
+import type { CacheFlags } from './flags/cache-flags.js';
+import { kubeConnectionOptions, labelSelector, namespaceScope, type KubeFlags } from './flags/kube-flags.js';
+import { openImageResolver } from './image-resolver.js';
+import { readClusterInventory } from './inventory/cluster-inventory.js';
+import { gapWarnings } from './inventory/gap-warnings.js';
+import type { ClusterNode } from './inventory/inventory.js';
+import { connectKube } from './kube/kube-client.js';
+import { matchesLabels } from './kube/label-selector.js';
+import { createProgress } from './output/progress.js';
+import type { RegistryFlags } from './registry-flags.js';
+
+export type ClusterAuditFlags = KubeFlags & RegistryFlags & CacheFlags;
+
+export interface ClusterAudit {
+  report: AuditReport;
+  /** Null when the nodes could not be read. */
+  nodes: ClusterNode[] | null;
+  allNamespaces: boolean;
+}
+
+/** When nodes cannot be read, decisions are made against both common archs, without taints (and a warning says so). */
+const FALLBACK_ARCHS = ['amd64', 'arm64'];
+
+/**
+ * Reads the cluster (paged lists; what is forbidden is skipped and reported), rolls pods up to workloads, resolves
+ * every image once with the workloads' pull secrets, and judges each workload against the real nodes.
+ */
+export async function auditCluster(flags: ClusterAuditFlags, targetArch: string, ctx: CommandContext): Promise<ClusterAudit> {
+  const selector = labelSelector(flags);
+  const connection = kubeConnectionOptions(flags);
+  const kube = await connectKube(connection);
+  const scope = namespaceScope(flags, kube.namespace);
+  const inventory = await readClusterInventory(kube, scope);
+  const warnings = gapWarnings(inventory.gaps);
+  let placement: PlacementModel;
+  if (inventory.nodes) placement = new ClusterPlacement(inventory.nodes);
+  else {
+    placement = new AssumedPlacement(FALLBACK_ARCHS);
+    warnings.push(`node archs and taints unknown: judged against ${FALLBACK_ARCHS.join(', ')} nodes without taints`);
+  }
+  const workloads = rollUpWorkloads(inventory.objects, inventory.pods, kube.namespace).filter((w) => matchesLabels(selector, w.labels));
+  const handle = await openImageResolver(flags, (s) => warn(ctx.io, s));
+  const progress = createProgress({ isTTY: ctx.io.stderrIsTTY === true, write: ctx.io.stderr }, 'resolving images');
+  const secrets = new PullSecretReader(kube);
+  try {
+    const report = await runAudit({
+      workloads,
+      placement,
+      resolver: handle.resolver,
+      targetArch,
+      source: 'cluster',
+      credentialsFor: (w) => secrets.credentialsFor(w),
+      warnings,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+    return { report, nodes: inventory.nodes ?? null, allNamespaces: scope.all };
+  } finally {
+    progress.finish();
+    await handle.close();
+  }
+}

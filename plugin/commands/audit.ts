@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli-io.js';
+import { auditCluster, type ClusterAuditFlags } from '../cluster-audit.js';
+import { addCacheFlags } from '../flags/cache-flags.js';
+import { addKubeFlags } from '../flags/kube-flags.js';
+import { addAuditFlags, addOutputFlag, failConditions, outputFormat, targetArch } from '../flags/output-flags.js';
+import { printAuditReport } from '../output/print-audit.js';
+import { addRegistryFlags } from '../registry-flags.js';
+
+export interface AuditCommandOptions extends ClusterAuditFlags {
+  output: string;
+  targetArch: string;
+  failOn?: string[];
+}
+
+export const STATUS_HELP = `
+Statuses (strongest evidence first):
+  broken    a pod runs (or crash-loops) on a node whose arch one of its images has no build for
+  at-risk   the scheduler may place it on a node arch one of its images lacks: some node of that arch
+            matches its nodeSelector/required affinity and carries no NoSchedule/NoExecute taint it does
+            not tolerate (PreferNoSchedule taints and preferred affinity do not keep it off)
+  unknown   an image could not be resolved (auth, not found, rate limit…), and nothing above is certain
+  ok        every node arch it can be scheduled onto runs all its images (init containers included);
+            an arch its images lack is out of reach (excluded by affinity, or every node of that arch
+            has a taint it does not tolerate)
+
+The ARM64 column (named after --target-arch): ready, blocked (an image has no build for that arch), or
+unknown. The summary counts workloads by status, the share ready for the target arch, and the images that
+block the most workloads.
+
+Exit codes: 0 no --fail-on condition met, 1 a workload meets one, 2 error (bad flags, unreadable kubeconfig,
+unreachable API server, nothing readable in the namespace).`;
+
+/** Cluster audit output shows the NAMESPACE column only when several namespaces are audited, as kubectl does. */
+export async function runAuditCommand(opts: AuditCommandOptions, ctx: CommandContext): Promise<void> {
+  const format = outputFormat(opts.output);
+  const failOn = failConditions(opts.failOn);
+  const arch = targetArch(opts.targetArch);
+  const { report, allNamespaces } = await auditCluster(opts, arch, ctx);
+  printAuditReport(report, { format, showNamespace: allNamespaces, failOn }, ctx);
+}
+
+export function registerAuditCommand(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('audit', { isDefault: true })
+    .description('audit every workload in the cluster: image archs, where its pods run and may run, arm64 readiness')
+    .addHelpText('after', `${STATUS_HELP}\n\nExamples:\n  kubectl archcheck -A\n  kubectl archcheck -n shop -o wide\n  kubectl archcheck -A -o json --fail-on broken,at-risk\n`);
+  addKubeFlags(cmd);
+  addOutputFlag(cmd);
+  addAuditFlags(cmd);
+  addRegistryFlags(cmd);
+  addCacheFlags(cmd);
+  cmd.action(async (opts: AuditCommandOptions) => runAuditCommand(opts, ctx));
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli-io.js';
+import { kubeConnectionOptions, labelSelector } from '../flags/kube-flags.js';
+import { addOutputFlag, outputFormat } from '../flags/output-flags.js';
+import type { ClusterNode } from '../inventory/inventory.js';
+import { clusterNode } from '../inventory/node-info.js';
+import type { KubeObject } from '../inventory/inventory.js';
+import { connectKube } from '../kube/kube-client.js';
+import { matchesLabels } from '../kube/label-selector.js';
+import { listAll } from '../kube/list-all.js';
+import { AUDIT_API_VERSION } from '../audit/report.js';
+import { archCapacity, nodePools, type NodePoolReport } from '../nodes/node-pools.js';
+import { renderNodePools } from '../output/nodes-table.js';
+import { renderStructured } from '../output/structured.js';
+
+interface NodesCommandOptions {
+  kubeconfig?: string;
+  context?: string;
+  selector?: string;
+  requestTimeout: string;
+  output: string;
+}
+
+export async function readNodes(opts: NodesCommandOptions): Promise<ClusterNode[]> {
+  const selector = labelSelector(opts);
+  const kube = await connectKube(kubeConnectionOptions(opts));
+  const nodes = await listAll<KubeObject>(kube, { groupVersion: '/api/v1', resource: 'nodes' });
+  return nodes.map(clusterNode).filter((n) => matchesLabels(selector, n.labels));
+}
+
+export function nodePoolReport(nodes: readonly ClusterNode[]): NodePoolReport {
+  return { apiVersion: AUDIT_API_VERSION, kind: 'NodePoolReport', pools: nodePools(nodes), archs: archCapacity(nodes) };
+}
+
+export function registerNodesCommand(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('nodes')
+    .description('node pools by arch: node counts, instance types, taints, allocatable CPU and memory')
+    .addHelpText(
+      'after',
+      `
+Pools come from the first of these labels a node has: agentpool, kubernetes.azure.com/agentpool (AKS),
+eks.amazonaws.com/nodegroup (EKS), karpenter.sh/nodepool (Karpenter), cloud.google.com/gke-nodepool (GKE).
+
+Examples:
+  kubectl archcheck nodes
+  kubectl archcheck nodes -l kubernetes.io/arch=arm64 -o json
+`,
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-l, --selector <selector>', 'only nodes whose labels match')
+    .option('--request-timeout <duration>', 'time allowed per API server request', '30s');
+  addOutputFlag(cmd);
+  cmd.action(async (opts: NodesCommandOptions) => {
+    const format = outputFormat(opts.output);
+    const report = nodePoolReport(await readNodes(opts));
+    if (format === 'json' || format === 'yaml') ctx.io.stdout(renderStructured(report, format));
+    else ctx.io.stdout(renderNodePools(report, format === 'wide'));
+  });
+}

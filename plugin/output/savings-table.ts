@@ -1,0 +1,37 @@
+import { formatMoney, type SavingsReport } from '../savings/savings.js';
+import { renderTable } from './table.js';
+
+function rate(n: number): string {
+  return `$${Number(n.toFixed(6))}`;
+}
+
+/** Prices with their basis, one row per ready workload, then the total with its arithmetic. */
+export function renderSavings(report: SavingsReport, showNamespace: boolean): string {
+  const lines: string[] = ['Prices per vCPU-hour:'];
+  for (const p of report.prices) lines.push(`  ${p.arch}: ${rate(p.perVcpuHour)}  (${p.basis})`);
+  for (const [arch, pct] of Object.entries(report.targetCheaperPercent)) {
+    lines.push(`  ${report.targetArch} is ${Math.abs(pct)}% ${pct >= 0 ? 'cheaper' : 'dearer'} than ${arch}`);
+  }
+  lines.push('');
+  if (report.workloads.length === 0) lines.push(`No ${report.targetArch}-ready workload requests CPU on another arch.`);
+  else {
+    const headers = [...(showNamespace ? ['NAMESPACE'] : []), 'WORKLOAD', 'FROM', 'VCPU', 'YEARLY SAVING', 'ARITHMETIC'];
+    const rows = report.workloads.map((w) => [
+      ...(showNamespace ? [w.namespace] : []),
+      `${w.kind}/${w.name}`,
+      w.fromArch,
+      String(w.vcpu),
+      formatMoney(w.yearly),
+      w.arithmetic,
+    ]);
+    lines.push(renderTable(headers, rows).trimEnd());
+  }
+  lines.push('');
+  for (const t of report.total.terms) lines.push(`${t.fromArch} → ${report.targetArch}: ${t.arithmetic}`);
+  lines.push(`Total: ${report.total.vcpu} vCPU, ${formatMoney(report.total.yearly)} per year`);
+  const nc = report.notCounted;
+  if (nc.notReady.workloads > 0) lines.push(`Not counted: ${nc.notReady.workloads} workload(s) not ${report.targetArch}-ready, requesting ${nc.notReady.vcpu} vCPU (see kubectl archcheck audit).`);
+  if (nc.withoutCpuRequests > 0) lines.push(`Not counted: ${nc.withoutCpuRequests} ready workload(s) with no CPU requests.`);
+  if (nc.unpricedArchs.length > 0) lines.push(`Not counted: pods on ${nc.unpricedArchs.join(', ')} (no price given).`);
+  return `${lines.join('\n')}\n`;
+}
