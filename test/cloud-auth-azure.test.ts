@@ -98,9 +98,12 @@ function counts(): { aad: number; exchanges: number; tokens: number } {
 
 describe('ACR through Azure workload identity', () => {
   it('resolves private images and reuses one refresh token across repositories', async () => {
+    const before = counts();
     const d = driver(workloadEnv());
     expect(await d.providers()).toEqual([`azure workload identity (client ${WORKLOAD_CLIENT.slice(0, 8)}…)`]);
-    const before = counts();
+    // Start-up made no call: Entra and the registry are first asked by a lookup.
+    expect(counts()).toEqual(before);
+    expect(entra.calls.length + entra.imdsCalls.length).toBe(0);
 
     const app = await d.resolve(`${acr.host}/team/app:1.0`);
     expect(app.error, d.stderr()).toBeNull();
