@@ -48,7 +48,8 @@ function provider(source: AadTokenSource, over: { failureBackoffMs?: number; ski
     tokenSource: source,
     extraHosts: [exchange.host, elsewhere.host],
     failureBackoffMs: over.failureBackoffMs ?? 0,
-    transport: { hostTls: { [exchange.host]: over.skipVerify ? { skipVerify: true } : { ca: tls.caCertPem }, [elsewhere.host]: { ca: tls.caCertPem } } },
+    // Both ways the registry client learns CAs: hosts.toml (hostTls) and --registry-ca (registryCAs).
+    transport: { hostTls: { [exchange.host]: over.skipVerify ? { skipVerify: true } : { ca: tls.caCertPem } }, registryCAs: { [elsewhere.host]: tls.caCertPem } },
   });
 }
 
@@ -81,7 +82,7 @@ describe('AcrCredentialProvider', () => {
     const p = provider(source, { failureBackoffMs: 300 });
     const before = exchange.calls.length;
     status = 403;
-    await expect(p.credentialFor(exchange.host, 'a')).rejects.toThrow(/^AcrPull missing: 403 from exchange at .*: grant test identity the AcrPull role on the registry: "status 403"$/);
+    await expect(p.credentialFor(exchange.host, 'a')).rejects.toThrow(/^AcrPull missing: 403 from exchange at .*: grant test identity the AcrPull role on the registry \(.*\): "status 403"$/);
     await expect(p.credentialFor(exchange.host, 'b')).rejects.toThrow(/AcrPull missing/);
     expect(exchangesSince(before)).toHaveLength(1);
     status = 200;

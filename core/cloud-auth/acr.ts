@@ -19,6 +19,11 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 // Used when a refresh token's expiry cannot be read (not a JWT): short, so a wrong guess costs little.
 const UNKNOWN_LIFETIME_MS = 10 * 60_000;
 
+/** The registry client's HTTP settings that also apply to the exchange: `registryCAs` as in RegistryOptions. */
+export type CloudTransportOptions = Partial<Pick<TransportOptions, 'requestTimeoutMs' | 'hostTls' | 'onRequest'>> & {
+  registryCAs?: Record<string, string>;
+};
+
 export interface AcrProviderOptions {
   /** Hosts served by ACR besides `*.azurecr.io|cn|us`, e.g. a name behind a proxy. */
   extraHosts?: string[];
@@ -30,7 +35,7 @@ export interface AcrProviderOptions {
   timeoutMs?: number;
   failureBackoffMs?: number;
   /** HTTP settings shared with the registry client (per-host CAs, request timeout, metrics). */
-  transport?: Partial<Pick<TransportOptions, 'requestTimeoutMs' | 'hostTls' | 'onRequest'>>;
+  transport?: CloudTransportOptions;
   /** Replaces the @azure/identity source (tests, or an embedding program with its own credential). */
   tokenSource?: AadTokenSource;
 }
@@ -56,7 +61,7 @@ export class AcrCredentialProvider implements CredentialProvider {
     this.transport = new RegistryTransport({
       insecureRegistries: [],
       requestTimeoutMs: options.transport?.requestTimeoutMs ?? this.timeoutMs,
-      hostTls: caOnly(options.transport?.hostTls),
+      hostTls: caOnly(options.transport),
       ...(options.transport?.onRequest && { onRequest: options.transport.onRequest }),
     });
     this.cache = new TokenCache(options.failureBackoffMs ?? 10_000);
@@ -109,7 +114,9 @@ export class AcrCredentialProvider implements CredentialProvider {
     });
     const who = this.source.description;
     if (res.status === 403) {
-      throw new Error(`AcrPull missing: 403 from exchange at ${host}: grant ${who} the AcrPull role on the registry${detail(res.body)}`);
+      throw new Error(
+        `AcrPull missing: 403 from exchange at ${host}: grant ${who} the AcrPull role on the registry (Container Registry Repository Reader if the registry uses ABAC repository permissions)${detail(res.body)}`,
+      );
     }
     if (res.status === 401) {
       throw new Error(
@@ -128,9 +135,11 @@ export class AcrCredentialProvider implements CredentialProvider {
   }
 }
 
-function caOnly(hostTls: Record<string, HostTls> | undefined): Record<string, HostTls> {
+/** Per-host CAs from hosts.toml and --registry-ca; skip_verify is deliberately dropped. */
+function caOnly(transport: CloudTransportOptions | undefined): Record<string, HostTls> {
   const out: Record<string, HostTls> = {};
-  for (const [host, tls] of Object.entries(hostTls ?? {})) if (tls.ca) out[host] = { ca: tls.ca };
+  for (const [host, tls] of Object.entries(transport?.hostTls ?? {})) if (tls.ca) out[host] = { ca: tls.ca };
+  for (const [host, ca] of Object.entries(transport?.registryCAs ?? {})) out[host] = { ca };
   return out;
 }
 

@@ -1,13 +1,12 @@
 import type { CredentialProvider } from '../credential-provider.js';
 import { ArchcheckError } from '../errors.js';
-import type { TransportOptions } from '../registry/transport.js';
-import { AcrCredentialProvider } from './acr.js';
+import { AcrCredentialProvider, type CloudTransportOptions } from './acr.js';
 import type { AzureIdentityMode } from './azure-identity.js';
 import { CLOUD_NAMES, detectClouds, systemProbes, type CloudName, type Detected, type DetectionProbes } from './detect.js';
 import { EcrCredentialProvider } from './ecr.js';
 import { GarCredentialProvider } from './gar.js';
 
-export { ACR_AAD_SCOPE, AcrCredentialProvider } from './acr.js';
+export { ACR_AAD_SCOPE, AcrCredentialProvider, type CloudTransportOptions } from './acr.js';
 export type { AzureIdentityMode } from './azure-identity.js';
 export { CLOUD_NAMES, detectClouds, type CloudName, type Detected } from './detect.js';
 export { EcrCredentialProvider } from './ecr.js';
@@ -33,7 +32,7 @@ export interface CloudAuthOptions {
   /** How long a failed token request is remembered before it is tried again. Default 10 s. */
   failureBackoffMs?: number;
   /** The registry client's HTTP settings, so the ACR exchange trusts the same CAs and reports the same metrics. */
-  transport?: Partial<Pick<TransportOptions, 'requestTimeoutMs' | 'hostTls' | 'onRequest'>>;
+  transport?: CloudTransportOptions;
   probes?: DetectionProbes;
 }
 
