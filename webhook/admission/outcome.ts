@@ -1,0 +1,18 @@
+/** What the policy decided for one admission request, before it is written as an AdmissionResponse. */
+export interface AdmissionOutcome {
+  allowed: boolean;
+  /** For denials: what is wrong and what to do. */
+  message?: string;
+  /** The object after mutation; the patch is the diff against the request's object. */
+  mutated?: unknown;
+  warnings: string[];
+  /** Keys without a prefix: the apiserver prefixes them with the webhook's name. */
+  auditAnnotations: Record<string, string>;
+  /** Bounded vocabulary for metrics and logs: `injected`, `kept`, `skipped:<reason>`, `denied:<reason>`, `unresolved`, `allowed`, prefixed `warn:`/`audit:` outside mutate mode. */
+  decision: string;
+  archs?: string[];
+}
+
+export function allowUnchanged(decision: string, extra: Partial<AdmissionOutcome> = {}): AdmissionOutcome {
+  return { allowed: true, warnings: [], auditAnnotations: { decision }, decision, ...extra };
+}

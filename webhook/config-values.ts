@@ -1,0 +1,85 @@
+import { parseDuration } from '../core/duration.js';
+
+/** Parsers for config values. Each throws an Error whose message says what was expected; the caller adds where the value came from. */
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export function parseListen(text: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error('expected HOST:PORT, e.g. 0.0.0.0:8443 or [::]:8443 (port 0 picks a free one)');
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function parseEnum<T extends string>(allowed: readonly T[]): (text: string) => T {
+  return (text) => {
+    const v = text.trim();
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    throw new Error(`expected one of ${allowed.join(', ')}`);
+  };
+}
+
+export function parseBoolean(text: string): boolean {
+  const v = text.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new Error('expected true or false');
+}
+
+/** A duration within bounds, in milliseconds. */
+export function parseBoundedDuration(minMs: number, maxMs: number): (text: string) => number {
+  return (text) => {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch {
+      throw new Error('expected a duration such as 500ms, 3s or 1m');
+    }
+    if (ms < minMs || ms > maxMs) throw new Error(`expected a duration between ${minMs}ms and ${maxMs / 1000}s`);
+    return ms;
+  };
+}
+
+const ARCH = /^[a-z0-9][a-z0-9_]*$/;
+
+export function parseArch(text: string): string {
+  const v = text.trim();
+  if (!ARCH.test(v)) throw new Error('expected an architecture name as in the kubernetes.io/arch label, e.g. amd64 or arm64');
+  return v;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A namespace or Service name (DNS label); empty when `allowEmpty`. */
+export function parseDnsLabel(allowEmpty: boolean): (text: string) => string {
+  return (text) => {
+    const v = text.trim();
+    if (v === '' && allowEmpty) return v;
+    if (!DNS_LABEL.test(v)) throw new Error('expected a DNS label: lower-case letters, digits and "-", at most 63 characters');
+    return v;
+  };
+}
+
+/** A Secret or webhook configuration name (DNS subdomain); empty when `allowEmpty`. */
+export function parseObjectName(allowEmpty: boolean): (text: string) => string {
+  return (text) => {
+    const v = text.trim();
+    if (v === '' && allowEmpty) return v;
+    if (!DNS_SUBDOMAIN.test(v)) throw new Error('expected a Kubernetes object name: lower-case letters, digits, "-" and "."');
+    return v;
+  };
+}
+
+export function parseText(text: string): string {
+  return text.trim();
+}
+
+export function parseHostPort(text: string): string {
+  const v = text.trim();
+  if (!/^[a-zA-Z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(v)) throw new Error('expected host[:port], e.g. registry.local:5000');
+  return v;
+}

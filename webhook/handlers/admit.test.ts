@@ -1,0 +1,448 @@
+import { describe, expect, it } from 'vitest';
+import type { KeyedCredential } from '../../core/credentials.js';
+import type { Pod, PodSpec } from '../../core/placement/index.js';
+import type { AdmissionReview } from '../admission/review.js';
+import { MAX_WARNING_LENGTH } from '../admission/warnings.js';
+import { noClusterFacts, type ClusterFacts } from '../cluster-facts.js';
+import type { PolicySettings } from '../policy/settings.js';
+import { fakeCluster } from '../testing/fake-cluster.js';
+import { FakeResolver, MISSING_IMAGE, PRIVATE_IMAGE, SLOW_IMAGE } from '../testing/fake-resolver.js';
+import { loadFixture } from '../testing/fixtures.js';
+import { runAdmission, testSettings, withObject, type AdmissionRun } from '../testing/run-admission.js';
+
+const WEB = 'registry.example.com/team/web:1.4.2';
+const LEGACY = 'registry.example.com/team/legacy:2.0';
+const EDGE = 'registry.example.com/team/edge:0.9';
+const ARM_NODE = 'aks-arm64pool-12345678-vmss000000';
+
+const regcred: KeyedCredential = { key: 'registry.example.com', credential: { kind: 'basic', username: 'ci', password: 'not-a-real-password' }, source: 'pull secret shop/regcred' };
+
+function cluster(extra: Parameters<typeof fakeCluster>[0] = {}): ClusterFacts {
+  return fakeCluster({ nodes: { 'aks-amd64pool-vmss000000': 'amd64', [ARM_NODE]: 'arm64' }, secrets: { 'shop/regcred': [regcred] }, ...extra });
+}
+
+type Edit = (object: Record<string, unknown>) => void;
+
+function fixture(name: string, edit?: Edit): AdmissionReview {
+  const review = loadFixture(name);
+  if (edit) edit(review.request!.object as Record<string, unknown>);
+  return review;
+}
+
+const podSpec = (o: Record<string, unknown>): PodSpec => (o as unknown as Pod).spec;
+const setImages = (...images: string[]): Edit => (o) => {
+  const spec = podSpec(o);
+  spec.initContainers = [];
+  spec.containers = images.map((image, i) => ({ name: `c${i}`, image }));
+};
+const annotate = (key: string, value: string): Edit => (o) => {
+  const meta = ((o as unknown as Pod).metadata ??= {});
+  meta.annotations = { ...meta.annotations, [key]: value };
+};
+
+interface Case {
+  name: string;
+  endpoint?: 'mutate' | 'validate';
+  review: () => AdmissionReview;
+  settings?: Partial<PolicySettings>;
+  cluster?: ClusterFacts;
+  deadlineMs?: number;
+  allowed: boolean;
+  decision: string;
+  /** Checks on the patched object / response. */
+  check?: (run: AdmissionRun) => void;
+}
+
+const required = (o: unknown): unknown => (o as Pod).spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+const annotations = (o: unknown): Record<string, string> | undefined => (o as Pod).metadata?.annotations;
+const tolerationKeys = (o: unknown): string[] => ((o as Pod).spec.tolerations ?? []).map((t) => `${t.key}=${t.value ?? ''}:${t.effect ?? ''}`);
+const archIn = (...values: string[]): { key: string; operator: string; values: string[] } => ({ key: 'kubernetes.io/arch', operator: 'In', values });
+
+const cases: Case[] = [
+  // Rules 2, 5, 6: placement injected on a Deployment's pod (generateName, no name).
+  {
+    name: 'deployment pod: amd64-only sidecar pins the pod to amd64',
+    review: () => fixture('pod-create-deployment.json'),
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched, patch }) => {
+      expect(required(patched)).toEqual([{ matchExpressions: [archIn('amd64')] }]);
+      expect(annotations(patched)).toMatchObject({ 'archcheck.dev/archs': 'amd64', 'archcheck.dev/decision': 'injected' });
+      expect(tolerationKeys(patched)).not.toContain('kubernetes.io/arch=arm64:NoSchedule');
+      expect(patch.every((op) => op.op === 'add')).toBe(true);
+    },
+  },
+  {
+    name: 'existing ORed terms: the arch requirement is ANDed into each; arm64 taint tolerated; preference added',
+    review: () => fixture('pod-create-with-affinity.json'),
+    settings: { prefer: [{ arch: 'arm64', weight: 80 }] },
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => {
+      const terms = required(patched) as { matchExpressions: unknown[] }[];
+      expect(terms).toHaveLength(2);
+      for (const t of terms) expect(t.matchExpressions).toContainEqual(archIn('amd64', 'arm64'));
+      expect(terms[0]!.matchExpressions[0]).toMatchObject({ key: 'topology.kubernetes.io/zone' });
+      expect(tolerationKeys(patched)).toContain('kubernetes.io/arch=arm64:NoSchedule');
+      const preferred = (patched as Pod).spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+      expect(preferred).toHaveLength(2);
+      expect(preferred[1]).toEqual({ weight: 80, preference: { matchExpressions: [archIn('arm64')] } });
+      expect((patched as Pod).spec.affinity?.podAntiAffinity).toBeDefined();
+    },
+  },
+  {
+    name: 'dryRun pod is decided like any other (no side effects to skip)',
+    review: () => fixture('pod-create-dry-run.json'),
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => {
+      expect(required(patched)).toEqual([{ matchExpressions: [archIn('arm64')] }]);
+      expect(tolerationKeys(patched)).toContain('kubernetes.io/arch=arm64:NoSchedule');
+    },
+  },
+  {
+    name: 'discovered arch taints are tolerated as well as configured ones',
+    review: () => fixture('pod-create-dry-run.json'),
+    settings: { archTaints: [] },
+    cluster: cluster({ archTaints: [{ arch: 'arm64', taint: { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' } }] }),
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(tolerationKeys(patched)).toContain('kubernetes.io/arch=arm64:NoSchedule'),
+  },
+  // Rule 3: empty intersection.
+  {
+    name: 'no common arch: denied, naming each image and its archs',
+    review: () => fixture('pod-create-deployment.json', setImages(LEGACY, EDGE)),
+    allowed: false,
+    decision: 'denied:no-common-arch',
+    check: ({ response }) => {
+      expect(response.status?.message).toContain(`${LEGACY} (amd64)`);
+      expect(response.status?.message).toContain(`${EDGE} (arm64)`);
+      expect(response.status?.message).toMatch(/Fix: .*multi-arch.*--image-override.*archcheck.dev\/skip/);
+      expect(response.status?.code).toBe(403);
+    },
+  },
+  {
+    name: 'an image for no allowed arch at all (s390x only) is a conflict too',
+    review: () => fixture('pod-create-deployment.json', setImages('registry.example.com/team/s390x:1')),
+    allowed: false,
+    decision: 'denied:no-common-arch',
+  },
+  // Rule 4: the pod's own constraint.
+  {
+    name: "pod's nodeSelector allows none of its archs: denied",
+    review: () => fixture('pod-create-arch-conflict.json'),
+    allowed: false,
+    decision: 'denied:arch-conflict',
+    check: ({ response }) => expect(response.status?.message).toMatch(/kubernetes\.io\/arch in \[arm64\].*\(amd64\)/),
+  },
+  {
+    name: "pod's nodeSelector already fits: kept, arm64 toleration added",
+    review: () => fixture('pod-create-with-affinity.json', (o) => void (podSpec(o).nodeSelector = { 'kubernetes.io/arch': 'arm64' })),
+    allowed: true,
+    decision: 'kept',
+    check: ({ patched }) => {
+      expect((required(patched) as { matchExpressions: unknown[] }[])[0]!.matchExpressions).toHaveLength(1);
+      expect(tolerationKeys(patched)).toContain('kubernetes.io/arch=arm64:NoSchedule');
+      expect(annotations(patched)?.['archcheck.dev/decision']).toBe('kept');
+    },
+  },
+  {
+    name: "pod's constraint wider than its images (NotIn s390x) is narrowed, not replaced",
+    review: () =>
+      fixture('pod-create-deployment.json', (o) => {
+        setImages(LEGACY)(o);
+        podSpec(o).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'NotIn', values: ['s390x'] }] }] } } };
+      }),
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(required(patched)).toEqual([{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'NotIn', values: ['s390x'] }, archIn('amd64')] }]),
+  },
+  // Single-arch policy.
+  { name: 'single-arch deny', review: () => fixture('pod-create-deployment.json'), settings: { singleArch: 'deny' }, allowed: false, decision: 'denied:single-arch' },
+  {
+    name: 'single-arch warn: pinned and warned',
+    review: () => fixture('pod-create-deployment.json'),
+    settings: { singleArch: 'warn' },
+    allowed: true,
+    decision: 'injected',
+    check: ({ response }) => expect(response.warnings?.[0]).toContain(`${LEGACY} runs only on amd64`),
+  },
+  { name: 'single-arch deny ignores multi-arch pods', review: () => fixture('pod-create-with-affinity.json'), settings: { singleArch: 'deny' }, allowed: true, decision: 'injected' },
+  // Rule 12 and --on-unresolved.
+  {
+    name: 'unresolved by the deadline, policy allow: admitted unchanged with a warning',
+    review: () => fixture('pod-create-deployment.json', setImages(WEB, SLOW_IMAGE)),
+    deadlineMs: 150,
+    allowed: true,
+    decision: 'unresolved',
+    check: ({ patch, response }) => {
+      expect(patch).toEqual([]);
+      expect(response.warnings?.[0]).toMatch(/slow:1 unknown \(TIMEOUT\); admitted unchanged/);
+    },
+  },
+  {
+    name: 'unresolved, policy deny: denied with what to do',
+    review: () => fixture('pod-create-deployment.json', setImages(MISSING_IMAGE)),
+    settings: { onUnresolved: 'deny' },
+    allowed: false,
+    decision: 'denied:unresolved',
+    check: ({ response }) => expect(response.status?.message).toMatch(/NOT_FOUND.*Fix: check the image names and the pod's imagePullSecrets/),
+  },
+  {
+    name: 'unresolved images do not hide a certain conflict among the others',
+    review: () => fixture('pod-create-deployment.json', setImages(LEGACY, EDGE, MISSING_IMAGE)),
+    allowed: false,
+    decision: 'denied:no-common-arch',
+  },
+  // Rule 2: pull secrets.
+  {
+    name: "private image resolves with the pod's pull secret",
+    review: () => fixture('pod-create-deployment.json', setImages(PRIVATE_IMAGE)),
+    allowed: true,
+    decision: 'injected',
+  },
+  {
+    name: 'private image without a usable pull secret is unresolved',
+    review: () => fixture('pod-create-deployment.json', setImages(PRIVATE_IMAGE)),
+    cluster: cluster({ secrets: {} }),
+    allowed: true,
+    decision: 'unresolved',
+  },
+  // Overrides and allowed archs.
+  {
+    name: 'image override widens a lying image',
+    review: () => fixture('pod-create-deployment.json', setImages(LEGACY)),
+    settings: { imageOverrides: [{ pattern: 'registry.example.com/team/legacy', archs: ['amd64', 'arm64'] }] },
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(annotations(patched)?.['archcheck.dev/archs']).toBe('amd64,arm64'),
+  },
+  {
+    name: '--allowed-archs cuts multi-arch images',
+    review: () => fixture('pod-create-with-affinity.json'),
+    settings: { allowedArchs: ['amd64'] },
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(annotations(patched)?.['archcheck.dev/archs']).toBe('amd64'),
+  },
+  {
+    name: 'no discovery and no --allowed-archs: amd64,arm64',
+    review: () => fixture('pod-create-deployment.json', setImages('busybox:1.36')),
+    cluster: noClusterFacts,
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(annotations(patched)?.['archcheck.dev/archs']).toBe('amd64,arm64'),
+  },
+  {
+    name: 'windows pod uses the windows platforms',
+    review: () => fixture('pod-create-deployment.json', (o) => {
+      setImages('registry.example.com/team/windows:1')(o);
+      podSpec(o).os = { name: 'windows' };
+    }),
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(annotations(patched)?.['archcheck.dev/archs']).toBe('amd64'),
+  },
+  // Rule 1: skips.
+  { name: 'excluded namespace (kube-system)', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'kube-system' } }), allowed: true, decision: 'skipped:excluded-namespace' },
+  { name: "webhook's own namespace", review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'archcheck' } }), allowed: true, decision: 'skipped:excluded-namespace' },
+  { name: 'pod with nodeName', review: () => fixture('pod-create-deployment.json', (o) => void (podSpec(o).nodeName = 'node-1')), allowed: true, decision: 'skipped:has-node-name' },
+  { name: 'mirror pod', review: () => fixture('pod-create-mirror.json', (o) => void delete podSpec(o).nodeName), allowed: true, decision: 'skipped:mirror-pod' },
+  { name: "DaemonSet's pod", review: () => fixture('pod-create-daemonset-owned.json'), allowed: true, decision: 'skipped:daemonset-pod' },
+  { name: 'opted out', review: () => fixture('pod-create-deployment.json', annotate('archcheck.dev/skip', 'true')), allowed: true, decision: 'skipped:opted-out' },
+  { name: 'opt-out disabled', review: () => fixture('pod-create-deployment.json', annotate('archcheck.dev/skip', 'true')), settings: { podOptOut: false }, allowed: true, decision: 'injected' },
+  // Modes, and the namespace label overriding them.
+  {
+    name: 'namespace label warn: nothing changes, the warning says what would',
+    review: () => fixture('pod-create-deployment.json'),
+    cluster: cluster({ namespaces: { shop: { 'archcheck.dev/mode': 'warn' } } }),
+    allowed: true,
+    decision: 'warn:injected',
+    check: ({ patch, response }) => {
+      expect(patch).toEqual([]);
+      expect(response.warnings).toEqual(['archcheck: would add node affinity kubernetes.io/arch in [amd64]']);
+    },
+  },
+  {
+    name: 'warn mode turns a denial into a warning',
+    review: () => fixture('pod-create-arch-conflict.json'),
+    settings: { mode: 'warn' },
+    allowed: true,
+    decision: 'warn:denied:arch-conflict',
+    check: ({ response }) => expect(response.warnings?.[0]).toMatch(/^archcheck: would deny \(arch-conflict/),
+  },
+  {
+    name: 'audit mode only records',
+    review: () => fixture('pod-create-arch-conflict.json'),
+    settings: { mode: 'audit' },
+    allowed: true,
+    decision: 'audit:denied:arch-conflict',
+    check: ({ patch, response }) => {
+      expect(patch).toEqual([]);
+      expect(response.warnings).toBeUndefined();
+      expect(response.auditAnnotations).toEqual({ decision: 'audit:denied:arch-conflict', archs: 'amd64' });
+    },
+  },
+  {
+    name: 'namespace label off beats --mode mutate',
+    review: () => fixture('pod-create-arch-conflict.json'),
+    cluster: cluster({ namespaces: { shop: { 'archcheck.dev/mode': 'off' } } }),
+    allowed: true,
+    decision: 'skipped:mode-off',
+  },
+  {
+    name: 'an invalid namespace label is ignored',
+    review: () => fixture('pod-create-arch-conflict.json'),
+    cluster: cluster({ namespaces: { shop: { 'archcheck.dev/mode': 'loud' } } }),
+    allowed: false,
+    decision: 'denied:arch-conflict',
+  },
+  // Operations and kinds left alone.
+  { name: 'pod UPDATE is ignored', review: () => loadFixture('pod-update-labels.json'), allowed: true, decision: 'ignored' },
+  { name: 'unknown kind is ignored', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, kind: { group: '', version: 'v1', kind: 'ConfigMap' } } }), allowed: true, decision: 'ignored' },
+  // Rule 8: DaemonSets.
+  {
+    name: 'DaemonSet CREATE: the template is placed',
+    review: () => loadFixture('daemonset-create.json'),
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched, patch }) => {
+      const template = (patched as { spec: { template: Pod } }).spec.template;
+      expect(required(template)).toEqual([{ matchExpressions: [archIn('amd64')] }]);
+      expect(annotations(template)?.['archcheck.dev/decision']).toBe('injected');
+      expect(patch.every((op) => op.path.startsWith('/spec/template/'))).toBe(true);
+    },
+  },
+  { name: 'DaemonSet UPDATE of its strategy only: template untouched', review: () => loadFixture('daemonset-update-strategy-only.json'), allowed: true, decision: 'skipped:template-unchanged' },
+  {
+    name: 'DaemonSet UPDATE with a new image: template re-placed',
+    review: () => {
+      const r = loadFixture('daemonset-update-strategy-only.json');
+      (r.request!.object as { spec: { template: Pod } }).spec.template.spec.containers[0]!.image = EDGE;
+      return r;
+    },
+    allowed: true,
+    decision: 'injected',
+    check: ({ patched }) => expect(required((patched as { spec: { template: Pod } }).spec.template)).toEqual([{ matchExpressions: [archIn('arm64')] }]),
+  },
+  // Rule 10: templates at apply time.
+  {
+    name: 'Deployment with no common arch: denied at apply time',
+    endpoint: 'validate',
+    review: () => loadFixture('deployment-create-no-common-arch.json'),
+    allowed: false,
+    decision: 'denied:no-common-arch',
+  },
+  { name: 'Deployment, warn mode: warned', endpoint: 'validate', review: () => loadFixture('deployment-create-no-common-arch.json'), settings: { mode: 'warn' }, allowed: true, decision: 'warn:denied:no-common-arch' },
+  { name: 'CronJob template pinned to the wrong arch: denied', endpoint: 'validate', review: () => loadFixture('cronjob-create-arch-conflict.json'), allowed: false, decision: 'denied:arch-conflict' },
+  { name: "ReplicaSet of a Deployment: checked through the Deployment", endpoint: 'validate', review: () => loadFixture('replicaset-create-owned.json'), allowed: true, decision: 'skipped:owned-by-deployment' },
+  { name: 'DaemonSet template validates', endpoint: 'validate', review: () => loadFixture('daemonset-create.json'), allowed: true, decision: 'ok' },
+  {
+    name: 'Deployment template with a ServiceAccount pull secret resolves its private image',
+    endpoint: 'validate',
+    review: () => {
+      const r = loadFixture('deployment-create-no-common-arch.json');
+      const t = (r.request!.object as { spec: { template: Pod } }).spec.template;
+      t.spec.containers = [{ name: 'a', image: PRIVATE_IMAGE }];
+      t.spec.serviceAccountName = 'builder';
+      return r;
+    },
+    settings: { onUnresolved: 'deny' },
+    cluster: cluster({ serviceAccounts: { 'shop/builder': ['regcred'] } }),
+    allowed: true,
+    decision: 'ok',
+  },
+  // Rule 10: the final pod.
+  {
+    name: 'final pod that could land on arm64 with an amd64-only image: denied',
+    endpoint: 'validate',
+    review: () => fixture('pod-create-deployment.json'),
+    allowed: false,
+    decision: 'denied:unreachable-arch',
+    check: ({ response }) => expect(response.status?.message).toMatch(/scheduled on arm64 nodes/),
+  },
+  {
+    name: 'final pod kept off arm64 by an untolerated pool taint: allowed',
+    endpoint: 'validate',
+    review: () => fixture('pod-create-deployment.json'),
+    cluster: cluster({ poolTaints: [{ arch: 'arm64', taint: { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' } }] }),
+    allowed: true,
+    decision: 'ok',
+  },
+  { name: 'final multi-arch pod: allowed', endpoint: 'validate', review: () => fixture('pod-create-with-affinity.json'), allowed: true, decision: 'ok' },
+  // Rule 9: kubectl debug.
+  {
+    name: 'ephemeral container with an amd64-only image on an arm64 node: denied',
+    review: () => loadFixture('ephemeralcontainers-update.json'),
+    allowed: false,
+    decision: 'denied:ephemeral-arch',
+    check: ({ response }) => expect(response.status?.message).toMatch(/debugger-7xk2l.*runs on amd64.*\(arm64\)\. Fix: use an image built for arm64/),
+  },
+  {
+    name: 'ephemeral container with a multi-arch image: allowed',
+    endpoint: 'validate',
+    review: () => {
+      const r = loadFixture('ephemeralcontainers-update.json');
+      (r.request!.object as Pod).spec.ephemeralContainers![0]!.image = 'busybox:1.36';
+      return r;
+    },
+    allowed: true,
+    decision: 'ok',
+  },
+  { name: 'ephemeral container, node arch unknown: allowed with a warning', review: () => loadFixture('ephemeralcontainers-update.json'), cluster: noClusterFacts, allowed: true, decision: 'node-unknown' },
+];
+
+describe('admission rules on fixtures', () => {
+  it.each(cases)('$name', async (c) => {
+    const run = await runAdmission(c.endpoint ?? 'mutate', c.review(), {
+      settings: testSettings(c.settings),
+      cluster: c.cluster ?? cluster(),
+      ...(c.deadlineMs !== undefined && { deadlineMs: c.deadlineMs }),
+    });
+    expect(run.response.uid).toBe(c.review().request!.uid);
+    expect({ allowed: run.response.allowed, decision: run.decision }).toEqual({ allowed: c.allowed, decision: c.decision });
+    for (const w of run.response.warnings ?? []) expect(w.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
+    if (!c.allowed) expect(run.response.patch).toBeUndefined();
+    c.check?.(run);
+  });
+
+  it.each(cases.filter((c) => c.allowed && (c.endpoint ?? 'mutate') === 'mutate'))('idempotent: $name', async (c) => {
+    const options = { settings: testSettings(c.settings), cluster: c.cluster ?? cluster(), deadlineMs: c.deadlineMs ?? 2_000 };
+    const first = await runAdmission('mutate', c.review(), options);
+    const second = await runAdmission('mutate', withObject(c.review(), first.patched), options);
+    expect(second.patch).toEqual([]);
+  });
+});
+
+describe('re-invocation', () => {
+  it('re-places a pod whose images another webhook changed after archcheck placed it', async () => {
+    const options = { settings: testSettings(), cluster: cluster() };
+    const first = await runAdmission('mutate', fixture('pod-create-deployment.json', setImages(LEGACY)), options);
+    const changed = structuredClone(first.patched) as Pod;
+    changed.spec.containers[0]!.image = WEB;
+    const second = await runAdmission('mutate', withObject(loadFixture('pod-create-deployment.json'), changed), options);
+    expect(required(second.patched)).toEqual([{ matchExpressions: [archIn('amd64', 'arm64')] }]);
+    expect(annotations(second.patched)?.['archcheck.dev/archs']).toBe('amd64,arm64');
+  });
+
+  it('a pod archcheck placed passes /validate', async () => {
+    const options = { settings: testSettings(), cluster: cluster() };
+    const mutated = await runAdmission('mutate', fixture('pod-create-deployment.json'), options);
+    const validated = await runAdmission('validate', withObject(loadFixture('pod-create-deployment.json'), mutated.patched), options);
+    expect(validated.response.allowed).toBe(true);
+  });
+
+  it('resolves each distinct image once and passes the pull secret credentials', async () => {
+    const resolver = new FakeResolver();
+    await runAdmission('mutate', fixture('pod-create-deployment.json', setImages(WEB, WEB, PRIVATE_IMAGE)), { cluster: cluster(), resolver });
+    expect(resolver.calls.map((c) => c.reference)).toEqual([WEB, PRIVATE_IMAGE]);
+    expect(resolver.calls[1]!.credentials).toEqual([regcred]);
+  });
+
+  it('answers within the deadline when a registry hangs', async () => {
+    const started = Date.now();
+    await runAdmission('mutate', fixture('pod-create-deployment.json', setImages(SLOW_IMAGE)), { cluster: cluster(), deadlineMs: 200 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});

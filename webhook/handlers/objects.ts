@@ -1,0 +1,61 @@
+import type { ObjectMeta, Pod, PodTemplateSpec } from '../../core/placement/index.js';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The object as a pod, when it has the shape placement needs (a spec with a containers array). */
+export function asPod(object: unknown): Pod | undefined {
+  if (!isRecord(object) || !isRecord(object.spec) || !Array.isArray(object.spec.containers)) return undefined;
+  return object as unknown as Pod;
+}
+
+export interface Workload {
+  metadata?: ObjectMeta;
+  spec?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** Workload kinds whose pod template is validated at apply time (rule 10), by API group. */
+export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  ReplicaSet: 'apps',
+  DaemonSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+};
+
+/** Where the pod template of a workload lives: `spec.template`, or `spec.jobTemplate.spec.template` for CronJobs. */
+export function templatePath(kind: string): string[] {
+  return kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
+}
+
+export function podTemplateOf(kind: string, object: unknown): PodTemplateSpec | undefined {
+  let node: unknown = object;
+  for (const key of templatePath(kind)) node = isRecord(node) ? node[key] : undefined;
+  if (!isRecord(node) || !isRecord(node.spec) || !Array.isArray(node.spec.containers)) return undefined;
+  return node as unknown as PodTemplateSpec;
+}
+
+/** A copy of the workload with its pod template replaced. */
+export function withPodTemplate(kind: string, object: unknown, template: PodTemplateSpec): unknown {
+  const path = templatePath(kind);
+  const copy = structuredClone(object) as Record<string, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[path[path.length - 1]!] = template;
+  return copy;
+}
+
+/** A pod template shaped as a pod, so pod placement applies to it unchanged. */
+export function templateAsPod(template: PodTemplateSpec): Pod {
+  return { metadata: template.metadata ?? {}, spec: template.spec };
+}
+
+/** The pod template did not change in an UPDATE (scaling, labels, status-like edits): nothing to re-check. */
+export function templateUnchanged(kind: string, object: unknown, oldObject: unknown): boolean {
+  const now = podTemplateOf(kind, object);
+  const before = podTemplateOf(kind, oldObject);
+  return before !== undefined && JSON.stringify(now) === JSON.stringify(before);
+}

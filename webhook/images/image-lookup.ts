@@ -1,0 +1,43 @@
+import type { KeyedCredential } from '../../core/credentials.js';
+import type { ImageInfo } from '../../core/image-info.js';
+import { findImageOverride, type ImageOverride, type PodImage, type ResolvedPodImage } from '../../core/placement/index.js';
+import type { ImageResolver } from '../../core/resolver.js';
+import type { Deadline } from './deadline.js';
+
+export interface ResolveObserver {
+  onResolve(seconds: number, info: ImageInfo | undefined): void;
+}
+
+/**
+ * Resolves a pod's images concurrently, each once, within the admission deadline. Images with an override are
+ * not looked up (the operator's word replaces the registry's, and data-only images may not resolve at all).
+ * Whatever has no answer at the deadline comes back without `info` (unresolved).
+ */
+export class ImageLookup {
+  constructor(
+    private readonly resolver: ImageResolver,
+    private readonly observer?: ResolveObserver,
+  ) {}
+
+  async resolvePodImages(
+    images: readonly PodImage[],
+    request: { credentials: KeyedCredential[]; deadline: Deadline; overrides: readonly ImageOverride[] },
+  ): Promise<ResolvedPodImage[]> {
+    const wanted = [...new Set(images.filter((i) => !findImageOverride(request.overrides, i.image)).map((i) => i.image))];
+    const answers = await Promise.all(wanted.map((image) => this.resolveOne(image, request.credentials, request.deadline)));
+    const byImage = new Map(wanted.map((image, i) => [image, answers[i]]));
+    return images.map((i) => {
+      const info = byImage.get(i.image);
+      return info ? { ...i, info } : { ...i };
+    });
+  }
+
+  private async resolveOne(image: string, credentials: KeyedCredential[], deadline: Deadline): Promise<ImageInfo | undefined> {
+    const started = performance.now();
+    const lookup = this.resolver.resolve(image, { credentials, signal: deadline.signal }).catch((): undefined => undefined);
+    const info = await deadline.race<ImageInfo | undefined>(lookup, undefined);
+    this.observer?.onResolve((performance.now() - started) / 1000, info);
+    // A lookup cut by the deadline is unresolved, even if the resolver reports its own TIMEOUT a moment later.
+    return info?.error?.code === 'TIMEOUT' ? undefined : info;
+  }
+}

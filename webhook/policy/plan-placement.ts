@@ -1,0 +1,115 @@
+import {
+  addPreferences,
+  addTolerations,
+  allowedByConstraint,
+  archConstraint,
+  describeArchConstraint,
+  mergeArchAffinity,
+  removeArchRequirement,
+  tolerationsFor,
+  type ImageArchitectures,
+  type Pod,
+  type PodArchitectures,
+  type PodSpec,
+} from '../../core/placement/index.js';
+import { archConflictMessage, noCommonArchMessage, singleArchMessage, unresolvedMessage, warn } from './messages.js';
+import { ANNOTATION_ARCHS, ANNOTATION_DECISION, type PolicySettings } from './settings.js';
+
+export type DenyReason = 'no-common-arch' | 'arch-conflict' | 'single-arch' | 'unresolved';
+
+export type PlacementPlan =
+  | {
+      verdict: 'place';
+      /** `injected`: archcheck added or narrowed the arch requirement; `kept`: the pod's own constraint already fits. */
+      decision: 'injected' | 'kept';
+      archs: string[];
+      /** The pod with affinity, tolerations, preferences and annotations applied. */
+      placed: Pod;
+      /** What changed, for warn mode (`node affinity kubernetes.io/arch in [amd64] + 1 toleration`); empty when nothing did. */
+      changes: string;
+      warnings: string[];
+    }
+  | { verdict: 'deny'; decision: `denied:${DenyReason}`; archs: string[]; message: string; warning: string }
+  | { verdict: 'unresolved'; decision: 'unresolved'; archs: string[]; warning: string };
+
+export type PlanSettings = Pick<PolicySettings, 'singleArch' | 'onUnresolved' | 'archTaints' | 'prefer' | 'allowedArchs' | 'podOptOut'>;
+
+/**
+ * A pod archcheck placed before carries its own requirement (annotation decision `injected`, archs `a,b`);
+ * it is removed before re-planning so a re-invocation after another webhook changed images re-places the pod
+ * instead of treating archcheck's old answer as the user's constraint.
+ */
+function withoutOwnRequirement(pod: Pod): PodSpec {
+  const annotations = pod.metadata?.annotations ?? {};
+  const own = annotations[ANNOTATION_ARCHS];
+  if (annotations[ANNOTATION_DECISION] !== 'injected' || !own) return pod.spec;
+  return removeArchRequirement(pod.spec, own.split(','));
+}
+
+function shortImages(images: readonly ImageArchitectures[]): string {
+  return images.map((i) => `${i.image}: ${i.archs === 'any' ? 'any' : i.archs.join(',') || i.error?.code || 'none'}`).join('; ');
+}
+
+function deny(reason: DenyReason, archs: string[], message: string, images: readonly ImageArchitectures[]): PlacementPlan {
+  return { verdict: 'deny', decision: `denied:${reason}`, archs, message, warning: warn.wouldDeny(`${reason}: ${shortImages(images)}`) };
+}
+
+/** Denials and unresolved answers that do not depend on the pod's own constraint (rules 2, 3, 12, single-arch policy). */
+function imagePolicyVerdict(podArchs: PodArchitectures, settings: PlanSettings): PlacementPlan | undefined {
+  const { archs, images, unresolved, singleArch } = podArchs;
+  if (archs.length === 0) return deny('no-common-arch', archs, noCommonArchMessage(images, settings.allowedArchs, settings.podOptOut), images);
+  if (unresolved.length > 0) {
+    if (settings.onUnresolved === 'deny') return deny('unresolved', archs, unresolvedMessage(unresolved, settings.podOptOut), unresolved);
+    return { verdict: 'unresolved', decision: 'unresolved', archs, warning: warn.unresolved(unresolved) };
+  }
+  if (singleArch.length > 0 && settings.singleArch === 'deny') return deny('single-arch', archs, singleArchMessage(singleArch, settings.podOptOut), singleArch);
+  return undefined;
+}
+
+function describeChanges(before: PodSpec, after: PodSpec, archs: string[]): string {
+  const parts: string[] = [];
+  const required = (x: PodSpec): string => JSON.stringify(x.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null);
+  if (required(before) !== required(after)) parts.push(`node affinity kubernetes.io/arch in [${archs.join(',')}]`);
+  const added = (after.tolerations?.length ?? 0) - (before.tolerations?.length ?? 0);
+  if (added > 0) parts.push(`${added} toleration${added > 1 ? 's' : ''}`);
+  const pref = (x: PodSpec): number => x.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0;
+  if (pref(after) > pref(before)) parts.push('arch preference');
+  return parts.join(' + ');
+}
+
+function annotate(pod: Pod, spec: PodSpec, archs: string[], decision: string): Pod {
+  const metadata = pod.metadata ?? {};
+  return { ...pod, metadata: { ...metadata, annotations: { ...metadata.annotations, [ANNOTATION_ARCHS]: archs.join(','), [ANNOTATION_DECISION]: decision } }, spec };
+}
+
+/**
+ * Decides where a pod (or a pod template shaped as a pod) may run and returns the placed pod (rules 3–7):
+ * deny when no allowed arch runs every image or the pod's own arch constraint allows none of them; otherwise AND
+ * `kubernetes.io/arch In [archs]` into every required term unless the pod's constraint already implies it, add
+ * tolerations for the arch taints and `--prefer` weights of the archs it may land on, and annotate the decision.
+ * Pure and idempotent: planning the placed pod again yields the same pod.
+ *
+ * `nodeArchs` are the archs of the cluster's nodes (may be empty when unknown); a user constraint that allows a
+ * node arch outside the pod's archs is narrowed, never replaced.
+ */
+export function planPlacement(pod: Pod, podArchs: PodArchitectures, settings: PlanSettings, nodeArchs: readonly string[]): PlacementPlan {
+  const early = imagePolicyVerdict(podArchs, settings);
+  if (early) return early;
+  const { archs } = podArchs;
+  const spec = withoutOwnRequirement(pod);
+  const constraint = archConstraint(spec);
+  const compatible = allowedByConstraint(constraint, archs);
+  if (compatible.length === 0) {
+    const message = archConflictMessage(describeArchConstraint(constraint), archs, podArchs.images, settings.podOptOut);
+    return deny('arch-conflict', archs, message, podArchs.images);
+  }
+  const universe = [...new Set([...nodeArchs, ...settings.allowedArchs, ...archs])];
+  const implied = constraint !== null && allowedByConstraint(constraint, universe).every((a) => archs.includes(a));
+  let placed = implied ? spec : mergeArchAffinity(spec, archs);
+  placed = addTolerations(placed, tolerationsFor(compatible, settings.archTaints));
+  if (compatible.length > 1) placed = addPreferences(placed, settings.prefer.filter((p) => compatible.includes(p.arch)));
+  const decision = implied ? 'kept' : 'injected';
+  const warnings = settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [];
+  const changes = describeChanges(pod.spec, placed, archs);
+  return { verdict: 'place', decision, archs, placed: annotate(pod, placed, archs, decision), changes, warnings };
+}

@@ -1,0 +1,46 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { admissionRoute, type AdmissionRouteDeps } from './admission-route.js';
+import { bodyErrorHandler, jsonBody, requireJson } from './body-limits.js';
+import type { Readiness } from './readiness.js';
+
+export interface AppDeps extends AdmissionRouteDeps {
+  readiness: Readiness;
+  /** Counts requests in flight so shutdown can drain them. */
+  inFlight: { enter(): void; leave(): void; draining(): boolean };
+}
+
+function trackInFlight(deps: AppDeps) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    deps.inFlight.enter();
+    res.on('close', () => deps.inFlight.leave());
+    // While draining, ask keep-alive clients (the apiserver) to reconnect elsewhere.
+    if (deps.inFlight.draining()) res.setHeader('Connection', 'close');
+    next();
+  };
+}
+
+/** The HTTP surface, middlewares in a fixed order: in-flight tracking, probes and metrics, admission, errors. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(trackInFlight(deps));
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/readyz', (_req, res) => {
+    const waiting = deps.readiness.waitingFor();
+    if (waiting.length === 0) res.type('text/plain').send('ok');
+    else res.status(503).type('text/plain').send(`not ready: ${waiting.join(', ')}`);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
+  app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found: use POST /mutate, POST /validate, GET /healthz, /readyz, /metrics' });
+  });
+  app.use(bodyErrorHandler((err, req) => deps.logger.error({ err, path: req.path }, 'request failed')));
+  return app;
+}

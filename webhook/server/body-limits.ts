@@ -1,0 +1,37 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+
+/** The apiserver sends at most 3 MiB objects (etcd's default request limit is 1.5 MiB); anything bigger is not ours. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** 415 unless the body is declared JSON (the apiserver always sends application/json). */
+export function requireJson(req: Request, res: Response, next: NextFunction): void {
+  if (req.is(['application/json', '+json'])) return next();
+  res.status(415).json({ error: `Content-Type must be application/json, got ${req.headers['content-type'] ?? 'none'}` });
+}
+
+export const jsonBody: RequestHandler = express.json({ limit: MAX_BODY_BYTES, strict: true, type: () => true });
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+/** Maps body-parser failures to clear 4xx answers; anything else is a bug and gets a 500 without details. */
+export function bodyErrorHandler(onInternal: (err: unknown, req: Request) => void) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const e = (err ?? {}) as BodyParserError;
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: `body larger than ${MAX_BODY_BYTES} bytes` });
+    } else if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: `body is not valid JSON: ${e.message ?? ''}` });
+    } else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      res.status(415).json({ error: e.message ?? 'unsupported encoding' });
+    } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json({ error: e.message ?? 'bad request' });
+    } else {
+      onInternal(err, req);
+      res.status(500).json({ error: 'internal error (logged)' });
+    }
+  };
+}

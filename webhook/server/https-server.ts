@@ -1,0 +1,66 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import type { Express } from 'express';
+import type { InFlight } from './in-flight.js';
+
+/** A serving certificate and its key (PEM). */
+export interface TlsIdentity {
+  certPem: string;
+  keyPem: string;
+}
+
+const TLS_OPTIONS = { minVersion: 'TLSv1.2' } as const satisfies SecureContextOptions;
+
+function contextOptions(identity: TlsIdentity): SecureContextOptions {
+  return { ...TLS_OPTIONS, cert: identity.certPem, key: identity.keyPem };
+}
+
+/** Throws a readable error when the key does not belong to the certificate or either is not PEM. */
+export function checkIdentity(identity: TlsIdentity): void {
+  try {
+    createSecureContext(contextOptions(identity));
+  } catch (e) {
+    throw new Error(`TLS certificate and key are not a usable pair: ${(e as Error).message}`);
+  }
+}
+
+export interface HttpsServerHandle {
+  server: Server;
+  /** `https://host:port` as bound (port 0 resolved). */
+  url: string;
+  port: number;
+  /** Swaps the certificate for new connections; existing ones keep theirs. Throws on a bad pair, keeping the old one. */
+  setIdentity(identity: TlsIdentity): void;
+  /** Stops accepting, waits for requests in flight up to `drainMs`, then closes every connection. */
+  close(drainMs: number): Promise<void>;
+}
+
+/** An HTTPS server (TLS ≥ 1.2) whose certificate can be replaced without a restart. */
+export async function listenHttps(app: Express, listen: { host: string; port: number }, identity: TlsIdentity, inFlight: InFlight): Promise<HttpsServerHandle> {
+  checkIdentity(identity);
+  const server = createServer(contextOptions(identity), app);
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 35_000;
+  server.listen(listen.port, listen.host);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  return {
+    server,
+    port,
+    url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    setIdentity(next: TlsIdentity): void {
+      checkIdentity(next);
+      server.setSecureContext(contextOptions(next));
+    },
+    async close(drainMs: number): Promise<void> {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await inFlight.drain(drainMs);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

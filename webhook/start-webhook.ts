@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { loadDockerConfigFile } from '../core/credentials.js';
+import { RegistryClient } from '../core/registry/client.js';
+import type { ImageResolver } from '../core/resolver.js';
+import { noClusterFacts, type ClusterFacts } from './cluster-facts.js';
+import { ConfigError, type WebhookConfig } from './config.js';
+import type { AdmissionEnv } from './handlers/admission-env.js';
+import { ImageLookup } from './images/image-lookup.js';
+import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
+import { loadKubeConfig, ownNamespace } from './kube/kube-config.js';
+import { createLogger } from './logger.js';
+import { WebhookMetrics } from './metrics.js';
+import { ALWAYS_EXCLUDED_NAMESPACES, type PolicySettings } from './policy/settings.js';
+import { buildApp } from './server/app.js';
+import { listenHttps, type TlsIdentity } from './server/https-server.js';
+import { InFlight } from './server/in-flight.js';
+import { Readiness } from './server/readiness.js';
+import { fileIdentitySource, fixedIdentitySource, READY_TLS, selfIdentitySource, type IdentitySource } from './tls/identity-source.js';
+
+/** Replace parts for tests and embedding; anything left out is built from the config. */
+export interface WebhookDeps {
+  resolver?: ImageResolver;
+  cluster?: ClusterFacts;
+  logger?: Logger;
+  /** Serve exactly this certificate (tests); `caPem` is reported back as the CA to trust. */
+  identity?: TlsIdentity & { caPem?: string };
+  /** Poll interval of --cert-mode file (tests). */
+  certPollMs?: number;
+}
+
+export interface RunningWebhook {
+  /** `https://127.0.0.1:PORT` when listening on all addresses. */
+  url: string;
+  port: number;
+  /** The CA bundle to trust: --cert-mode self's, or the one handed in. */
+  caPem(): string | undefined;
+  readiness: Readiness;
+  metrics: WebhookMetrics;
+  /** Graceful stop: not ready, drain in-flight requests (up to drainTimeout), close. */
+  stop(): Promise<void>;
+}
+
+const READY_DISCOVERY = 'node-discovery';
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function policySettings(config: WebhookConfig, namespace: string | undefined): PolicySettings {
+  const excluded = [...ALWAYS_EXCLUDED_NAMESPACES, ...(namespace ? [namespace] : []), ...config.excludedNamespaces];
+  return {
+    mode: config.mode,
+    singleArch: config.singleArch,
+    onUnresolved: config.onUnresolved,
+    archTaints: config.archTaints,
+    prefer: config.prefer,
+    allowedArchs: config.allowedArchs,
+    imageOverrides: config.imageOverrides,
+    excludedNamespaces: [...new Set(excluded)],
+    podOptOut: config.podOptOut,
+  };
+}
+
+async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics): Promise<RegistryClient> {
+  let credentials;
+  try {
+    credentials = await loadDockerConfigFile(config.registryConfig || undefined);
+  } catch (e) {
+    throw new ConfigError(`--registry-config: ${(e as Error).message}`);
+  }
+  const options = {
+    insecureRegistries: config.insecureRegistries,
+    ...(config.registryConfig && { registryConfig: config.registryConfig }),
+    resolveTimeoutMs: config.resolveTimeout,
+    requestTimeoutMs: Math.min(config.resolveTimeout, 5_000),
+  };
+  return new RegistryClient(options, { credentials, observer: metrics.registryObserver() });
+}
+
+interface ApiAccess {
+  cluster: ClusterFacts;
+  kube: ReturnType<typeof loadKubeConfig>;
+  stop(): Promise<void>;
+}
+
+function connectApi(config: WebhookConfig, deps: WebhookDeps, logger: Logger, readiness: Readiness): ApiAccess {
+  if (deps.cluster) return { cluster: deps.cluster, kube: undefined, stop: () => Promise.resolve() };
+  let kube;
+  try {
+    kube = loadKubeConfig(config.kubeconfig || undefined);
+  } catch (e) {
+    throw new ConfigError(`--kubeconfig ${config.kubeconfig}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!kube) {
+    logger.warn('no API access (not in a cluster, no --kubeconfig): no node discovery, pull secrets, namespace modes or self certificates');
+    return { cluster: noClusterFacts, kube, stop: () => Promise.resolve() };
+  }
+  logger.info({ source: kube.source }, 'API access');
+  const facts = new KubeClusterFacts(kube.kubeConfig, logger);
+  readiness.wait(READY_DISCOVERY);
+  void facts.start().finally(() => readiness.done(READY_DISCOVERY));
+  return { cluster: facts, kube, stop: () => facts.stop() };
+}
+
+interface StartContext {
+  config: WebhookConfig;
+  deps: WebhookDeps;
+  api: ApiAccess;
+  namespace: string | undefined;
+  logger: Logger;
+  readiness: Readiness;
+}
+
+async function identitySource({ config, deps, api, namespace, logger, readiness }: StartContext): Promise<IdentitySource> {
+  readiness.wait(READY_TLS);
+  if (deps.identity) return fixedIdentitySource(deps.identity, readiness);
+  if (config.certMode === 'file') {
+    try {
+      return await fileIdentitySource({ certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile }, logger, readiness, deps.certPollMs);
+    } catch (e) {
+      throw new ConfigError(`cannot read --tls-cert-file/--tls-private-key-file: ${(e as Error).message}`);
+    }
+  }
+  if (!api.kube) throw new ConfigError('--cert-mode self needs API access (run in a cluster or pass --kubeconfig), or use --cert-mode file');
+  if (!namespace) throw new ConfigError('--cert-mode self needs the webhook namespace: set --namespace or POD_NAMESPACE');
+  return selfIdentitySource(
+    api.kube.kubeConfig,
+    {
+      namespace,
+      serviceName: config.serviceName,
+      secretName: config.certSecret,
+      webhookConfigurations: { mutating: config.mutatingWebhookConfiguration, validating: config.validatingWebhookConfiguration },
+    },
+    logger,
+    readiness,
+  );
+}
+
+/**
+ * Starts the webhook: API access (optional), registry client, TLS identity, HTTPS server. The returned handle
+ * is what main() and the end-to-end suite drive. Throws ConfigError for settings that cannot work.
+ */
+export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}): Promise<RunningWebhook> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const readiness = new Readiness();
+  const metrics = new WebhookMetrics();
+  const namespace = config.namespace || ownNamespace(readOptional);
+  const api = connectApi(config, deps, logger, readiness);
+  const resolver = deps.resolver ?? (await buildResolver(config, metrics));
+  const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
+  const source = await identitySource({ config, deps, api, namespace, logger, readiness });
+  const inFlight = new InFlight();
+  const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
+  const server = await listenHttps(app, config.listen, source.initial, inFlight);
+  source.start((identity) => server.setIdentity(identity));
+  logger.info({ url: server.url, mode: config.mode, certMode: deps.identity ? 'given' : config.certMode, namespace }, 'archcheck webhook listening');
+  return {
+    url: server.url,
+    port: server.port,
+    caPem: () => source.caPem(),
+    readiness,
+    metrics,
+    async stop(): Promise<void> {
+      readiness.wait('shutting-down');
+      source.stop();
+      await server.close(config.drainTimeout);
+      await api.stop();
+      if (resolver instanceof RegistryClient) await resolver.close();
+      logger.info('archcheck webhook stopped');
+    },
+  };
+}
