@@ -4,12 +4,11 @@
  * (AWS_CONTAINER_CREDENTIALS_FULL_URI), with a real docker-registry taking Basic `AWS:<token>` as ECR does.
  * The registry is reached under its loopback name, configured as an ECR host for us-west-2.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAws, type AwsStandIn } from './cloud-stand-ins/aws.js';
-import { startDriver, type Driver } from './cloud-stand-ins/driver-client.js';
+import { scratchDir, startDriver, type Driver } from './cloud-stand-ins/driver-client.js';
 import { AMD64, ARM64, pushImage } from './cloud-stand-ins/images.js';
 import { sleep } from './registry/http.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
@@ -24,6 +23,7 @@ let other: TestRegistry;
 let aws: AwsStandIn;
 let podTokenFile: string;
 let webIdentityFile: string;
+const dir = scratchDir();
 const drivers: Driver[] = [];
 
 beforeAll(async () => {
@@ -36,7 +36,6 @@ beforeAll(async () => {
     pushImage(ecrRegistry, 'team/tool', '2', [ARM64]),
     pushImage(other, 'private/app', '1.0', [AMD64]),
   ]);
-  const dir = mkdtempSync(join(tmpdir(), 'archcheck-aws-'));
   podTokenFile = join(dir, 'eks-pod-identity-token');
   webIdentityFile = join(dir, 'web-identity-token');
   writeFileSync(podTokenFile, 'pod-identity-agent-token');
@@ -53,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([aws?.stop(), ecrRegistry?.stop(), other?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 afterEach(async () => {
@@ -87,7 +87,7 @@ function driver(env: Record<string, string>, cloudAuth = 'auto'): Driver {
   return d;
 }
 
-describe('ECR through the AWS default credential chain', () => {
+describe('ECR through the AWS default credential chain', { timeout: 60_000 }, () => {
   it('resolves private images with EKS Pod Identity credentials and one GetAuthorizationToken per region', async () => {
     const d = driver(podIdentityEnv());
     expect(await d.providers()).toEqual(['aws ecr']);
@@ -139,7 +139,7 @@ describe('ECR through the AWS default credential chain', () => {
     const info = await d.resolve(`${ecrRegistry.host}/team/app:1.0`);
     expect(info.error?.code).toBe('UNAUTHORIZED');
     expect(info.error?.message).toContain('tried aws ecr: GetAuthorizationToken in us-west-2 failed');
-    expect(info.error?.message).toContain('the role needs ecr:GetAuthorizationToken, and ecr:BatchGetImage');
+    expect(info.error?.message).toContain('the role needs ecr:GetAuthorizationToken, and ecr:BatchGetImage and ecr:GetDownloadUrlForLayer');
     expect(info.error?.message).toContain('anonymous: UNAUTHORIZED');
   });
 

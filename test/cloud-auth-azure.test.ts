@@ -4,12 +4,11 @@
  * ACR login server (/oauth2/exchange, /oauth2/token) in front of a real docker-registry in token mode. The providers
  * and the RegistryClient run in a child process (see cloud-stand-ins/driver.ts) that trusts the stand-ins' CA.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAcr, type AcrStandIn } from './cloud-stand-ins/acr.js';
-import { caFile, startDriver, type Driver } from './cloud-stand-ins/driver-client.js';
+import { caFile, scratchDir, startDriver, type Driver } from './cloud-stand-ins/driver-client.js';
 import { startEntra, type EntraStandIn } from './cloud-stand-ins/entra.js';
 import { AMD64, ARM64, pushImage } from './cloud-stand-ins/images.js';
 import { sleep } from './registry/http.js';
@@ -30,11 +29,12 @@ let acr: AcrStandIn;
 let ca: string;
 let tokenFile: string;
 let otherTokenFile: string;
+const dir = scratchDir();
 const drivers: Driver[] = [];
 
 beforeAll(async () => {
   const tls = await createTlsMaterial();
-  ca = caFile(tls.caCertPem);
+  ca = caFile(dir, tls.caCertPem);
   [backend, other] = await Promise.all([
     startRegistry({ name: 'acr-backend', auth: 'token', privateRepos: [/.*/] }),
     startRegistry({ name: 'not-acr', auth: 'token', privateRepos: ['private/'] }),
@@ -56,7 +56,6 @@ beforeAll(async () => {
     ],
   });
   acr = await startAcr({ tls, backend, entra, acrPull: [WORKLOAD_CLIENT, MANAGED_CLIENT] });
-  const dir = mkdtempSync(join(tmpdir(), 'archcheck-wi-'));
   tokenFile = join(dir, 'azure-identity-token');
   otherTokenFile = join(dir, 'other-token');
   writeFileSync(tokenFile, `${SA_TOKEN}\n`);
@@ -65,6 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([acr?.stop(), entra?.stop(), backend?.stop(), other?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 afterEach(async () => {
@@ -96,7 +96,7 @@ function counts(): { aad: number; exchanges: number; tokens: number } {
   return { aad: entra.issued.length, exchanges: acr.exchanges().length, tokens: acr.tokenRequests().length };
 }
 
-describe('ACR through Azure workload identity', () => {
+describe('ACR through Azure workload identity', { timeout: 60_000 }, () => {
   it('resolves private images and reuses one refresh token across repositories', async () => {
     const before = counts();
     const entraCallsBefore = entra.calls.length + entra.imdsCalls.length;
@@ -205,7 +205,7 @@ describe('ACR through Azure workload identity', () => {
   });
 });
 
-describe('ACR through a managed identity (IMDS)', () => {
+describe('ACR through a managed identity (IMDS)', { timeout: 60_000 }, () => {
   it('uses the managed identity in a pod without workload identity', async () => {
     const d = driver({
       NODE_EXTRA_CA_CERTS: ca,

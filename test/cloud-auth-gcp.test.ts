@@ -4,11 +4,10 @@
  * external-account (workload identity federation) credential file. A real docker-registry in token mode plays the
  * registry: like Artifact Registry, its token endpoint takes Basic `oauth2accesstoken:<access token>`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDriver, type Driver } from './cloud-stand-ins/driver-client.js';
+import { scratchDir, startDriver, type Driver } from './cloud-stand-ins/driver-client.js';
 import { startGcp, type GcpStandIn } from './cloud-stand-ins/gcp.js';
 import { AMD64, ARM64, pushImage } from './cloud-stand-ins/images.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
@@ -20,6 +19,7 @@ let gar: TestRegistry;
 let other: TestRegistry;
 let gcp: GcpStandIn;
 let externalAccountFile: string;
+const dir = scratchDir();
 const drivers: Driver[] = [];
 
 beforeAll(async () => {
@@ -29,7 +29,6 @@ beforeAll(async () => {
   ]);
   await Promise.all([pushImage(gar, 'project/repo/app', '1.0', [AMD64, ARM64]), pushImage(other, 'private/app', '1.0', [AMD64])]);
   gcp = await startGcp({ accessToken: ACCESS_TOKEN, subjectToken: SUBJECT_TOKEN });
-  const dir = mkdtempSync(join(tmpdir(), 'archcheck-gcp-'));
   const subjectFile = join(dir, 'subject-token');
   writeFileSync(subjectFile, SUBJECT_TOKEN);
   externalAccountFile = join(dir, 'external-account.json');
@@ -47,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([gcp?.stop(), gar?.stop(), other?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 afterEach(async () => {
@@ -62,7 +62,7 @@ function driver(env: Record<string, string>, cloudAuth = 'auto'): Driver {
   return d;
 }
 
-describe('Artifact Registry through application-default credentials', () => {
+describe('Artifact Registry through application-default credentials', { timeout: 60_000 }, () => {
   it('resolves a private image with the GKE metadata server token', async () => {
     const d = driver({ GCE_METADATA_HOST: gcp.metadataHost });
     expect(await d.providers()).toEqual(['gcp application-default credentials']);

@@ -37,7 +37,7 @@ function explain(e: unknown): string {
     return `no AWS credentials found (${message}); on EKS use IRSA (ServiceAccount annotation eks.amazonaws.com/role-arn) or EKS Pod Identity`;
   }
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || /not authorized/i.test(message)) {
-    return `${message} (the role needs ecr:GetAuthorizationToken, and ecr:BatchGetImage on the repositories)`;
+    return `${message} (the role needs ecr:GetAuthorizationToken, and ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repositories)`;
   }
   return message;
 }

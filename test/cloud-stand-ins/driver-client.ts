@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,9 +26,14 @@ export function scratchHome(): string {
   return mkdtempSync(join(tmpdir(), 'archcheck-cloud-home-'));
 }
 
-/** Writes a CA bundle for NODE_EXTRA_CA_CERTS. */
-export function caFile(pem: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'archcheck-cloud-ca-')), 'ca.pem');
+/** A scratch directory for a test file's token files and CA bundle; remove it in afterAll. */
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'archcheck-cloud-'));
+}
+
+/** Writes a CA bundle for NODE_EXTRA_CA_CERTS into `dir`. */
+export function caFile(dir: string, pem: string): string {
+  const file = join(dir, 'ca.pem');
   writeFileSync(file, pem);
   return file;
 }
@@ -38,8 +43,9 @@ export function caFile(pem: string): string {
  * reach is only what the test's stand-ins serve.
  */
 export function startDriver(config: DriverConfig, env: Record<string, string>): Driver {
+  const home = scratchHome();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', DRIVER, JSON.stringify(config)], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratchHome(), ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -85,6 +91,7 @@ export function startDriver(config: DriverConfig, env: Record<string, string>): 
         await exited;
         clearTimeout(timer);
       }
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }
