@@ -1,0 +1,110 @@
+{{/*
+Names. Everything derives from "archcheck.fullname" so two releases never collide, and the webhook is told the
+names of its own objects (Secret, Service, webhook configurations) through its config file, never by guessing.
+*/}}
+{{- define "archcheck.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "archcheck.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "archcheck.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels: stable for the life of a release (a Deployment's selector is immutable). */}}
+{{- define "archcheck.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "archcheck.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "archcheck.labels" -}}
+helm.sh/chart: {{ include "archcheck.chart" . }}
+{{ include "archcheck.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: archcheck
+{{- end }}
+
+{{- define "archcheck.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "archcheck.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding the serving certificate: written by the webhook (self), cert-manager, or the user. */}}
+{{- define "archcheck.tlsSecretName" -}}
+{{- if eq .Values.certs.mode "existingSecret" }}
+{{- .Values.certs.existingSecret.name }}
+{{- else }}
+{{- printf "%s-tls" (include "archcheck.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* Cluster-scoped object names carry the release namespace: two releases of the same name in two namespaces must not share webhook configurations. */}}
+{{- define "archcheck.clusterName" -}}
+{{- $ns := .Release.Namespace }}
+{{- $full := include "archcheck.fullname" . }}
+{{- if eq $ns $full }}{{ $full }}{{ else }}{{ printf "%s-%s" $full $ns | trunc 63 | trimSuffix "-" }}{{ end }}
+{{- end }}
+
+{{- define "archcheck.mutatingWebhookName" -}}
+{{- include "archcheck.clusterName" . }}
+{{- end }}
+
+{{- define "archcheck.validatingWebhookName" -}}
+{{- include "archcheck.clusterName" . }}
+{{- end }}
+
+{{- define "archcheck.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+matchConditions (CEL) are beta and on by default from Kubernetes 1.28, GA in 1.30. On older API servers the field
+would be dropped (or rejected by strict field validation), so it is rendered only when the target cluster has it.
+`helm template` without --kube-version assumes an old cluster and leaves them out.
+*/}}
+{{- define "archcheck.matchConditionsSupported" -}}
+{{- if semverCompare ">=1.28.0-0" .Capabilities.KubeVersion.Version }}true{{ end }}
+{{- end }}
+
+{{/* Namespaces the API server never sends to the webhook: a dead webhook must not block its own recovery, system pods, or node leases. */}}
+{{- define "archcheck.excludedNamespaces" -}}
+{{- $always := list "kube-system" "kube-public" "kube-node-lease" .Release.Namespace }}
+{{- $all := concat $always (.Values.config.excludedNamespaces | default list) | uniq }}
+{{- toJson $all }}
+{{- end }}
+
+{{/* A duration as the webhook parses it (core/duration.ts: "500ms", "3s", "1m30s", bare seconds) → milliseconds; -1 when malformed. */}}
+{{- define "archcheck.durationMs" -}}
+{{- $d := toString . | trim }}
+{{- if regexMatch "^[0-9]+(\\.[0-9]+)?$" $d }}{{ mulf ($d | float64) 1000 | int }}
+{{- else if regexMatch "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$" $d }}
+{{- $total := 0.0 }}
+{{- $units := dict "ms" 1.0 "s" 1000.0 "m" 60000.0 "h" 3600000.0 }}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ms|s|m|h)" $d -1 }}
+{{- $unit := regexFind "(ms|s|m|h)$" . }}
+{{- $total = addf $total (mulf (trimSuffix $unit . | float64) (get $units $unit)) }}
+{{- end }}
+{{- $total | int }}
+{{- else }}-1{{ end }}
+{{- end }}
