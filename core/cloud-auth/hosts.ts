@@ -14,8 +14,9 @@ function inList(registry: string, extra: readonly string[]): boolean {
   return extra.some((h) => normalizeHost(h) === host);
 }
 
-// One DNS label: what a registry name may be (ACR names are 5–50 alphanumerics; a geo-replica or data endpoint
-// adds `-` and a region, e.g. `myreg.westeurope.data.azurecr.io` is never a login server, so not matched).
+// One DNS label. ACR login servers are `<name>.azurecr.<tld>` with a single label before it; other names under
+// azurecr.io (data endpoints such as `myreg.westeurope.data.azurecr.io`) are not login servers and are not matched:
+// a registry reached under such a name is added with --acr-host.
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const ACR = new RegExp(`^${LABEL}\\.azurecr\\.(?:io|cn|us)$`);
 
