@@ -253,7 +253,7 @@ function readFlags(program: Command, argv: string[]): { flags: Partial<Record<Co
     program.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError && e.code === 'commander.helpDisplayed') throw new HelpDisplayed();
-    if (e instanceof CommanderError) throw new ConfigError(`${e.message.replace(/^error: /, '')} (see --help)`);
+    if (e instanceof CommanderError) throw new ConfigError(`${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see --help)`);
     throw e;
   }
   const opts = program.opts<Record<string, string | string[] | undefined>>();
