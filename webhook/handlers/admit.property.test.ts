@@ -15,7 +15,7 @@ const requirement: fc.Arbitrary<NodeSelectorRequirement> = fc.oneof(
   fc.record({ key: fc.constant('kubernetes.io/arch'), operator: fc.constantFrom('In', 'NotIn'), values: archs }),
   fc.record({ key: fc.constant('topology.kubernetes.io/zone'), operator: fc.constant('In'), values: fc.constant(['a']) }),
   fc.record({ key: fc.constant('kubernetes.io/arch'), operator: fc.constant('Exists') }),
-);
+).map((r): NodeSelectorRequirement => ('values' in r ? { key: r.key, operator: r.operator, values: [...r.values] } : { key: r.key, operator: r.operator }));
 const term: fc.Arbitrary<NodeSelectorTerm> = fc.record({ matchExpressions: fc.array(requirement, { minLength: 1, maxLength: 2 }) });
 const toleration: fc.Arbitrary<Toleration> = fc.constantFrom(
   { key: 'kubernetes.io/arch', operator: 'Exists' },
@@ -57,7 +57,7 @@ const settings: fc.Arbitrary<PolicySettings> = fc
     onUnresolved: fc.constantFrom(...UNRESOLVED_POLICIES),
     prefer: fc.constantFrom([], [{ arch: 'arm64', weight: 80 }], [{ arch: 'arm64', weight: 90 }, { arch: 'amd64', weight: 10 }]),
   })
-  .map((s) => testSettings(s));
+  .map((s) => testSettings({ ...s, prefer: s.prefer.map((p) => ({ ...p })) }));
 
 function review(uid: string, object: Pod): AdmissionReview {
   return {

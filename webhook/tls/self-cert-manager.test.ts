@@ -35,8 +35,8 @@ describe('SelfCertManager', () => {
   it('replicas racing to create the Secret end up serving the same certificate', async () => {
     const store = new MemoryStore();
     const published: string[] = [];
-    const publisher: CaBundlePublisher = { publish: (b) => void published.push(b) ?? Promise.resolve() };
-    const a = manager(store, { publish: (b) => Promise.resolve(void published.push(b)) }, []);
+    const publisher: CaBundlePublisher = { publish: (b) => Promise.resolve(void published.push(b)) };
+    const a = manager(store, publisher, []);
     const b = manager(store, publisher, []);
     await Promise.all([a.reconcile(), b.reconcile()]);
     expect(store.creates).toBe(2);
