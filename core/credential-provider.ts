@@ -14,4 +14,6 @@ export interface CredentialProvider {
    * ("workload identity token file not found"). Implementations cache and single-flight their own tokens.
    */
   credentialFor(registry: string, repository: string, signal?: AbortSignal): Promise<Credential>;
+  /** Called when the registry refused this provider's credential, so a stale cached token is dropped. */
+  forget?(registry: string): void;
 }

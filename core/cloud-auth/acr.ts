@@ -4,7 +4,7 @@ import type { HostTls } from '../registry/hosts-toml.js';
 import { RegistryTransport, type TransportOptions } from '../registry/transport.js';
 import { createAadTokenSource, type AadToken, type AadTokenSource, type AzureIdentityMode } from './azure-identity.js';
 import { isAcrHost, normalizeHost } from './hosts.js';
-import { jwtTimes } from './jwt.js';
+import { jwtTimes } from '../jwt.js';
 import { refreshTime, TokenCache } from './token-cache.js';
 
 /**

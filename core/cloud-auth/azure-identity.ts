@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { jwtTimes } from './jwt.js';
+import { jwtTimes } from '../jwt.js';
 import { sdkMessage } from './messages.js';
 import { withTimeout } from './token-cache.js';
 

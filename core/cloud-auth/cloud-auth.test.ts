@@ -3,7 +3,7 @@ import { decodeEcrToken } from './ecr.js';
 import { ecrHost, isAcrHost, isGarHost } from './hosts.js';
 import { cloudsToEnable, createCloudProviders, parseCloudAuthSpec, parseEcrHosts } from './index.js';
 import { detectClouds, type DetectionProbes } from './detect.js';
-import { jwtTimes } from './jwt.js';
+import { jwtTimes } from '../jwt.js';
 import { resolveAzureIdentityMode } from './azure-identity.js';
 import { sdkMessage } from './messages.js';
 

@@ -1,5 +1,6 @@
 import { credentialFingerprint, type Credential } from '../credentials.js';
 import { ArchcheckError } from '../errors.js';
+import { jwtTimes } from '../jwt.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { RegistryTransport } from './transport.js';
 
@@ -143,8 +144,12 @@ export class RegistryAuth {
     }
     const token = typeof doc.token === 'string' && doc.token ? doc.token : typeof doc.access_token === 'string' ? doc.access_token : '';
     if (!token) throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response has no token`, { registry: ctx.registry });
-    const lifetimeS = Math.max(MIN_TOKEN_LIFETIME_S, typeof doc.expires_in === 'number' ? doc.expires_in : 0);
-    const issued = typeof doc.issued_at === 'string' ? Date.parse(doc.issued_at) : Number.NaN;
+    // ACR's /oauth2/token sends no expires_in: a JWT's own exp then says how long it lives.
+    const fromJwt = jwtTimes(token);
+    const jwtLifetimeS = fromJwt.expiresAt !== undefined ? (fromJwt.expiresAt - (fromJwt.issuedAt ?? Date.now())) / 1000 : 0;
+    const declaredS = typeof doc.expires_in === 'number' ? doc.expires_in : jwtLifetimeS;
+    const lifetimeS = Math.max(MIN_TOKEN_LIFETIME_S, declaredS);
+    const issued = typeof doc.issued_at === 'string' ? Date.parse(doc.issued_at) : (fromJwt.issuedAt ?? Number.NaN);
     const start = Number.isNaN(issued) || issued > Date.now() ? Date.now() : issued;
     // Renew at 90% of the lifetime so a token never expires between check and use.
     this.tokens.set(this.tokenKey(challenge, ctx), { value: token, renewAt: start + lifetimeS * 900 });

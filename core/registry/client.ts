@@ -228,7 +228,7 @@ export class RegistryClient implements ImageResolver {
       let credential: Credential | undefined;
       if (candidate.kind === 'provider') {
         try {
-          credential = await candidate.provider.credentialFor(credentialScope(ref, ep).registry, ep.repository, request.signal);
+          credential = await this.providerCredential(candidate.provider, credentialScope(ref, ep).registry, ep.repository, deadline, request.signal);
         } catch (e) {
           // A cloud identity that cannot produce a token falls through to the next source, and says why.
           tried.push(`${label}: ${(e as Error).message}`);
@@ -242,10 +242,33 @@ export class RegistryClient implements ImageResolver {
       } catch (e) {
         lastError = toArchcheckError(e);
         tried.push(`${label}: ${lastError.code}`);
+        if (candidate.kind === 'provider' && NEXT_CREDENTIAL.has(lastError.code)) candidate.provider.forget?.(credentialScope(ref, ep).registry);
         if (!NEXT_CREDENTIAL.has(lastError.code)) break;
       }
     }
     return { error: lastError, tried };
+  }
+
+  /** A provider's token within the lookup's deadline; a slow identity endpoint keeps warming its cache in the background. */
+  private async providerCredential(
+    provider: CredentialProvider,
+    registry: string,
+    repository: string,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Credential> {
+    const remaining = Math.max(1, Math.floor(deadline - Date.now()));
+    const timeout = AbortSignal.timeout(remaining);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no token within the deadline (${remaining} ms)`)), remaining);
+    });
+    try {
+      return await Promise.race([provider.credentialFor(registry, repository, combined), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async resolveAs(ctx: Ctx, revalidateTag: boolean): Promise<ImageInfo> {

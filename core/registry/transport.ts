@@ -180,6 +180,12 @@ export class RegistryTransport {
       if (!location) return res;
       const next = new URL(location, url);
       this.assertRedirectAllowed(url, next);
+      if (init.body !== undefined && next.host !== url.host) {
+        // A request body here is a token exchange (AAD token, refresh token): it never leaves the host it was meant for.
+        throw new ArchcheckError('BAD_RESPONSE', `${url.host} redirected a token request to ${next.host}: refused, credentials stay on the host they were issued for`, {
+          registry: init.registry,
+        });
+      }
       if (next.host !== url.host) {
         // Blob redirects go to CDNs: credentials issued for the registry must not follow.
         const { authorization: _dropped, Authorization: _Dropped, ...rest } = headers;
