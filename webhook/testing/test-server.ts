@@ -23,11 +23,17 @@ export interface TestServer {
 }
 
 /** The real webhook on 127.0.0.1:random with a fake resolver; callers trust `caPem`. */
-export async function startTestServer(options: { config?: Partial<WebhookConfig>; cluster: ClusterFacts; resolver?: ImageResolver; certs?: ReturnType<typeof localhostCertificates> }): Promise<TestServer> {
+export async function startTestServer(options: {
+  config?: Partial<WebhookConfig>;
+  cluster: ClusterFacts;
+  /** 'registry': the real RegistryClient built from the config (registry flags included). Default: FakeResolver. */
+  resolver?: ImageResolver | 'registry';
+  certs?: ReturnType<typeof localhostCertificates>;
+}): Promise<TestServer> {
   const certs = options.certs ?? localhostCertificates();
   const config: WebhookConfig = { ...defaultConfig, listen: { host: '127.0.0.1', port: 0 }, certMode: 'file', drainTimeout: 5_000, ...options.config };
   const webhook = await startWebhook(config, {
-    resolver: options.resolver ?? new FakeResolver(),
+    ...(options.resolver !== 'registry' && { resolver: options.resolver ?? new FakeResolver() }),
     cluster: options.cluster,
     logger: createLogger('silent'),
     // With cert files configured the server reads (and watches) them; otherwise it serves the test certificate.
