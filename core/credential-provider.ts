@@ -16,4 +16,6 @@ export interface CredentialProvider {
   credentialFor(registry: string, repository: string, signal?: AbortSignal): Promise<Credential>;
   /** Called when the registry refused this provider's credential, so a stale cached token is dropped. */
   forget?(registry: string): void;
+  /** Releases sockets and timers. */
+  close?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { RegistryClient, type RegistryClientDeps } from '../core/registry/client.js';
 import type { RegistryOptions } from '../core/registry/options.js';
 import { loadRegistrySettings } from '../core/registry/settings.js';
+import { createCloudProviders, parseCloudAuthSpec, parseEcrHosts } from '../core/cloud-auth/index.js';
 import { UsageError } from './usage-error.js';
 
 export interface RegistryFlags {
@@ -17,6 +18,10 @@ export interface RegistryFlags {
   verifyPlatforms: boolean;
   /** Concurrent requests per registry host (default: core's). */
   registryConcurrency?: string;
+  cloudAuth: string;
+  acrHost: string[];
+  ecrHost: string[];
+  garHost: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -35,7 +40,12 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--registry-ca <host=file>', 'PEM CA bundle for one registry host (repeatable)', collectRaw, [])
     .option('--registry-concurrency <n>', 'concurrent requests per registry host (default 8)')
     // On by default for the plugin: an audit must not trust an index label that the image contradicts.
-    .option('--no-verify-platforms', "trust index platform labels instead of checking each child's config (fewer requests)");
+    .option('--no-verify-platforms', "trust index platform labels instead of checking each child's config (fewer requests)")
+    // A workstation's az/aws/gcloud login is what people expect to work; nothing is called until a cloud registry is read.
+    .option('--cloud-auth <clouds>', 'cloud identities for ACR/ECR/GAR: auto, none, or azure,aws,gcp', 'auto')
+    .option('--acr-host <host>', 'treat HOST as an Azure Container Registry (repeatable)', collect, [])
+    .option('--ecr-host <host=region>', 'treat HOST as Amazon ECR in REGION (repeatable)', collectRaw, [])
+    .option('--gar-host <host>', 'treat HOST as Google Artifact Registry (repeatable)', collect, []);
 }
 
 function collectRaw(value: string, previous: string[]): string[] {
@@ -78,11 +88,22 @@ export async function registryClientFromFlags(
   warn: (s: string) => void = (s) => process.stderr.write(`warning: ${s}\n`),
 ): Promise<RegistryClient> {
   const options = await registryOptionsFromFlags(flags, warn);
+  let providers;
+  try {
+    providers = createCloudProviders(parseCloudAuthSpec(flags.cloudAuth), process.env, {
+      acrHosts: flags.acrHost,
+      ecrHosts: parseEcrHosts(flags.ecrHost),
+      garHosts: flags.garHost,
+      transport: { requestTimeoutMs: options.requestTimeoutMs ?? 10_000, ...(options.registryCAs && { registryCAs: options.registryCAs }), ...(options.hostTls && { hostTls: options.hostTls }) },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   let credentials;
   try {
     credentials = await loadDockerConfigFile(flags.registryConfig);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return new RegistryClient(options, { ...deps, credentials: [...credentials, ...(deps.credentials ?? [])] });
+  return new RegistryClient(options, { ...deps, providers: [...providers, ...(deps.providers ?? [])], credentials: [...credentials, ...(deps.credentials ?? [])] });
 }

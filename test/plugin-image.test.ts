@@ -66,7 +66,10 @@ describe('kubectl archcheck image', () => {
     // /dev/null is not a Docker config: a usage error, exit 2, one line.
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    const ok = archcheck(['image', fx.multi.ref, fx.lyingIndex.ref]);
+    const cfgDir = mkdtempSync(join(tmpdir(), 'archcheck-cfg-'));
+    const cfg = join(cfgDir, 'config.json');
+    writeFileSync(cfg, JSON.stringify({ auths: { [registry.host]: { username: 'alice', password: 'wonderland' } } }));
+    const ok = archcheck(['image', '--registry-config', cfg, fx.multi.ref, fx.lyingIndex.ref]);
     expect(ok.stdout).toMatch(/^IMAGE\s+KIND\s+PLATFORMS/);
     expect(ok.stdout).toContain('linux/386, linux/amd64, linux/arm/v7, linux/arm64');
     expect(ok.stdout).toContain('platform-mismatch: index says linux/arm64, image config says linux/amd64');

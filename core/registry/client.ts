@@ -139,7 +139,7 @@ export class RegistryClient implements ImageResolver {
   }
 
   async close(): Promise<void> {
-    await this.transport.close();
+    await Promise.all([this.transport.close(), ...(this.deps.providers ?? []).map((p) => p.close?.())]);
   }
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
