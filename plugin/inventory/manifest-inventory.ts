@@ -66,13 +66,14 @@ function flatten(value: unknown): KubeObject[] {
 
 /** Parses multi-document YAML or JSON (helm template output included: comments and empty documents are skipped). */
 export function parseManifestSource(source: ManifestSource): KubeObject[] {
-  const docs = parseAllDocuments(source.text, { prettyErrors: false });
+  const docs = parseAllDocuments(source.text);
   const objects: KubeObject[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line;
-      throw new ManifestError(`${source.name}${line ? `:${line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`);
+      const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      throw new ManifestError(`${source.name}${line ? `:${line}` : ''}: invalid YAML: ${message}`);
     }
     objects.push(...flatten(doc.toJS()));
   }
