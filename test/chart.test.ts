@@ -281,8 +281,11 @@ describe('default values', () => {
       expect(r.resources).not.toContain('*');
       if (r.apiGroups.includes('admissionregistration.k8s.io')) expect(r.resourceNames?.length).toBeGreaterThan(0);
     }
-    const written = rules.filter((r) => r.verbs.some((v: string) => ['create', 'update', 'patch', 'delete'].includes(v)));
+    // Writes name their object, except creating Secrets in the release namespace (RBAC cannot name what is created).
+    const written = rules.filter((r) => r.verbs.some((v: string) => ['update', 'patch', 'delete'].includes(v)));
     for (const r of written) expect(r.resourceNames?.length, JSON.stringify(r)).toBeGreaterThan(0);
+    expect(rules.filter((r) => r.verbs.includes('create'))).toEqual([{ kind: 'Role', apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
+    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
   });
 
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {
@@ -331,7 +334,7 @@ describe('default values', () => {
     const w = spec(get(o, 'MutatingWebhookConfiguration')).webhooks[0];
     expect(w.namespaceSelector.matchExpressions[0].values).toEqual(['kube-system', 'kube-public', 'kube-node-lease', 'platform-archcheck', 'monitoring']);
     expect(renderedConfig(o).excludedNamespaces).toEqual(['monitoring']);
-    expect(get(o, 'MutatingWebhookConfiguration').metadata.name).toBe('archcheck-platform-archcheck');
+    expect(get(o, 'MutatingWebhookConfiguration').metadata.name).toBe('archcheck');
   });
 
   it('turns the AKS admissions enforcer opt-out off on request', async () => {

@@ -54,19 +54,17 @@ app.kubernetes.io/part-of: archcheck
 {{- end }}
 {{- end }}
 
-{{/* Cluster-scoped object names carry the release namespace: two releases of the same name in two namespaces must not share webhook configurations. */}}
-{{- define "archcheck.clusterName" -}}
-{{- $ns := .Release.Namespace }}
-{{- $full := include "archcheck.fullname" . }}
-{{- if eq $ns $full }}{{ $full }}{{ else }}{{ printf "%s-%s" $full $ns | trunc 63 | trimSuffix "-" }}{{ end }}
-{{- end }}
-
+{{/*
+Cluster-scoped objects (ClusterRoles, webhook configurations) are named like the release's namespaced ones. Two
+releases of the same name in two namespaces would collide there; Helm then refuses the second install (the objects
+belong to another release) instead of letting them fight.
+*/}}
 {{- define "archcheck.mutatingWebhookName" -}}
-{{- include "archcheck.clusterName" . }}
+{{- include "archcheck.fullname" . }}
 {{- end }}
 
 {{- define "archcheck.validatingWebhookName" -}}
-{{- include "archcheck.clusterName" . }}
+{{- include "archcheck.fullname" . }}
 {{- end }}
 
 {{- define "archcheck.image" -}}
