@@ -41,10 +41,10 @@ function dockerIgnored(file: string): boolean {
       `^${glob
         .replace(/\/+$/, '')
         .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*\/?/g, '\u0000')
+        .replace(/\*\*\/?/g, '@@GLOBSTAR@@')
         .replace(/\*/g, '[^/]*')
         .replace(/\?/g, '[^/]')
-        .replace(/\u0000/g, '(.*/)?')}$`,
+        .replace(/@@GLOBSTAR@@/g, '(.*/)?')}$`,
     );
   const segments = file.split('/');
   const candidates = segments.map((_, i) => segments.slice(0, i + 1).join('/'));
