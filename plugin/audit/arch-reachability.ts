@@ -85,7 +85,7 @@ export class ClusterPlacement implements PlacementModel {
           return why === undefined;
         });
       if (admitted) reachable.push(arch);
-      else excluded.push({ arch, reasons: [...reasons].map(([why, n]) => `${why} (${n} node${n === 1 ? '' : 's'})`) });
+      else excluded.push({ arch, reasons: [...reasons].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} (${n} node${n === 1 ? '' : 's'})`) });
     }
     return { present, reachable, excluded };
   }

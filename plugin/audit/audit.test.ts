@@ -130,7 +130,7 @@ describe('runAudit', () => {
     expect(pinned.archConstraint).toBe('kubernetes.io/arch in [amd64]');
     expect(pinned.tolerations).toEqual(TOLERATE_ALL);
     expect(pinned.schedulableArchs).toEqual(['amd64']);
-    expect(pinned.reason).toMatch(/kept off arm64: its nodeSelector\/affinity excludes kubernetes.io\/arch=arm64/);
+    expect(pinned.reason).toMatch(/no arm64 build, but kept off arm64 nodes: its nodeSelector\/affinity excludes kubernetes.io\/arch=arm64/);
   });
 
   it('summarizes statuses, readiness and blocking images', async () => {

@@ -35,7 +35,7 @@ describe('workloadStatus', () => {
       images: [image('app', ['amd64'])],
       reach: AMD_ONLY_REACHABLE,
       status: 'ok',
-      reason: /kept off arm64: taint kubernetes.io\/arch=arm64:NoSchedule not tolerated/,
+      reason: /no arm64 build, but kept off arm64 nodes: taint kubernetes.io\/arch=arm64:NoSchedule not tolerated/,
     },
     { name: 'init container lacks arm64', images: [image('init', ['amd64']), image('app', ['amd64', 'arm64'])], reach: BOTH, status: 'at-risk', reason: /init has no arm64 build/ },
     { name: 'arm64-only image, amd64 reachable', images: [image('app', ['arm64'])], reach: BOTH, status: 'at-risk', reason: /amd64 nodes, but app has no amd64 build/ },

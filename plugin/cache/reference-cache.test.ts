@@ -66,6 +66,15 @@ describe('CachingResolver', () => {
     expect(inner.calls).toBe(2);
   });
 
+  it('keeps answers obtained with credentials apart from anonymous ones', async () => {
+    const { inner, make } = setup(60_000);
+    const credentials = [{ key: 'docker.io', credential: { kind: 'basic' as const, username: 'u', password: 'p' }, source: 'pull secret shop/regcred' }];
+    await make().resolve('nginx:1.27', { credentials });
+    await make().resolve('nginx:1.27');
+    await make().resolve('nginx:1.27', { credentials });
+    expect(inner.calls).toBe(2);
+  });
+
   it('bypasses the cache when asked to revalidate tags', async () => {
     const { inner, make } = setup(60_000);
     await make().resolve('nginx:1.27');

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageInfo } from '../../core/image-info.js';
+import { credentialFingerprint } from '../../core/credentials.js';
 import { parseReference } from '../../core/reference.js';
 import type { ImageResolver, ResolveRequest } from '../../core/resolver.js';
 
@@ -12,7 +13,7 @@ interface CachedAnswer {
 }
 
 /** `docker.io/library/nginx:1.27`, or the text as given when it does not parse (the resolver reports that). */
-function cacheKey(reference: string): string {
+function canonicalOf(reference: string): string {
   try {
     return parseReference(reference).canonical;
   } catch {
@@ -20,8 +21,17 @@ function cacheKey(reference: string): string {
   }
 }
 
+/**
+ * The reference and the credentials offered with it: an answer obtained with a pull secret must not make the same
+ * image look readable to a workload without one (the next run would then disagree with this one).
+ */
+function cacheKey(reference: string, request: ResolveRequest): string {
+  const credentials = (request.credentials ?? []).map((c) => credentialFingerprint(c.credential)).sort();
+  return [canonicalOf(reference), ...credentials].join(' ');
+}
+
 function isDigestReference(key: string): boolean {
-  return key.includes('@');
+  return key.split(' ')[0]!.includes('@');
 }
 
 /**
@@ -39,7 +49,7 @@ export class CachingResolver implements ImageResolver {
   ) {}
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
-    const key = cacheKey(reference);
+    const key = cacheKey(reference, request);
     if (!request.revalidateTag) {
       const cached = await this.read(key);
       if (cached) return { ...cached, reference };

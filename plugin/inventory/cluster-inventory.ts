@@ -55,8 +55,9 @@ export async function readClusterInventory(kube: KubeReader, scope: NamespaceSco
     const first = results.find((r) => r.gaps.length > 0)?.gaps[0]?.message ?? 'forbidden';
     throw new KubeAccessError('forbidden', `cannot read workloads or pods in ${where}: ${first}`, 403);
   }
+  // List items carry no kind: set it, the roll-up keys workloads by it.
   const objects = results.filter((r) => r.kind !== 'Pod').flatMap((r) => r.items.map((o) => ({ ...o, kind: r.kind })));
-  const pods = (results.find((r) => r.kind === 'Pod')?.items ?? []) as ClusterPod[];
+  const pods = (results.find((r) => r.kind === 'Pod')?.items ?? []).map((p) => ({ ...p, kind: 'Pod' })) as ClusterPod[];
   return { objects, pods, nodes: nodes.nodes, gaps };
 }
 

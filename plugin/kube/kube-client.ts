@@ -4,7 +4,7 @@ import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeAccessError, kubeStatusError } from './kube-errors.js';
 
 export interface KubeConnectionOptions {
@@ -33,8 +33,12 @@ function hasDefaultConfig(): boolean {
   return existsSync(join(homedir(), '.kube', 'config')) || existsSync(SERVICE_ACCOUNT_TOKEN);
 }
 
-/** Loads the kubeconfig the way kubectl does (client-node's loadFromDefault merges multi-file KUBECONFIG). */
-export function loadKubeConfig(options: Pick<KubeConnectionOptions, 'kubeconfig' | 'context'>): KubeConfig {
+/**
+ * Loads the kubeconfig the way kubectl does (client-node's loadFromDefault merges multi-file KUBECONFIG).
+ * client-node is imported on first use: it takes a second or two to load, which `manifests` and `--help` skip.
+ */
+export async function loadKubeConfig(options: Pick<KubeConnectionOptions, 'kubeconfig' | 'context'>): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const source = options.kubeconfig ?? (process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : '~/.kube/config');
   if (!options.kubeconfig && !hasDefaultConfig()) {
@@ -71,7 +75,7 @@ interface RequestSettings {
 
 /** A KubeReader for the current context: TLS, client certificates, tokens and exec plugins come from client-node. */
 export async function connectKube(options: KubeConnectionOptions): Promise<KubeReader> {
-  const kc = loadKubeConfig(options);
+  const kc = await loadKubeConfig(options);
   const cluster = kc.getCurrentCluster()!;
   const contextName = kc.getCurrentContext();
   const namespace = kc.getContextObject(contextName)?.namespace || 'default';

@@ -31,7 +31,7 @@ export function renderSavings(report: SavingsReport, showNamespace: boolean): st
   lines.push(`Total: ${report.total.vcpu} vCPU, ${formatMoney(report.total.yearly)} per year`);
   const nc = report.notCounted;
   if (nc.notReady.workloads > 0) lines.push(`Not counted: ${nc.notReady.workloads} workload(s) not ${report.targetArch}-ready, requesting ${nc.notReady.vcpu} vCPU (see kubectl archcheck audit).`);
-  if (nc.withoutCpuRequests > 0) lines.push(`Not counted: ${nc.withoutCpuRequests} ready workload(s) with no CPU requests.`);
+  if (nc.readyWithoutCpu > 0) lines.push(`Not counted: ${nc.readyWithoutCpu} ready workload(s) requesting no CPU now (no running pods, or no requests).`);
   if (nc.unpricedArchs.length > 0) lines.push(`Not counted: pods on ${nc.unpricedArchs.join(', ')} (no price given).`);
   return `${lines.join('\n')}\n`;
 }

@@ -84,7 +84,7 @@ describe('computeSavings', () => {
   });
 
   it('says what was not counted', () => {
-    expect(savings.notCounted).toEqual({ notReady: { workloads: 2, vcpu: 5 }, withoutCpuRequests: 1, unpricedArchs: ['s390x'] });
+    expect(savings.notCounted).toEqual({ notReady: { workloads: 2, vcpu: 5 }, readyWithoutCpu: 1, unpricedArchs: ['s390x'] });
   });
 
   it('shows arm64 is 26.8% cheaper', () => {

@@ -33,8 +33,8 @@ export interface SavingsReport {
   notCounted: {
     /** Workloads not (known to be) ready for the target arch, and the vCPU they request off it. */
     notReady: { workloads: number; vcpu: number };
-    /** Ready workloads whose pods request no CPU: nothing to price. */
-    withoutCpuRequests: number;
+    /** Ready workloads requesting no CPU now (no running pods, or no requests): nothing to price. */
+    readyWithoutCpu: number;
     /** Archs pods run on that have no price (their vCPU is left out). */
     unpricedArchs: string[];
   };
@@ -86,7 +86,7 @@ export function computeSavings(report: AuditReport, prices: ReadonlyMap<string, 
   const workloads: WorkloadSavings[] = [];
   const unpriced = new Set<string>();
   const notReady = { workloads: 0, vcpu: 0 };
-  let withoutCpuRequests = 0;
+  let readyWithoutCpu = 0;
   for (const w of report.workloads) {
     const moves = movable(vcpuByArch(w, fromArch), target);
     if (w.target.ready !== true) {
@@ -94,7 +94,7 @@ export function computeSavings(report: AuditReport, prices: ReadonlyMap<string, 
       notReady.vcpu += moves.reduce((s, [, v]) => s + v, 0);
       continue;
     }
-    if (w.cpuRequests.millicores === 0) withoutCpuRequests++;
+    if (w.cpuRequests.millicores === 0) readyWithoutCpu++;
     for (const [arch, vcpu] of moves) {
       const from = prices.get(arch);
       if (!from) {
@@ -116,7 +116,7 @@ export function computeSavings(report: AuditReport, prices: ReadonlyMap<string, 
     ),
     workloads: workloads.sort((a, b) => b.yearly - a.yearly || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
     total: { vcpu: round(terms.reduce((s, t) => s + t.vcpu, 0), 3), yearly: round(terms.reduce((s, t) => s + t.yearly, 0), 2), terms },
-    notCounted: { notReady: { workloads: notReady.workloads, vcpu: round(notReady.vcpu, 3) }, withoutCpuRequests, unpricedArchs: [...unpriced].sort() },
+    notCounted: { notReady: { workloads: notReady.workloads, vcpu: round(notReady.vcpu, 3) }, readyWithoutCpu, unpricedArchs: [...unpriced].sort() },
   };
 }
 
