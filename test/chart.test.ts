@@ -153,6 +153,15 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
   }
 });
 
+describe('charts/archcheck/README.md', () => {
+  it('documents every top-level value', () => {
+    const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const readme = readFileSync(path.join(CHART_DIR, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Values'));
+    for (const key of Object.keys(values)) expect(table, key).toContain(`\`${key}\``);
+  });
+});
+
 describe('values.schema.json', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ['a typo at the top level', { replicas: 3 }, /additional properties 'replicas' not allowed/],
