@@ -1,6 +1,6 @@
 import { ConfigError, HelpDisplayed, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startWebhook, type RunningWebhook } from './start-webhook.js';
+import type { RunningWebhook } from './start-webhook.js';
 
 export interface Process {
   argv: string[];
@@ -24,6 +24,8 @@ export async function runWebhookCli(proc: Process): Promise<RunningWebhook | und
     const config = loadConfig(proc.argv, proc.env);
     const logger = createLogger(config.logLevel);
     process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (bug; the request it belonged to may have failed)'));
+    // Loaded after the config is valid, so a bad flag is reported before the API client and TLS code load.
+    const { startWebhook } = await import('./start-webhook.js');
     running = await startWebhook(config, { logger });
   } catch (e) {
     if (e instanceof HelpDisplayed) {

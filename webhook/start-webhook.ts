@@ -37,6 +37,8 @@ export interface RunningWebhook {
   caPem(): string | undefined;
   readiness: Readiness;
   metrics: WebhookMetrics;
+  /** Resolves when /readyz would answer 200 (certificate loaded, caBundle published, first node list read). */
+  waitUntilReady(timeoutMs?: number): Promise<void>;
   /** Graceful stop: not ready, drain in-flight requests (up to drainTimeout), close. */
   stop(): Promise<void>;
 }
@@ -141,6 +143,14 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
   );
 }
 
+async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!readiness.ready()) {
+    if (Date.now() > until) throw new Error(`webhook not ready after ${timeoutMs} ms: waiting for ${readiness.waitingFor().join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * Starts the webhook: API access (optional), registry client, TLS identity, HTTPS server. The returned handle
  * is what main() and the end-to-end suite drive. Throws ConfigError for settings that cannot work.
@@ -165,6 +175,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
     caPem: () => source.caPem(),
     readiness,
     metrics,
+    waitUntilReady: (timeoutMs = 60_000) => waitUntilReady(readiness, timeoutMs),
     async stop(): Promise<void> {
       readiness.wait('shutting-down');
       source.stop();
