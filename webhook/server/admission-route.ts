@@ -44,7 +44,7 @@ function logOutcome(deps: AdmissionRouteDeps, endpoint: Endpoint, request: Admis
  * `admit` within the deadline, and writes the one response shape. dryRun needs no special case: deciding has no
  * side effects beyond caches, metrics and logs.
  */
-export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps) {
+export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (req: Request, res: Response) => Promise<void> {
   return async (req: Request, res: Response): Promise<void> => {
     const started = performance.now();
     let request: AdmissionRequest;

@@ -9,7 +9,7 @@ export interface AppDeps extends AdmissionRouteDeps {
   inFlight: { enter(): void; leave(): void; draining(): boolean };
 }
 
-function trackInFlight(deps: AppDeps) {
+function trackInFlight(deps: AppDeps): (req: Request, res: Response, next: NextFunction) => void {
   return (_req: Request, res: Response, next: NextFunction): void => {
     deps.inFlight.enter();
     res.on('close', () => deps.inFlight.leave());

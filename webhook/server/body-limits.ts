@@ -18,7 +18,7 @@ interface BodyParserError {
 }
 
 /** Maps body-parser failures to clear 4xx answers; anything else is a bug and gets a 500 without details. */
-export function bodyErrorHandler(onInternal: (err: unknown, req: Request) => void) {
+export function bodyErrorHandler(onInternal: (err: unknown, req: Request) => void): (err: unknown, req: Request, res: Response, next: NextFunction) => void {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = (err ?? {}) as BodyParserError;
     if (e.type === 'entity.too.large') {
