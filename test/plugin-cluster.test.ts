@@ -15,6 +15,7 @@ import { listAll } from '../plugin/kube/list-all.js';
 import type { NodePoolReport } from '../plugin/nodes/node-pools.js';
 import type { SavingsReport } from '../plugin/savings/savings.js';
 import { freePort, run, startCluster, type TestCluster } from './cluster/cluster.js';
+import { outputSchemaErrors } from './plugin-output-schema.js';
 import { applyScenario, auditorKubeconfig, EXPECTED_STATUS, SHOP } from './plugin-cluster-scenario.js';
 import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
@@ -81,6 +82,7 @@ describe('kubectl archcheck audit on a real cluster', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as AuditReport;
     expect(Object.fromEntries(report.workloads.map((w) => [`${w.kind}/${w.name}`, w.status]))).toEqual(EXPECTED_STATUS);
+    expect(outputSchemaErrors(report)).toEqual([]);
     expect(report.clusterArchs).toEqual(['amd64', 'arm64']);
     expect(report.source).toBe('cluster');
     expect(report.summary).toEqual({
@@ -245,6 +247,7 @@ describe('kubectl archcheck nodes and savings', () => {
     const r = await archcheck(['nodes', '-o', 'json', ...admin()]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as NodePoolReport;
+    expect(outputSchemaErrors(report)).toEqual([]);
     expect(report.pools.map((p) => [p.pool, p.arch, p.nodeCount, p.instanceTypes, p.taints.map((t) => `${t.key}=${t.value}:${t.effect}`), p.allocatable.cpuMillicores])).toEqual([
       ['amdpool', 'amd64', 2, ['Standard_D4s_v5'], [], 8000],
       ['armctl', 'arm64', 1, ['Standard_D4ps_v5'], ['node-role.vos/arm_controller=true:NoSchedule'], 4000],
@@ -260,6 +263,7 @@ describe('kubectl archcheck nodes and savings', () => {
     const r = await archcheck(['savings', '-n', SHOP, '--price', 'amd64=0.048', '--price', 'arm64=0.035125', '-o', 'json', ...admin()]);
     expect(r.code).toBe(0);
     const savings = JSON.parse(r.stdout) as SavingsReport;
+    expect(outputSchemaErrors(savings)).toEqual([]);
     expect(savings.total.vcpu).toBe(1.5);
     expect(savings.total.yearly).toBe(169.18);
     expect(savings.total.terms[0]!.arithmetic).toBe('($0.048 − $0.035125) × 1.5 vCPU × 24 × 365 = $169.18');
