@@ -209,8 +209,6 @@ describe('admission through the chart (dev.externalURL: the webhook runs here, u
     writeFileSync(
       valuesFile,
       stringifyYaml({
-        replicaCount: 1,
-        podDisruptionBudget: { enabled: false },
         dev: { externalURL: `https://127.0.0.1:${port}`, caBundle: Buffer.from(certs.ca.certPem).toString('base64') },
         config: { imageOverrides: [ARM_ONLY_OVERRIDE] },
       }),
