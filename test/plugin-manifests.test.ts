@@ -1,0 +1,174 @@
+/** `kubectl archcheck manifests` on helm-template-style input whose images live in a real registry. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../plugin/audit/report.js';
+import { runCli } from '../plugin/cli.js';
+import { outputSchemaErrors } from './plugin-output-schema.js';
+import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
+import { startRegistry, type TestRegistry } from './registry/registry.js';
+
+let registry: TestRegistry;
+let fx: Fixtures;
+let work: string;
+
+function helmTemplate(): string {
+  return `---
+# Source: shop/templates/configmap.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop
+data:
+  a: b
+---
+# Source: shop/templates/empty.yaml
+---
+# Source: shop/templates/web.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers:
+        - name: init
+          image: ${fx.multi.ref}
+      containers:
+        - name: web
+          image: ${fx.singleAmd64.ref}
+          resources: {requests: {cpu: 500m}}
+---
+# Source: shop/templates/worker.yaml
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: worker
+  namespace: jobs
+spec:
+  serviceName: worker
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      nodeSelector: {kubernetes.io/arch: amd64}
+      containers:
+        - name: worker
+          image: ${fx.singleAmd64.ref}
+---
+# Source: shop/templates/report.yaml
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: report
+              image: ${fx.buildx.ref}
+---
+# Source: shop/templates/chart-as-image.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: oops
+spec:
+  containers:
+    - name: c
+      image: ${fx.helmChart.ref}
+`;
+}
+
+async function archcheck(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['manifests', ...args, '--registry-config', join(work, 'empty.json'), '--cache-dir', join(work, 'cache'), '--cloud-auth', 'none'], {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    ...(stdin !== undefined && { readStdin: () => Promise.resolve(stdin) }),
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'archcheck-manifests-'));
+  writeFileSync(join(work, 'empty.json'), '{}');
+  registry = await startRegistry({ name: 'plugin-manifests', auth: 'none' });
+  fx = await pushStandardFixtures(registry, { bigManifest: false });
+}, 120_000);
+
+afterAll(() => registry?.stop());
+
+describe('kubectl archcheck manifests', () => {
+  it('audits helm template output from stdin against the archs given', async () => {
+    const r = await archcheck(['-f', '-', '-o', 'json'], helmTemplate());
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as AuditReport;
+    expect(outputSchemaErrors(report)).toEqual([]);
+    expect(report.source).toBe('manifests');
+    expect(report.clusterArchs).toEqual(['amd64', 'arm64']);
+    expect(report.workloads.map((w) => [w.namespace, `${w.kind}/${w.name}`, w.status])).toEqual([
+      ['default', 'Deployment/web', 'at-risk'],
+      ['default', 'CronJob/report', 'ok'],
+      ['default', 'Pod/oops', 'unknown'],
+      ['jobs', 'StatefulSet/worker', 'ok'],
+    ]);
+    const web = report.workloads[0]!;
+    expect(web.images.map((i) => [i.containerType, i.image, i.archs])).toEqual([
+      ['initContainer', fx.multi.ref, ['386', 'amd64', 'arm', 'arm64']],
+      ['container', fx.singleAmd64.ref, ['amd64']],
+    ]);
+    expect(web.cpuRequests).toEqual({ millicores: 1000 });
+    expect(web.nodes).toEqual([]);
+    expect(report.workloads[2]!.images[0]!.error!.code).toBe('NOT_AN_IMAGE');
+    expect(report.summary.topBlockingImages).toEqual([{ image: fx.singleAmd64.ref, workloads: 2 }]);
+  });
+
+  it('takes the taints every node of an arch carries into account', async () => {
+    const r = await archcheck(['-f', '-', '-o', 'json', '--arch-taint', 'arm64=kubernetes.io/arch=arm64:NoSchedule'], helmTemplate());
+    const web = (JSON.parse(r.stdout) as AuditReport).workloads.find((w) => w.name === 'web')!;
+    expect(web.status).toBe('ok');
+    expect(web.reason).toBe('no arm64 build, but kept off arm64 nodes: taint kubernetes.io/arch=arm64:NoSchedule not tolerated');
+  });
+
+  it('reads files and directories, and fails CI with --fail-on', async () => {
+    const dir = mkdtempSync(join(work, 'repo-'));
+    writeFileSync(join(dir, 'rendered.yaml'), helmTemplate());
+    const r = await archcheck(['-f', dir, '--fail-on', 'at-risk', '--cluster-archs', 'amd64,arm64']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+WORKLOAD\s+STATUS\s+ARCHS\s+ARM64\s+REASON$/);
+    expect(r.stdout).toContain('4 workloads: 2 ok, 1 at-risk, 0 broken, 1 unknown; arm64-ready: 1/4 (25%)');
+    const amdOnly = await archcheck(['-f', dir, '--fail-on', 'at-risk', '--cluster-archs', 'amd64']);
+    expect(amdOnly.code).toBe(0);
+  });
+
+  it('exits 2 with one line on invalid YAML', async () => {
+    const bad = join(work, 'bad.yaml');
+    writeFileSync(bad, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n');
+    const r = await archcheck(['-f', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^error: ${bad.replace(/[.]/g, '\\.')}:\\d+: invalid YAML: [^\\n]+\\n$`));
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await archcheck([])).stderr).toBe('error: manifests needs -f PATH (a file, a directory, or - for stdin)\n');
+    expect((await archcheck(['-f', '-', '--cluster-archs', 'x86 64'], '')).code).toBe(2);
+    expect((await archcheck(['-f', '-', '--arch-taint', 'arm64'], '')).stderr).toMatch(/^error: --arch-taint "arm64" is not ARCH=KEY/);
+    expect((await archcheck(['-f', '-', '-o', 'xml'], '')).stderr).toBe('error: -o xml: use table, wide, json, yaml\n');
+    expect((await archcheck(['-f', '-', '--fail-on', 'sometimes'], '')).code).toBe(2);
+  });
+});
