@@ -10,6 +10,9 @@ import { defaultConfig, type WebhookConfig } from '../../webhook/config.js';
 import { startWebhook } from '../../webhook/start-webhook.js';
 import { fakeCluster } from '../../webhook/testing/fake-cluster.js';
 
+// Production runs compiled JS without source maps; tsx turns them on, which makes every Error's stack costly.
+process.setSourceMapsEnabled(false);
+
 const [, , kind, certFile, keyFile, registryHost] = process.argv;
 
 function report(url: string): void {
