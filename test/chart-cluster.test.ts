@@ -38,7 +38,7 @@ beforeAll(async () => {
   helm = await ensureHelm();
   cluster = await startCluster({ name: 'chart', log: () => undefined });
   scratch = mkdtempSync(path.join(tmpdir(), 'archcheck-chart-cluster-'));
-}, 1_800_000); // a cold machine builds the control plane first
+}, 2_700_000); // a cold machine builds the control plane first (~30 min on 2 cores)
 
 afterAll(async () => {
   await cluster?.stop();

@@ -26,15 +26,28 @@ export function helmPath(): string {
   return line.slice('HELM='.length);
 }
 
-/** The pinned helm, built by `test/cluster/build.sh helm` when missing. Progress goes to stderr. */
+/**
+ * The pinned helm, built by `test/cluster/build.sh helm` when missing. Progress goes to stderr.
+ * build.sh builds one thing at a time under a lock; when another test is building the whole control plane
+ * (helm comes before the ~30 min Kubernetes link), helm appears long before the lock is free: take it then.
+ */
 export async function ensureHelm(): Promise<string> {
   const helm = helmPath();
   if (existsSync(helm)) return helm;
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('bash', [BUILD_SCRIPT, 'helm'], { stdio: ['ignore', process.stderr, process.stderr] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`test/cluster/build.sh helm exited ${code}`))));
-  });
+  const child = spawn('bash', [BUILD_SCRIPT, 'helm'], { stdio: ['ignore', process.stderr, process.stderr] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => existsSync(helm) && resolve(), 2_000);
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`test/cluster/build.sh helm exited ${code}`))));
+      const done = (): void => clearInterval(poll);
+      child.on('exit', done);
+      child.on('error', done);
+    });
+  } finally {
+    // Still waiting for the lock (or finishing up after the binary appeared): nothing left for it to do.
+    if (child.exitCode === null) child.kill('SIGTERM');
+  }
   if (!existsSync(helm)) throw new Error(`test/cluster/build.sh helm succeeded but ${helm} is missing`);
   return helm;
 }
