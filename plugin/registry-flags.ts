@@ -38,7 +38,7 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--mirror-only <source>', 'never contact SOURCE directly, only its mirrors (repeatable)', collect, [])
     .option('--registry-hosts-dir <dir>', "containerd certs.d directory of <registry>/hosts.toml files (mirrors, CAs)")
     .option('--registry-ca <host=file>', 'PEM CA bundle for one registry host (repeatable)', collectRaw, [])
-    .option('--registry-concurrency <n>', 'concurrent requests per registry host (default 8)')
+    .option('--registry-concurrency <n>', 'concurrent requests per registry host (default 8; 32 for audits)')
     // On by default for the plugin: an audit must not trust an index label that the image contradicts.
     .option('--no-verify-platforms', "trust index platform labels instead of checking each child's config (fewer requests)")
     // A workstation's az/aws/gcloud login is what people expect to work; nothing is called until a cloud registry is read.

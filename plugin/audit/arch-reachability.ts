@@ -76,26 +76,36 @@ export class ClusterPlacement implements PlacementModel {
     const reachable: string[] = [];
     const excluded: ArchExclusion[] = [];
     for (const arch of present) {
-      const reasons = new Map<string, number>();
-      const admitted = this.nodes
-        .filter((n) => n.os === os && n.arch === arch)
-        .some((node) => {
-          const why = this.whyNotAdmitted(spec, node);
-          if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
-          return why === undefined;
-        });
-      if (admitted) reachable.push(arch);
-      else excluded.push({ arch, reasons: [...reasons].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} (${n} node${n === 1 ? '' : 's'})`) });
+      const why = this.whyArchUnreachable(spec, this.nodes.filter((n) => n.os === os && n.arch === arch), arch);
+      if (why.length === 0) reachable.push(arch);
+      else excluded.push({ arch, reasons: why });
     }
     return { present, reachable, excluded };
   }
 
-  private whyNotAdmitted(spec: PodSpec, node: ClusterNode): string | undefined {
-    if (!nodeSelectorAdmits(spec, node)) return archExcludedByConstraint(spec, node.arch) ?? 'its nodeSelector/affinity does not match them';
-    const asArchTaints: ArchTaint[] = node.taints.map((taint) => ({ arch: node.arch, taint }));
-    if (reachableArchs(spec, [node.arch], asArchTaints).length > 0) return undefined;
-    const blocking = untoleratedTaints(spec, node.taints).map(formatTaint);
-    return `taint ${blocking.join(', ')} not tolerated`;
+  /**
+   * Empty when some node of the arch admits the pod; otherwise why none does, most common reason first.
+   * Nodes that pass the selector are grouped by their taints (a pool's nodes share them), and core's
+   * reachableArchs decides each group once.
+   */
+  private whyArchUnreachable(spec: PodSpec, nodes: readonly ClusterNode[], arch: string): string[] {
+    const reasons = new Map<string, number>();
+    const count = (why: string, n: number): void => void reasons.set(why, (reasons.get(why) ?? 0) + n);
+    const byTaints = new Map<string, ClusterNode[]>();
+    for (const node of nodes) {
+      if (!nodeSelectorAdmits(spec, node)) {
+        count(archExcludedByConstraint(spec, arch) ?? 'its nodeSelector/affinity does not match them', 1);
+        continue;
+      }
+      const key = node.taints.map(formatTaint).sort().join(',');
+      byTaints.set(key, [...(byTaints.get(key) ?? []), node]);
+    }
+    for (const group of byTaints.values()) {
+      const taints: ArchTaint[] = group[0]!.taints.map((taint) => ({ arch, taint }));
+      if (reachableArchs(spec, [arch], taints).length > 0) return [];
+      count(`taint ${untoleratedTaints(spec, group[0]!.taints).map(formatTaint).join(', ')} not tolerated`, group.length);
+    }
+    return [...reasons].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} (${n} node${n === 1 ? '' : 's'})`);
   }
 }
 

@@ -30,21 +30,34 @@ function lookupKey(image: string, credentialKey: string): string {
 }
 
 /**
- * Resolves each distinct (image, credential set) once, all at the same time: the registry client bounds
- * concurrency per registry, shares identical in-flight lookups and fetches each digest once.
+ * How many lookups run at once. The registry client bounds requests per registry, but each lookup's --timeout
+ * starts when it is asked: starting 500 at once would spend the deadline of the last ones waiting in the client's
+ * queue. A bounded pool keeps the client's queue short and every deadline about the lookup itself.
  */
-export async function lookUpImages(resolver: ImageResolver, requests: readonly ImageRequest[], onProgress?: ProgressListener): Promise<ImageAnswers> {
-  const unique = new Map<string, ImageRequest>();
-  for (const r of requests) unique.set(lookupKey(r.image, r.credentialKey), r);
-  const total = unique.size;
-  let done = 0;
-  onProgress?.(0, total);
-  const entries = await Promise.all(
-    [...unique].map(async ([key, r]): Promise<[string, ImageInfo]> => {
+export const MAX_LOOKUPS_IN_FLIGHT = 64;
+
+/**
+ * Resolves each distinct (image, credential set) once, many at a time: the registry client bounds concurrency per
+ * registry, shares identical in-flight lookups and fetches each digest once.
+ */
+export async function lookUpImages(
+  resolver: ImageResolver,
+  requests: readonly ImageRequest[],
+  onProgress?: ProgressListener,
+  maxInFlight = MAX_LOOKUPS_IN_FLIGHT,
+): Promise<ImageAnswers> {
+  const unique = [...new Map(requests.map((r) => [lookupKey(r.image, r.credentialKey), r])).values()];
+  const answers = new Map<string, ImageInfo>();
+  let next = 0;
+  onProgress?.(0, unique.length);
+  const worker = async (): Promise<void> => {
+    while (next < unique.length) {
+      const r = unique[next++]!;
       const info = await resolver.resolve(r.image, r.credentials.length > 0 ? { credentials: r.credentials } : {});
-      onProgress?.(++done, total);
-      return [key, info];
-    }),
-  );
-  return new ImageAnswers(new Map(entries));
+      answers.set(lookupKey(r.image, r.credentialKey), info);
+      onProgress?.(answers.size, unique.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(maxInFlight, unique.length) }, worker));
+  return new ImageAnswers(answers);
 }

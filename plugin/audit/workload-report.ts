@@ -62,11 +62,18 @@ function waitingReason(pod: ClusterPod): string | undefined {
 /** Where the workload's pods run, judged with each pod's own images (a rollout may run older ones). */
 function podPlacements(pods: readonly ClusterPod[], answer: ImageAnswer, placement: PlacementModel): PodPlacement[] {
   const out: PodPlacement[] = [];
+  // Pods of one ReplicaSet share their images: judge each image list once.
+  const byImages = new Map<string, ImageReport[]>();
   for (const pod of pods) {
     const node = pod.spec.nodeName;
     const nodeArch = node ? placement.nodeArch(node) : undefined;
     if (!node || !nodeArch) continue;
-    const { images } = imageReports(pod.spec, answer);
+    const key = podImages(pod.spec).map((i) => `${i.kind}:${i.image}`).join('\n') + `|${podOS(pod.spec)}`;
+    let images = byImages.get(key);
+    if (!images) {
+      images = imageReports(pod.spec, answer).images;
+      byImages.set(key, images);
+    }
     const lackingImages = [...new Set(images.filter((i) => i.error === null && !i.archs.includes(nodeArch)).map((i) => i.image))];
     const reason = waitingReason(pod);
     out.push({ pod: pod.metadata?.name ?? '', node, nodeArch, lackingImages, ...(reason && { waitingReason: reason }) });
