@@ -7,7 +7,7 @@ export { podImages, distinctImages, podOS, type PodImage, type ContainerKind } f
 export { matchImageOverride, findImageOverride, parseImageOverride, type ImageOverride } from './image-override.js';
 export { podArchitectures, type PodArchitectures, type ImageArchitectures, type ResolvedPodImage, type ImageArchSource } from './pod-architectures.js';
 export { archConstraint, constraintAllows, allowedByConstraint, describeArchConstraint, type ArchConstraint, type ArchTermConstraint } from './arch-constraint.js';
-export { mergeArchAffinity, removeArchRequirement, archRequirement, isArchRequirement } from './merge-arch-affinity.js';
+export { mergeArchAffinity, archRequirement, isArchRequirement } from './merge-arch-affinity.js';
 export { toleratesTaint, tolerationForTaint, tolerationsFor, addTolerations, parseArchTaint, formatArchTaint, type ArchTaint } from './tolerations.js';
 export { addPreferences, parseArchPreference, type ArchPreference } from './preferences.js';
 export { reachableArchs } from './reachable-archs.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { archConstraint, allowedByConstraint } from './arch-constraint.js';
 import type { NodeSelectorTerm, PodSpec } from './k8s-types.js';
-import { mergeArchAffinity, removeArchRequirement } from './merge-arch-affinity.js';
+import { mergeArchAffinity } from './merge-arch-affinity.js';
 
 const base: PodSpec = { containers: [{ name: 'app', image: 'nginx' }] };
 const zone = { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['a'] };
@@ -47,19 +47,5 @@ describe('mergeArchAffinity', () => {
     const before = structuredClone(spec);
     mergeArchAffinity(spec, ['amd64']);
     expect(spec).toEqual(before);
-  });
-});
-
-describe('removeArchRequirement', () => {
-  it('undoes a created affinity completely', () => {
-    expect(removeArchRequirement(mergeArchAffinity(base, ['amd64']), ['amd64'])).toEqual(base);
-  });
-  it('undoes an AND into user terms', () => {
-    const spec = withTerms([{ matchExpressions: [zone] }]);
-    expect(removeArchRequirement(mergeArchAffinity(spec, ['amd64']), ['amd64'])).toEqual(spec);
-  });
-  it('leaves other arch requirements', () => {
-    const spec = withTerms([{ matchExpressions: [inArm] }]);
-    expect(removeArchRequirement(spec, ['amd64'])).toEqual(spec);
   });
 });

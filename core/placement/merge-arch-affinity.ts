@@ -44,38 +44,3 @@ export function mergeArchAffinity(spec: PodSpec, archs: readonly string[]): PodS
     affinity: { ...affinity, nodeAffinity: { ...nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: { ...required, nodeSelectorTerms: terms } } },
   };
 }
-
-/**
- * Undoes `mergeArchAffinity(spec, archs)`: removes `kubernetes.io/arch In [archs]` from every term, drops terms
- * that only held it, and the required affinity / node affinity / affinity objects that become empty.
- * Used to re-place a pod archcheck already placed (its annotation names the archs it injected) after another
- * webhook changed its images. Returns a new spec.
- */
-export function removeArchRequirement(spec: PodSpec, archs: readonly string[]): PodSpec {
-  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!required?.nodeSelectorTerms) return spec;
-  const terms = required.nodeSelectorTerms.flatMap((term): NodeSelectorTerm[] => {
-    const expressions = term.matchExpressions ?? [];
-    if (!expressions.some((r) => isArchRequirement(r, archs))) return [term];
-    const kept = expressions.filter((r) => !isArchRequirement(r, archs));
-    const { matchExpressions: _dropped, ...rest } = term;
-    const next: NodeSelectorTerm = kept.length > 0 ? { ...rest, matchExpressions: kept } : rest;
-    return isEmptyTerm(next) ? [] : [next];
-  });
-  return withRequiredTerms(spec, terms);
-}
-
-function withRequiredTerms(spec: PodSpec, terms: NodeSelectorTerm[]): PodSpec {
-  const affinity = { ...spec.affinity };
-  const nodeAffinity = { ...affinity.nodeAffinity };
-  if (terms.length > 0) {
-    nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = { ...nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, nodeSelectorTerms: terms };
-  } else {
-    delete nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
-  }
-  if (Object.keys(nodeAffinity).length > 0) affinity.nodeAffinity = nodeAffinity;
-  else delete affinity.nodeAffinity;
-  const next: PodSpec = { ...spec, affinity };
-  if (Object.keys(affinity).length === 0) delete next.affinity;
-  return next;
-}

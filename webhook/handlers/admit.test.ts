@@ -416,14 +416,27 @@ describe('admission rules on fixtures', () => {
 });
 
 describe('re-invocation', () => {
-  it('re-places a pod whose images another webhook changed after archcheck placed it', async () => {
+  it('a sidecar added by a later webhook narrows the placement; user terms are never removed', async () => {
     const options = { settings: testSettings(), cluster: cluster() };
-    const first = await runAdmission('mutate', fixture('pod-create-deployment.json', setImages(LEGACY)), options);
-    const changed = structuredClone(first.patched) as Pod;
-    changed.spec.containers[0]!.image = WEB;
-    const second = await runAdmission('mutate', withObject(loadFixture('pod-create-deployment.json'), changed), options);
-    expect(required(second.patched)).toEqual([{ matchExpressions: [archIn('amd64', 'arm64')] }]);
-    expect(annotations(second.patched)?.['archcheck.dev/archs']).toBe('amd64,arm64');
+    const userTerms = [
+      { matchExpressions: [archIn('amd64', 'arm64')] },
+      { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['a'] }] },
+    ];
+    const withUserTerms: Edit = (o) => {
+      setImages(WEB)(o);
+      podSpec(o).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: structuredClone(userTerms) } } };
+    };
+    const first = await runAdmission('mutate', fixture('pod-create-deployment.json', withUserTerms), options);
+    expect(required(first.patched)).toEqual([userTerms[0], { matchExpressions: [...userTerms[1]!.matchExpressions, archIn('amd64', 'arm64')] }]);
+    const withSidecar = structuredClone(first.patched) as Pod;
+    withSidecar.spec.containers.push({ name: 'injected-sidecar', image: LEGACY });
+    const second = await runAdmission('mutate', withObject(loadFixture('pod-create-deployment.json'), withSidecar), options);
+    const terms = required(second.patched) as { matchExpressions: unknown[] }[];
+    expect(terms[0]!.matchExpressions).toEqual([archIn('amd64', 'arm64'), archIn('amd64')]);
+    expect(terms[1]!.matchExpressions).toEqual([...userTerms[1]!.matchExpressions, archIn('amd64', 'arm64'), archIn('amd64')]);
+    expect(annotations(second.patched)).toMatchObject({ 'archcheck.dev/archs': 'amd64', 'archcheck.dev/decision': 'injected' });
+    const third = await runAdmission('mutate', withObject(loadFixture('pod-create-deployment.json'), second.patched), options);
+    expect(third.patch).toEqual([]);
   });
 
   it('a pod archcheck placed passes /validate', async () => {

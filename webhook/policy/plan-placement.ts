@@ -5,7 +5,6 @@ import {
   archConstraint,
   describeArchConstraint,
   mergeArchAffinity,
-  removeArchRequirement,
   tolerationsFor,
   type ImageArchitectures,
   type Pod,
@@ -35,15 +34,15 @@ export type PlacementPlan =
 export type PlanSettings = Pick<PolicySettings, 'singleArch' | 'onUnresolved' | 'archTaints' | 'prefer' | 'allowedArchs' | 'podOptOut'>;
 
 /**
- * A pod archcheck placed before carries its own requirement (annotation decision `injected`, archs `a,b`);
- * it is removed before re-planning so a re-invocation after another webhook changed images re-places the pod
- * instead of treating archcheck's old answer as the user's constraint.
+ * Whether archcheck placed this pod before for the same archs (annotations `decision: injected`, `archs: a,b`).
+ * Its requirement is then part of the pod's constraint and implies the archs; the decision stays `injected` so the
+ * webhook on its own output changes nothing. Archcheck's earlier requirement is never removed: a later webhook that
+ * adds a sidecar only narrows the archs (the new requirement is ANDed), and removing requirements could also remove
+ * an identical one the user wrote.
  */
-function withoutOwnRequirement(pod: Pod): PodSpec {
+function placedBefore(pod: Pod, archs: readonly string[]): boolean {
   const annotations = pod.metadata?.annotations ?? {};
-  const own = annotations[ANNOTATION_ARCHS];
-  if (annotations[ANNOTATION_DECISION] !== 'injected' || !own) return pod.spec;
-  return removeArchRequirement(pod.spec, own.split(','));
+  return annotations[ANNOTATION_DECISION] === 'injected' && annotations[ANNOTATION_ARCHS] === archs.join(',');
 }
 
 function shortImages(images: readonly ImageArchitectures[]): string {
@@ -96,7 +95,7 @@ export function planPlacement(pod: Pod, podArchs: PodArchitectures, settings: Pl
   const early = imagePolicyVerdict(podArchs, settings);
   if (early) return early;
   const { archs } = podArchs;
-  const spec = withoutOwnRequirement(pod);
+  const spec = pod.spec;
   const constraint = archConstraint(spec);
   const compatible = allowedByConstraint(constraint, archs);
   if (compatible.length === 0) {
@@ -108,7 +107,7 @@ export function planPlacement(pod: Pod, podArchs: PodArchitectures, settings: Pl
   let placed = implied ? spec : mergeArchAffinity(spec, archs);
   placed = addTolerations(placed, tolerationsFor(compatible, settings.archTaints));
   if (compatible.length > 1) placed = addPreferences(placed, settings.prefer.filter((p) => compatible.includes(p.arch)));
-  const decision = implied ? 'kept' : 'injected';
+  const decision = implied && !placedBefore(pod, archs) ? 'kept' : 'injected';
   const warnings = settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [];
   const changes = describeChanges(pod.spec, placed, archs);
   return { verdict: 'place', decision, archs, placed: annotate(pod, placed, archs, decision), changes, warnings };
