@@ -1,28 +1,15 @@
 /** Pushes the benchmark's images into a real registry: multi-arch OCI indexes and single-arch Docker v2 images. */
 import { FixtureBuilder } from '../../test/registry/fixtures.js';
 import type { TestRegistry } from '../../test/registry/registry.js';
-import type { SyntheticImage } from './synthetic-cluster.js';
+import { benchImages, type SyntheticImage } from './synthetic-cluster.js';
 
-export interface ImageMix {
-  total: number;
-  /** Shares of multi-arch and arm64-only images; the rest are amd64-only. */
-  multiShare: number;
-  arm64Share: number;
-}
-
-function kindOf(i: number, mix: ImageMix): SyntheticImage['kind'] {
-  const position = (i % 20) / 20;
-  if (position < mix.multiShare) return 'multi';
-  if (position < mix.multiShare + mix.arm64Share) return 'arm64';
-  return 'amd64';
-}
 
 const linux = (architecture: string): { os: string; architecture: string } => ({ os: 'linux', architecture });
 
-/** Pushes `mix.total` images (at most `concurrency` at a time) and returns their references, written with `refHost`. */
-export async function populateRegistry(registry: TestRegistry, mix: ImageMix, refHost: string, concurrency = 16): Promise<SyntheticImage[]> {
+/** Pushes the benchmark's images (at most `concurrency` at a time) and returns their references, written with `refHost`. */
+export async function populateRegistry(registry: TestRegistry, count: number, refHost: string, concurrency = 16): Promise<SyntheticImage[]> {
   const builder = new FixtureBuilder(registry, { refHost });
-  const images: SyntheticImage[] = Array.from({ length: mix.total }, (_, i) => ({ ref: `${refHost}/bench/app-${i}:1.0.${i}`, kind: kindOf(i, mix) }));
+  const images = benchImages(count, refHost);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < images.length) {

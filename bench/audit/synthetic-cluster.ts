@@ -25,6 +25,15 @@ export interface SyntheticClusterOptions {
   namespaces: number;
 }
 
+/** The benchmark's image mix: 60% multi-arch (amd64+arm64), 10% arm64-only, 30% amd64-only; refs `HOST/bench/app-N:1.0.N`. */
+export function benchImages(count: number, host: string): SyntheticImage[] {
+  return Array.from({ length: count }, (_, i) => {
+    const position = (i % 20) / 20;
+    const kind: SyntheticImage['kind'] = position < 0.6 ? 'multi' : position < 0.7 ? 'arm64' : 'amd64';
+    return { ref: `${host}/bench/app-${i}:1.0.${i}`, kind };
+  });
+}
+
 const ARM64_TAINT = { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' };
 
 function node(name: string, arch: string): object {
