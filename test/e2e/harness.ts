@@ -20,13 +20,38 @@ import { loadConfig } from '../../webhook/config.js';
 import { createLogger } from '../../webhook/logger.js';
 import { startWebhook, type RunningWebhook } from '../../webhook/start-webhook.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
-import { freePort, waitFor, type TestCluster } from '../cluster/cluster.js';
+import { freePort, startCluster, waitFor, type StartClusterOptions, type TestCluster } from '../cluster/cluster.js';
 import { CHART_DIR, REPO_ROOT, ensureHelm, runHelm } from '../helm.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Any = any;
 
 export const ARCHCHECK_ANNOTATIONS = ['archcheck.dev/archs', 'archcheck.dev/decision'] as const;
+
+/**
+ * startCluster, one at a time across processes. Works around test/cluster/cluster.ts leaving the component ports
+ * (etcd client and peer, controller-manager, scheduler, kwok-controller) to kwokctl, which picks them by counting
+ * down from 32767 in every kwokctl process: two clusters created at the same moment (two vitest workers, or a test
+ * and the demo) get the same ports, and the second API server silently uses the first cluster's etcd. Once a
+ * cluster's components are bound, the next kwokctl skips those ports, so serializing creation is enough for the
+ * callers that take this lock. The lock is `flock(1)` held by a child process: it is released when we release it
+ * or when this process dies (the child's stdin closes).
+ */
+export async function startClusterSerialized(opts: StartClusterOptions = {}): Promise<TestCluster> {
+  const lockFile = path.join(tmpdir(), 'archcheck-cluster-create.lock');
+  const holder = spawn('flock', [lockFile, 'sh', '-c', 'echo locked; cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', reject);
+    holder.once('exit', (code) => reject(new Error(`flock ${lockFile} exited ${code}`)));
+    holder.stdout?.once('data', () => resolve());
+  });
+  holder.removeAllListeners('exit');
+  try {
+    return await startCluster(opts);
+  } finally {
+    holder.stdin?.end();
+  }
+}
 
 /** kubectl … -o json, parsed; throws on a non-zero exit. */
 export async function kubectlJson(cluster: TestCluster, args: readonly string[]): Promise<Any> {

@@ -8,10 +8,10 @@
  */
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from '../cluster/cluster.js';
+import type { TestCluster } from '../cluster/cluster.js';
 import { pushStandardFixtures, type Fixtures } from '../registry/fixtures.js';
 import { startRegistry, type TestRegistry } from '../registry/registry.js';
-import { installArchcheck, type Any, type Archcheck } from './harness.js';
+import { installArchcheck, startClusterSerialized, type Any, type Archcheck } from './harness.js';
 import {
   IGNORE_LABEL,
   applyWorkloads,
@@ -42,7 +42,7 @@ let core: CoreV1Api;
 const started = Date.now();
 
 beforeAll(async () => {
-  [cluster, registry] = await Promise.all([startCluster({ name: 'e2e-placement' }), startRegistry({ name: 'e2e-placement', auth: 'token' })]);
+  [cluster, registry] = await Promise.all([startClusterSerialized({ name: 'e2e-placement' }), startRegistry({ name: 'e2e-placement', auth: 'token' })]);
   fx = await pushStandardFixtures(registry, { bigManifest: false });
   images = sampleImages(fx);
   core = cluster.kubeConfig().makeApiClient(CoreV1Api);

@@ -8,10 +8,10 @@
  */
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace, startCluster, waitFor, type TestCluster } from '../cluster/cluster.js';
+import { createNamespace, waitFor, type TestCluster } from '../cluster/cluster.js';
 import { FixtureBuilder, pushStandardFixtures, type Fixtures, type ImageFixture } from '../registry/fixtures.js';
 import { startRegistry, type TestRegistry } from '../registry/registry.js';
-import { ARCHCHECK_ANNOTATIONS, installArchcheck, kubectlApply, kubectlJson, kubectlWarnings, type Any, type Archcheck } from './harness.js';
+import { ARCHCHECK_ANNOTATIONS, installArchcheck, kubectlApply, startClusterSerialized, kubectlJson, kubectlWarnings, type Any, type Archcheck } from './harness.js';
 import { daemonSetWorkload, deploymentWorkload, podSpec, waitPlaced } from './scenario.js';
 
 let cluster: TestCluster;
@@ -22,10 +22,12 @@ let fx: Fixtures;
 let archcheck: Archcheck;
 let core: CoreV1Api;
 const started = Date.now();
+/** Generous: two clusters share two cores in CI. */
+const CLUSTER_TEST_MS = 120_000;
 
 beforeAll(async () => {
   [cluster, registry, flaky] = await Promise.all([
-    startCluster({ name: 'e2e-policy' }),
+    startClusterSerialized({ name: 'e2e-policy' }),
     startRegistry({ name: 'e2e-policy', auth: 'token' }),
     startRegistry({ name: 'e2e-flaky' }),
   ]);
@@ -78,14 +80,14 @@ describe('denied pods say why (chart defaults)', () => {
     expect(r.stderr).toContain(`${fx.singleAmd64.ref} (amd64)`);
     expect(r.stderr).toContain('Fix: select nodes with kubernetes.io/arch in [amd64]');
     expect(await exists(NS, 'pod', 'misplaced')).toBe(false);
-  });
+  }, CLUSTER_TEST_MS);
 
   it('a pod whose only image is arm/v7 runs on no node of the cluster and is denied', async () => {
     const r = await kubectlApply(cluster, [pod('armv7', NS, [fx.singleArmv7.ref])], 'create');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('archcheck: no allowed CPU architecture (amd64,arm64) runs every image of this pod');
     expect(r.stderr).toContain(fx.singleArmv7.ref);
-  });
+  }, CLUSTER_TEST_MS);
 });
 
 describe('registries: pull secrets and outages', () => {
@@ -103,7 +105,7 @@ describe('registries: pull secrets and outages', () => {
     expect(p.metadata?.annotations?.['archcheck.dev/archs']).toBe('amd64,arm64');
     expect(requiredArchs(p)).toEqual(['amd64', 'arm64']);
     await scheduledNode(NS, 'with-secret');
-  });
+  }, CLUSTER_TEST_MS);
 
   it("…and through the ServiceAccount's imagePullSecrets, for a Deployment's pods", async () => {
     await kubectlApply(cluster, [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'puller', namespace: NS }, imagePullSecrets: [{ name: 'regcred' }] }]);
@@ -113,7 +115,7 @@ describe('registries: pull secrets and outages', () => {
     await waitPlaced(cluster, NS, set);
     const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'e2e.archcheck.dev/workload=deployment.private-app' })).items;
     expect(pods.map((p) => p.metadata?.annotations?.['archcheck.dev/archs'])).toEqual(['amd64,arm64', 'amd64,arm64']);
-  });
+  }, CLUSTER_TEST_MS);
 
   it('without a pull secret the private image is unresolved: admitted unchanged, with a warning', async () => {
     const r = await kubectlApply(cluster, [pod('no-secret', NS, [fx.privateSecret.ref])], 'create');
@@ -122,7 +124,7 @@ describe('registries: pull secrets and outages', () => {
     const p = await core.readNamespacedPod({ name: 'no-secret', namespace: NS });
     expect(requiredArchs(p)).toBeUndefined();
     await scheduledNode(NS, 'no-secret');
-  });
+  }, CLUSTER_TEST_MS);
 
   it('the registry stopped: pods are still admitted (fail-open) with a warning, and scheduled', async () => {
     // While the registry is up, its arm64-only image is placed on arm64.
@@ -145,7 +147,7 @@ describe('registries: pull secrets and outages', () => {
     await scheduledNode(NS, 'registry-down');
     // Well inside the chart's admission timeout (5 s): a dead registry does not stall admission.
     expect(took).toBeLessThan(5_000);
-  });
+  }, CLUSTER_TEST_MS);
 });
 
 describe('kube-system is left alone', () => {
@@ -170,7 +172,7 @@ describe('kube-system is left alone', () => {
     const tool = await core.readNamespacedPod({ name: 'system-tool', namespace: 'kube-system' });
     expect(requiredArchs(tool)).toBeUndefined();
     expect(tool.spec?.tolerations?.some((t) => t.key === 'kubernetes.io/arch')).toBeFalsy();
-  });
+  }, CLUSTER_TEST_MS);
 });
 
 describe('--single-arch deny', () => {
@@ -196,7 +198,7 @@ describe('--single-arch deny', () => {
     expect(event.message).toContain('archcheck: single-architecture images are not allowed here (single-arch policy: deny)');
     expect(event.message).toContain(`${fx.singleAmd64.ref} (amd64)`);
     expect((await core.listNamespacedPod({ namespace: NS })).items).toEqual([]);
-  });
+  }, CLUSTER_TEST_MS);
 
   it('with /validate enabled (helm upgrade), the Deployment is rejected at apply time; multi-arch ones still apply', async () => {
     await archcheck.upgrade(['admission.validating.enabled=true']);
