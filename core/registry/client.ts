@@ -152,24 +152,16 @@ export class RegistryClient implements ImageResolver {
       const err = toArchcheckError(e, 'INVALID_REFERENCE');
       return failedInfo(reference, reference, err);
     }
-    const key = this.lookupKey(ref, endpoints, request);
+    // Candidates are computed once per lookup: they key the shared flight and drive the attempts.
+    const candidatesByEndpoint = new Map(endpoints.map((ep) => [ep, this.candidates(ref, ep, request.credentials ?? [])]));
+    const key = lookupKey(ref, candidatesByEndpoint, request);
     const failed = this.failures.get(key);
     if (failed) {
       this.deps.observer?.onCache?.('negative-hit');
       return failedInfo(reference, ref.canonical, failed);
     }
-    const info = await this.flights.run(key, () => this.resolveAtEndpoints(ref, endpoints, request, key));
+    const info = await this.flights.run(key, () => this.resolveAtEndpoints(ref, endpoints, request, key, candidatesByEndpoint));
     return { ...info, reference };
-  }
-
-  /** Lookups are shared only between callers presenting the same credentials. */
-  private lookupKey(ref: ImageReference, endpoints: Endpoint[], request: ResolveRequest): string {
-    const ids = endpoints.flatMap((ep) =>
-      this.candidates(ref, ep, request.credentials ?? []).map((c) =>
-        c.kind === 'stored' ? credentialFingerprint(c.keyed.credential) : c.kind === 'provider' ? `provider:${c.provider.name}` : 'anonymous',
-      ),
-    );
-    return `${ref.canonical}|${ids.join(',')}|${request.revalidateTag ? 'r' : ''}`;
   }
 
   /**
@@ -196,14 +188,20 @@ export class RegistryClient implements ImageResolver {
     ];
   }
 
-  private async resolveAtEndpoints(ref: ImageReference, endpoints: Endpoint[], request: ResolveRequest, key: string): Promise<ImageInfo> {
+  private async resolveAtEndpoints(
+    ref: ImageReference,
+    endpoints: Endpoint[],
+    request: ResolveRequest,
+    key: string,
+    candidatesByEndpoint: Map<Endpoint, Candidate[]>,
+  ): Promise<ImageInfo> {
     const deadline = Date.now() + this.options.resolveTimeoutMs;
     const tried: string[] = [];
     let lastError: ArchcheckError | undefined;
     for (const [i, ep] of endpoints.entries()) {
       // A mirror gets its share of the time left, so a dead mirror still leaves the source time to answer.
       const share = i === endpoints.length - 1 ? deadline : Date.now() + Math.floor((deadline - Date.now()) / (endpoints.length - i));
-      const outcome = await this.resolveAtEndpoint(ref, ep, request, share);
+      const outcome = await this.resolveAtEndpoint(ref, ep, request, share, candidatesByEndpoint);
       if ('info' in outcome) return outcome.info;
       lastError = outcome.error;
       tried.push(...outcome.tried.map((t) => (endpoints.length > 1 ? `${ep.host}: ${t}` : t)));
@@ -220,10 +218,11 @@ export class RegistryClient implements ImageResolver {
     ep: Endpoint,
     request: ResolveRequest,
     deadline: number,
+    candidatesByEndpoint: Map<Endpoint, Candidate[]>,
   ): Promise<{ info: ImageInfo } | { error: ArchcheckError; tried: string[] }> {
     const tried: string[] = [];
-    let lastError = new ArchcheckError('BAD_RESPONSE', 'no credential was tried');
-    for (const candidate of this.candidates(ref, ep, request.credentials ?? [])) {
+    let lastError: ArchcheckError | undefined;
+    for (const candidate of candidatesByEndpoint.get(ep) ?? []) {
       const label = candidate.kind === 'stored' ? candidate.keyed.source : candidate.kind === 'provider' ? candidate.provider.name : 'anonymous';
       let credential: Credential | undefined;
       if (candidate.kind === 'provider') {
@@ -246,7 +245,7 @@ export class RegistryClient implements ImageResolver {
         if (!NEXT_CREDENTIAL.has(lastError.code)) break;
       }
     }
-    return { error: lastError, tried };
+    return { error: lastError ?? new ArchcheckError('UNAUTHORIZED', `${ep.host}: no credential could be obtained`, { registry: ep.host }), tried };
   }
 
   /** A provider's token within the lookup's deadline; a slow identity endpoint keeps warming its cache in the background. */
@@ -458,6 +457,14 @@ export class RegistryClient implements ImageResolver {
       throw statusError(ctx, res, path);
     });
   }
+}
+
+/** Lookups are shared only between callers presenting the same credentials. */
+function lookupKey(ref: ImageReference, candidatesByEndpoint: Map<Endpoint, Candidate[]>, request: ResolveRequest): string {
+  const ids = [...candidatesByEndpoint.values()].flatMap((candidates) =>
+    candidates.map((c) => (c.kind === 'stored' ? credentialFingerprint(c.keyed.credential) : c.kind === 'provider' ? `provider:${c.provider.name}` : 'anonymous')),
+  );
+  return `${ref.canonical}|${ids.join(',')}|${request.revalidateTag ? 'r' : ''}`;
 }
 
 function statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError {
