@@ -3,11 +3,11 @@
  * built from source; kwok nodes amdpool / armpool tainted kubernetes.io/arch=arm64 / armctl custom taint) with images
  * in a real registry. Workloads in every status are created without any webhook (see plugin-cluster-scenario.ts).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { AuditReport, WorkloadReport } from '../plugin/audit/report.js';
 import { runCli } from '../plugin/cli.js';
 import { connectKube } from '../plugin/kube/kube-client.js';
@@ -219,6 +219,19 @@ describe('partial permissions and bad input', () => {
     expect(report.workloads).toHaveLength(13);
     expect(report.warnings).toContainEqual(expect.stringMatching(/^namespace team-b: cannot read workloads or pods \(.*forbidden/));
     expect(r.stderr).toMatch(/^warning: namespace team-b: cannot read workloads or pods/m);
+  });
+
+  it('authenticates through an exec credential plugin (as AKS kubelogin does)', async () => {
+    const token = (await cluster.kubectl(['create', 'token', 'auditor', '-n', SHOP, '--duration', '1h'], { check: true })).stdout.trim();
+    const plugin = join(work, 'fake-kubelogin.sh');
+    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`, { mode: 0o755 });
+    const withToken = parse(readFileSync(auditorConfig, 'utf8')) as { users: Array<{ name: string; user: Record<string, unknown> }> };
+    withToken.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } };
+    const config = join(work, 'exec.kubeconfig');
+    writeFileSync(config, stringify(withToken));
+    const r = await archcheck(['-l', 'app=web', '-o', 'json', '--kubeconfig', config]);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as AuditReport).workloads.map((w) => `${w.namespace}/${w.name}`)).toEqual([`${SHOP}/web`]);
   });
 
   it('exits 2 with one line when the API server is unreachable', async () => {

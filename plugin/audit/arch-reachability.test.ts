@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PodSpec, Taint } from '../../core/placement/index.js';
 import type { ClusterNode } from '../inventory/inventory.js';
 import { AssumedPlacement, ClusterPlacement } from './arch-reachability.js';
+import { schedulingSpec } from './daemonset-tolerations.js';
 
 const ARM64_TAINT: Taint = { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' };
 const ARMCTL_TAINT: Taint = { key: 'node-role.vos/arm_controller', value: 'true', effect: 'NoSchedule' };
@@ -66,6 +67,13 @@ describe('ClusterPlacement.reachability', () => {
   it('one untainted node of an arch keeps the arch reachable', () => {
     const p = new ClusterPlacement([node('a', 'arm64', 'p', [ARM64_TAINT]), node('b', 'arm64', 'q')]);
     expect(p.reachability(spec()).reachable).toEqual(['arm64']);
+  });
+
+  it('a DaemonSet reaches cordoned nodes, as its controller tolerates node.kubernetes.io/unschedulable', () => {
+    const cordoned = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+    const p = new ClusterPlacement([node('a', 'amd64', 'p'), node('b', 'arm64', 'q', [cordoned])]);
+    expect(p.reachability(spec()).reachable).toEqual(['amd64']);
+    expect(p.reachability(schedulingSpec('DaemonSet', spec())).reachable).toEqual(['amd64', 'arm64']);
   });
 
   it('knows node archs by name', () => {

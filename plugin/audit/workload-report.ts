@@ -11,6 +11,7 @@ import {
 import type { ClusterPod } from '../inventory/inventory.js';
 import type { PlacementModel } from './arch-reachability.js';
 import { podCpuRequestMillis } from './cpu-requests.js';
+import { schedulingSpec } from './daemonset-tolerations.js';
 import type { CpuRequests, ImageReport, NodeReport, WorkloadReport } from './report.js';
 import { targetReadiness } from './target-readiness.js';
 import type { Workload } from './workloads.js';
@@ -113,7 +114,7 @@ function cpuRequests(workload: Workload, ctx: ReportContext): CpuRequests {
 /** Everything the audit says about one workload. Pure: the images were resolved beforehand. */
 export function workloadReport(workload: Workload, answer: ImageAnswer, ctx: ReportContext): WorkloadReport {
   const { images, sharedArchs } = imageReports(workload.template, answer);
-  const reachability = ctx.placement.reachability(workload.template);
+  const reachability = ctx.placement.reachability(schedulingSpec(workload.kind, workload.template));
   const placements = podPlacements(workload.pods, answer, ctx.placement);
   const verdict = workloadStatus({ images, reachability, placements });
   const constraint = archConstraint(workload.template);
