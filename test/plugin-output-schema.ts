@@ -9,5 +9,6 @@ const validate = new Ajv({ allErrors: true }).compile(schema);
 /** Schema violations, as `path: message` lines; empty when the output conforms. */
 export function outputSchemaErrors(output: unknown): string[] {
   if (validate(output)) return [];
-  return (validate.errors ?? []).map((e) => `${e.dataPath || '/'}: ${e.message ?? 'invalid'}`);
+  // ajv 6 says dataPath, ajv 8 instancePath.
+  return (validate.errors ?? []).map((e) => `${(e as { instancePath?: string }).instancePath ?? e.dataPath ?? '/'}: ${e.message ?? 'invalid'}`);
 }
