@@ -5,7 +5,7 @@ import type { AuditReport } from './audit/report.js';
 import { rollUpWorkloads } from './audit/workloads.js';
 import { warn, type CommandContext } from './cli-io.js';
 import type { CacheFlags } from './flags/cache-flags.js';
-import { kubeConnectionOptions, labelSelector, namespaceScope, type KubeFlags } from './flags/kube-flags.js';
+import { checkNamespaceFlags, kubeConnectionOptions, labelSelector, namespaceScope, type KubeFlags } from './flags/kube-flags.js';
 import { openImageResolver } from './image-resolver.js';
 import { readClusterInventory } from './inventory/cluster-inventory.js';
 import { gapWarnings } from './inventory/gap-warnings.js';
@@ -33,6 +33,7 @@ const FALLBACK_ARCHS = ['amd64', 'arm64'];
  */
 export async function auditCluster(flags: ClusterAuditFlags, targetArch: string, ctx: CommandContext): Promise<ClusterAudit> {
   const selector = labelSelector(flags);
+  checkNamespaceFlags(flags);
   const connection = kubeConnectionOptions(flags);
   const kube = await connectKube(connection);
   const scope = namespaceScope(flags, kube.namespace);

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { AuditReport } from '../audit/report.js';
 import type { CommandContext } from '../cli-io.js';
 import { auditCluster, type ClusterAuditFlags } from '../cluster-audit.js';
 import { addCacheFlags } from '../flags/cache-flags.js';
@@ -10,10 +10,8 @@ import { auditManifests, type ManifestsAuditFlags } from '../manifests-audit.js'
 import { renderSavings } from '../output/savings-table.js';
 import { renderStructured } from '../output/structured.js';
 import { addRegistryFlags } from '../registry-flags.js';
-import { mergePrices, parsePriceFile, pricesFromFile, pricesFromFlags, PriceError, type ArchPrice, type PriceFile } from '../savings/prices.js';
+import { archPrices, readPriceInputs } from '../savings/price-inputs.js';
 import { computeSavings } from '../savings/savings.js';
-import { UsageError } from '../usage-error.js';
-import type { AuditReport } from '../audit/report.js';
 
 interface SavingsCommandOptions extends ClusterAuditFlags {
   price: string[];
@@ -27,38 +25,6 @@ interface SavingsCommandOptions extends ClusterAuditFlags {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-interface PriceInputs {
-  file: PriceFile | undefined;
-  flags: ArchPrice[];
-}
-
-/** Reads and checks prices before anything is audited, so a typo fails fast. */
-async function readPriceInputs(opts: SavingsCommandOptions, target: string): Promise<PriceInputs> {
-  if (opts.price.length === 0 && !opts.priceFile) throw new UsageError('savings needs prices: --price amd64=X --price arm64=Y (per vCPU-hour) or --price-file');
-  try {
-    const file = opts.priceFile ? parsePriceFile(await readPriceFile(opts.priceFile), opts.priceFile) : undefined;
-    const flags = pricesFromFlags(opts.price);
-    const known = new Set([...flags.map((p) => p.arch), ...(file?.instanceTypes.map((t) => t.arch) ?? []), ...Object.keys(file?.perVcpuHour ?? {})]);
-    if (!known.has(target)) throw new PriceError(`no price for the target arch ${target}: pass --price ${target}=PRICE or list ${target} instance types in --price-file`);
-    return { file, flags };
-  } catch (e) {
-    if (e instanceof PriceError) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-function archPrices(inputs: PriceInputs, nodes: readonly ClusterNode[] | null): Map<string, ArchPrice> {
-  return mergePrices(inputs.file ? pricesFromFile(inputs.file, nodes) : [], inputs.flags);
-}
-
-async function readPriceFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--price-file ${path}: ${(e as Error).message}`);
-  }
 }
 
 async function audit(opts: SavingsCommandOptions, arch: string, ctx: CommandContext): Promise<{ report: AuditReport; nodes: ClusterNode[] | null; showNamespace: boolean }> {
@@ -108,7 +74,7 @@ Examples:
   cmd.action(async (opts: SavingsCommandOptions) => {
     const format = outputFormat(opts.output);
     const arch = targetArch(opts.targetArch);
-    const priceInputs = await readPriceInputs(opts, arch);
+    const priceInputs = await readPriceInputs(opts.price, opts.priceFile, arch);
     const { report, nodes, showNamespace } = await audit(opts, arch, ctx);
     const savings = computeSavings(report, archPrices(priceInputs, nodes), opts.fromArch);
     for (const w of report.warnings) ctx.io.stderr(`warning: ${w}\n`);

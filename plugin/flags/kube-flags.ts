@@ -35,8 +35,13 @@ export function kubeConnectionOptions(flags: KubeFlags): KubeConnectionOptions {
   return { ...(flags.kubeconfig && { kubeconfig: flags.kubeconfig }), ...(flags.context && { context: flags.context }), requestTimeoutMs };
 }
 
-export function namespaceScope(flags: KubeFlags, contextNamespace: string): NamespaceScope {
+/** Checks -n/-A before anything is read; the scope itself needs the context's namespace. */
+export function checkNamespaceFlags(flags: KubeFlags): void {
   if (flags.allNamespaces && flags.namespace) throw new UsageError('use either -n/--namespace or -A/--all-namespaces, not both');
+}
+
+export function namespaceScope(flags: KubeFlags, contextNamespace: string): NamespaceScope {
+  checkNamespaceFlags(flags);
   return flags.allNamespaces ? { all: true } : { all: false, namespace: flags.namespace ?? contextNamespace };
 }
 
