@@ -300,6 +300,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** n distinct free ports: all are held open together, so the kernel cannot hand out one twice. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 // ---------------------------------------------------------------------------------------
 // The cluster
 // ---------------------------------------------------------------------------------------
@@ -489,11 +503,27 @@ function kwokEnv(workdir: string, binaries: Binaries): NodeJS.ProcessEnv {
 }
 
 /** KwokctlConfiguration (config.kwok.x-k8s.io/v1alpha1); see https://kwok.sigs.k8s.io/docs/user/kwokctl-configuration/ */
-function kwokctlConfig(binaries: Binaries, port: number, cacheDir: string): string {
+/** Ports for the components kwokctl would otherwise pick by counting down from 32767 in every process. */
+interface ComponentPorts {
+  etcdPort: number;
+  etcdPeerPort: number;
+  kubeControllerManagerPort: number;
+  kubeSchedulerPort: number;
+  kwokControllerPort: number;
+}
+
+async function componentPorts(): Promise<ComponentPorts> {
+  // Two clusters created at the same moment would otherwise share etcd: each port is taken from the kernel instead.
+  const [etcdPort, etcdPeerPort, kubeControllerManagerPort, kubeSchedulerPort, kwokControllerPort] = await freePorts(5);
+  return { etcdPort: etcdPort!, etcdPeerPort: etcdPeerPort!, kubeControllerManagerPort: kubeControllerManagerPort!, kubeSchedulerPort: kubeSchedulerPort!, kwokControllerPort: kwokControllerPort! };
+}
+
+function kwokctlConfig(binaries: Binaries, port: number, cacheDir: string, ports: ComponentPorts): string {
   const options = {
     runtime: 'binary',
     bindAddress: '127.0.0.1', // every component (etcd, apiserver, kcm, scheduler, kwok) on loopback
     kubeApiserverPort: port,
+    ...ports,
     securePort: true,
     kubeAuthorization: true, // --authorization-mode=Node,RBAC
     kubeAdmission: true, // default admission plugins, incl. Mutating/ValidatingAdmissionWebhook
@@ -561,7 +591,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   const l = layout(opts.name ?? 'archcheck');
   const env = kwokEnv(l.workdir, binaries);
   const port = opts.apiserverPort ?? (await freePort());
-  writeFileSync(l.configPath, kwokctlConfig(binaries, port, path.join(l.dir, 'cache')));
+  writeFileSync(l.configPath, kwokctlConfig(binaries, port, path.join(l.dir, 'cache'), await componentPorts()));
   const kwokctl = (args: string[], o: RunOptions = {}) =>
     run(binaries.kwokctl, ['--name', l.name, '--config', l.configPath, ...args], { env, ...o });
   // kwokctl delete insists on a kubeconfig to remove its context from: give it the cluster's own.
