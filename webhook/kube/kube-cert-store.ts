@@ -50,6 +50,8 @@ function fromSecret(secret: V1Secret): CertState | undefined {
 
 /** The shared certificate Secret in the webhook's namespace. Needs get/create/update on that one Secret. */
 export class KubeCertStore implements CertStore {
+  private stored: V1Secret | undefined;
+
   constructor(
     private readonly core: CoreV1Api,
     private readonly namespace: string,
@@ -59,6 +61,7 @@ export class KubeCertStore implements CertStore {
   async read(): Promise<{ state: CertState | undefined; version: string } | undefined> {
     try {
       const secret = await this.core.readNamespacedSecret({ name: this.name, namespace: this.namespace });
+      this.stored = secret;
       return { state: fromSecret(secret), version: secret.metadata?.resourceVersion ?? '' };
     } catch (e) {
       if (apiStatus(e) === 404) return undefined;
@@ -77,8 +80,18 @@ export class KubeCertStore implements CertStore {
   }
 
   async update(state: CertState, version: string): Promise<boolean> {
+    const body = toSecret(this.name, this.namespace, state, version);
+    // The Helm chart creates this Secret empty (type Opaque) so Helm owns and deletes it: keep its type
+    // (immutable), labels and annotations; only the data is ours.
+    const stored = this.stored;
+    if (stored?.metadata?.resourceVersion === version) {
+      body.type = stored.type ?? body.type;
+      const annotations = { ...stored.metadata.annotations };
+      delete annotations[NEXT_SINCE_ANNOTATION];
+      body.metadata = { ...body.metadata, labels: { ...body.metadata?.labels, ...stored.metadata.labels }, annotations: { ...annotations, ...body.metadata?.annotations } };
+    }
     try {
-      await this.core.replaceNamespacedSecret({ name: this.name, namespace: this.namespace, body: toSecret(this.name, this.namespace, state, version) });
+      await this.core.replaceNamespacedSecret({ name: this.name, namespace: this.namespace, body });
       return true;
     } catch (e) {
       if (apiStatus(e) === 409) return false;
