@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v flock >/dev/null 2>&1 || need+=(util-linux)
+command -v go >/dev/null 2>&1 || { echo "setup: Go >= 1.26 is needed to build the test control plane (test/cluster/build.sh)" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} from Debian"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
