@@ -14,7 +14,8 @@ import { connectKube } from '../plugin/kube/kube-client.js';
 import { listAll } from '../plugin/kube/list-all.js';
 import type { NodePoolReport } from '../plugin/nodes/node-pools.js';
 import type { SavingsReport } from '../plugin/savings/savings.js';
-import { freePort, run, startCluster, type TestCluster } from './cluster/cluster.js';
+import { freePort, run, type TestCluster } from './cluster/cluster.js';
+import { startClusterSerialized } from './e2e/harness.js';
 import { outputSchemaErrors } from './plugin-output-schema.js';
 import { applyScenario, auditorKubeconfig, EXPECTED_STATUS, SHOP } from './plugin-cluster-scenario.js';
 import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
@@ -57,7 +58,8 @@ beforeAll(async () => {
   writeFileSync(join(work, 'empty-docker-config.json'), '{"auths":{}}');
   registry = await startRegistry({ name: 'plugin-cluster', auth: 'token' });
   fx = await pushStandardFixtures(registry, { bigManifest: false });
-  cluster = await startCluster({ name: 'plugin-audit', log: () => undefined });
+  // Serialized with other suites' clusters: concurrent kwokctl creates pick the same component ports.
+  cluster = await startClusterSerialized({ name: 'plugin-audit', log: () => undefined });
   await applyScenario(cluster, fx, registry);
   auditorConfig = join(work, 'auditor.kubeconfig');
   writeFileSync(auditorConfig, await auditorKubeconfig(cluster));
@@ -69,7 +71,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   // Budget for a cold build of the cluster binaries (test/cluster/build.sh) when this suite is the first to need them.
-}, 40 * 60_000);
+}, 60 * 60_000);
 
 afterAll(async () => {
   await cluster?.stop();
