@@ -83,3 +83,28 @@ export function parseHostPort(text: string): string {
   if (!/^[a-zA-Z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(v)) throw new Error('expected host[:port], e.g. registry.local:5000');
   return v;
 }
+
+/** `HOST[:PORT]=VALUE` with a non-empty value (`--registry-ca HOST=FILE`). */
+export function parseHostAssignment(example: string): (text: string) => string {
+  return (text) => {
+    const v = text.trim();
+    const eq = v.indexOf('=');
+    if (eq <= 0 || v.slice(eq + 1).trim() === '') throw new Error(`expected HOST[:PORT]=VALUE, e.g. ${example}`);
+    parseHostPort(v.slice(0, eq));
+    return `${v.slice(0, eq).trim()}=${v.slice(eq + 1).trim()}`;
+  };
+}
+
+/** Checks an item with a parser that throws (core's), keeps the text. */
+export function checkedText(check: (text: string) => unknown): (text: string) => string {
+  return (text) => {
+    const v = text.trim();
+    try {
+      check(v);
+    } catch (e) {
+      // Core's messages name the flag and value ("--ecr-host "x": expected …"); the config error names them already.
+      throw new Error((e as Error).message.replace(/^--[a-z-]+ (?:"[^"]*"|\S+): /, ''));
+    }
+    return v;
+  };
+}

@@ -142,6 +142,44 @@ describe('bad values: one clear line each', () => {
   });
 });
 
+describe('registry and cloud identity keys', () => {
+  it('defaults: no mirrors, no cloud identities, platform labels trusted, azure identity auto', () => {
+    expect(defaultConfig).toMatchObject({ registryMirrors: [], mirrorOnly: [], registryHostsDir: '', registryCAs: [], verifyPlatforms: false, cloudAuth: [], acrHosts: [], ecrHosts: [], garHosts: [], azureIdentity: 'auto' });
+  });
+  it('flags, env and file', () => {
+    const c = loadConfig([
+      ...SELF,
+      '--registry-mirror', 'docker.io=myacr.azurecr.io/docker-hub',
+      '--registry-mirror', 'ghcr.io=mirror.local:5000',
+      '--mirror-only', 'docker.io',
+      '--registry-ca', 'registry.internal:5000=/etc/ca.crt',
+      '--verify-platforms', 'true',
+      '--cloud-auth', 'azure,aws',
+      '--ecr-host', 'ecr.example.com=us-east-1',
+      '--azure-identity', 'workload',
+    ], { ARCHCHECK_ACR_HOST: 'acr.example.com,acr2.example.com', ARCHCHECK_REGISTRY_HOSTS_DIR: '/etc/containerd/certs.d' });
+    expect(c.registryMirrors).toEqual(['docker.io=myacr.azurecr.io/docker-hub', 'ghcr.io=mirror.local:5000']);
+    expect(c.mirrorOnly).toEqual(['docker.io']);
+    expect(c.registryCAs).toEqual(['registry.internal:5000=/etc/ca.crt']);
+    expect(c.verifyPlatforms).toBe(true);
+    expect(c.cloudAuth).toEqual(['azure', 'aws']);
+    expect(c.ecrHosts).toEqual(['ecr.example.com=us-east-1']);
+    expect(c.acrHosts).toEqual(['acr.example.com', 'acr2.example.com']);
+    expect(c.registryHostsDir).toBe('/etc/containerd/certs.d');
+    expect(c.azureIdentity).toBe('workload');
+    const file = configFile('cloudAuth: [azure]\necrHosts:\n  ecr.example.com: eu-west-1\n');
+    expect(loadConfig([...SELF, '--config', file], {})).toMatchObject({ cloudAuth: ['azure'], ecrHosts: ['ecr.example.com=eu-west-1'] });
+  });
+  it('refuses bad values with one line', () => {
+    expect(errorOf(() => loadConfig([...SELF, '--registry-mirror', 'docker.io'], {}))).toMatch(/invalid --registry-mirror "docker.io" \(registryMirrors\): use SOURCE=MIRROR/);
+    expect(errorOf(() => loadConfig([...SELF, '--ecr-host', 'ecr.example.com=mars'], {}))).toMatch(/\(ecrHosts\): expected HOST=REGION/);
+    expect(errorOf(() => loadConfig([...SELF, '--cloud-auth', 'azure,oracle'], {}))).toMatch(/\(cloudAuth\): expected one of auto, none, azure, aws, gcp/);
+    expect(errorOf(() => loadConfig([...SELF, '--cloud-auth', 'auto,azure'], {}))).toMatch(/auto and none stand alone/);
+    expect(errorOf(() => loadConfig([...SELF, '--registry-ca', 'registry.internal'], {}))).toMatch(/\(registryCAs\): expected HOST\[:PORT\]=VALUE/);
+    expect(errorOf(() => loadConfig([...SELF, '--azure-identity', 'cli'], {}))).toMatch(/expected one of auto, workload/);
+  });
+});
+
 describe('documentation', () => {
   const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'config.md'), 'utf8');
   it.each(configKeys())('config.md documents $key ($flag, $env)', (k) => {

@@ -9,12 +9,16 @@ import {
   type ArchTaint,
   type ImageOverride,
 } from '../core/placement/index.js';
+import { CLOUD_NAMES, parseEcrHosts, type AzureIdentityMode } from '../core/cloud-auth/index.js';
+import { parseMirrorRule } from '../core/registry/endpoints.js';
 import {
+  checkedText,
   parseArch,
   parseBoolean,
   parseBoundedDuration,
   parseDnsLabel,
   parseEnum,
+  parseHostAssignment,
   parseHostPort,
   parseListen,
   parseObjectName,
@@ -60,6 +64,8 @@ type Spec = ScalarSpec<unknown> | ListSpec<unknown>;
 const scalar = <T>(spec: Omit<ScalarSpec<T>, 'kind'>): ScalarSpec<T> => ({ kind: 'scalar', ...spec });
 const list = <I>(spec: Omit<ListSpec<I>, 'kind'>): ListSpec<I> => ({ kind: 'list', ...spec });
 
+const AZURE_IDENTITY_MODES: readonly AzureIdentityMode[] = ['auto', 'workload', 'service-principal', 'managed', 'developer'];
+
 export const configSchema = {
   listen: scalar<ListenAddress>({ flag: 'listen', value: 'HOST:PORT', defaultText: '0.0.0.0:8443', parse: parseListen, description: 'Address for HTTPS (admission, probes, metrics).' }),
   certMode: scalar<'file' | 'self'>({ flag: 'cert-mode', value: 'file|self', defaultText: 'file', parse: parseEnum(['file', 'self'] as const), description: 'file: serve --tls-cert-file/--tls-private-key-file (watched, hot-reloaded; cert-manager or an existing Secret). self: generate a CA and certificate, keep them in a Secret, patch caBundle, rotate.' }),
@@ -82,6 +88,16 @@ export const configSchema = {
   resolveTimeout: scalar<number>({ flag: 'resolve-timeout', value: 'DURATION', defaultText: '3s', parse: parseBoundedDuration(100, 29_000), description: 'Time allowed for registries per admission request; also capped below the apiserver timeout (?timeout=) minus 20%.' }),
   insecureRegistries: list<string>({ flag: 'insecure-registry', value: 'HOST[:PORT]', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Registries reached over plain HTTP (repeatable).' }),
   registryConfig: scalar<string>({ flag: 'registry-config', value: 'PATH', defaultText: '', parse: parseText, description: "Docker config.json with the webhook's own registry credentials (tried after the pod's pull secrets)." }),
+  registryMirrors: list<string>({ flag: 'registry-mirror', value: 'SOURCE=MIRROR[/PREFIX]', defaultText: '', parseItem: checkedText(parseMirrorRule), description: 'Try MIRROR (with an optional path prefix) before SOURCE, e.g. docker.io=myacr.azurecr.io/docker-hub (repeatable; order is preference). Credentials follow the mirror.' }),
+  mirrorOnly: list<string>({ flag: 'mirror-only', value: 'SOURCE', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Never contact SOURCE itself, only its mirrors (repeatable).' }),
+  registryHostsDir: scalar<string>({ flag: 'registry-hosts-dir', value: 'DIR', defaultText: '', parse: parseText, description: "containerd certs.d directory (<host>/hosts.toml: server, [host.\"…\"] capabilities, ca, skip_verify, override_path), as the nodes use it." }),
+  registryCAs: list<string>({ flag: 'registry-ca', value: 'HOST[:PORT]=FILE', defaultText: '', parseItem: parseHostAssignment('registry.internal:5000=/etc/archcheck/registry-cas/internal.crt'), description: 'PEM CA bundle trusted for one registry host (repeatable); verification is never turned off globally.' }),
+  verifyPlatforms: scalar<boolean>({ flag: 'verify-platforms', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: "Fetch each index child's config once (cached by digest) and trust its os/arch over the index label; mismatches are warned about (denied with single-arch deny)." }),
+  cloudAuth: list<string>({ flag: 'cloud-auth', value: 'auto|none|azure,aws,gcp', defaultText: '', parseItem: parseEnum(['auto', 'none', ...CLOUD_NAMES]), flagCommaSplit: true, description: "Cloud identities for ACR/ECR/GAR, tried after the pod's pull secrets: auto (detect from the environment), none, or a list of azure, aws, gcp. Empty: none." }),
+  acrHosts: list<string>({ flag: 'acr-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as an Azure Container Registry besides *.azurecr.io|cn|us (repeatable).' }),
+  ecrHosts: list<string>({ flag: 'ecr-host', value: 'HOST=REGION', defaultText: '', parseItem: checkedText((t) => parseEcrHosts([t])), flagCommaSplit: true, description: 'Treat HOST as Amazon ECR in REGION besides *.dkr.ecr.REGION.amazonaws.com (repeatable).' }),
+  garHosts: list<string>({ flag: 'gar-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as Google Artifact Registry besides *-docker.pkg.dev and gcr.io (repeatable).' }),
+  azureIdentity: scalar<AzureIdentityMode>({ flag: 'azure-identity', value: AZURE_IDENTITY_MODES.join('|'), defaultText: 'auto', parse: parseEnum(AZURE_IDENTITY_MODES), description: 'Azure identity for ACR: auto (workload identity if injected, else a service principal from env, else managed identity in a cluster), or exactly one.' }),
   kubeconfig: scalar<string>({ flag: 'kubeconfig', value: 'PATH', defaultText: '', parse: parseText, description: 'Kubeconfig for API access. Empty: in-cluster service account; with neither the webhook runs without API access (no discovery, pull secrets, namespace modes or self certs).' }),
   logLevel: scalar<LogLevel>({ flag: 'log-level', value: LOG_LEVELS.join('|'), defaultText: 'info', parse: parseEnum(LOG_LEVELS), description: 'Log level (JSON logs on stdout).' }),
   drainTimeout: scalar<number>({ flag: 'drain-timeout', value: 'DURATION', defaultText: '20s', parse: parseBoundedDuration(0, 300_000), description: 'On SIGTERM, how long to wait for admission requests in flight before closing connections.' }),
@@ -275,6 +291,9 @@ function checkCombination(config: WebhookConfig): void {
   if (config.allowedArchs.length > 0) {
     const outside = config.prefer.find((p) => !config.allowedArchs.includes(p.arch));
     if (outside) throw new ConfigError(`--prefer ${outside.arch}=${outside.weight}: ${outside.arch} is not in --allowed-archs ${config.allowedArchs.join(',')}; add it there or drop the preference`);
+  }
+  if (config.cloudAuth.length > 1 && config.cloudAuth.some((c) => c === 'auto' || c === 'none')) {
+    throw new ConfigError(`--cloud-auth ${config.cloudAuth.join(',')}: auto and none stand alone; use auto, none, or a list of ${CLOUD_NAMES.join(', ')}`);
   }
   const archs = config.prefer.map((p) => p.arch);
   const twice = archs.find((a, i) => archs.indexOf(a) !== i);

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadDockerConfigFile } from '../core/credentials.js';
+import { cloudsToEnable, createCloudProviders, parseCloudAuthSpec, parseEcrHosts } from '../core/cloud-auth/index.js';
+import type { CredentialProvider } from '../core/credential-provider.js';
 import { RegistryClient } from '../core/registry/client.js';
+import { loadRegistrySettings } from '../core/registry/settings.js';
+import type { RegistryOptions } from '../core/registry/options.js';
 import type { ImageResolver } from '../core/resolver.js';
 import { noClusterFacts, type ClusterFacts } from './cluster-facts.js';
 import { ConfigError, type WebhookConfig } from './config.js';
@@ -68,20 +72,66 @@ export function policySettings(config: WebhookConfig, namespace: string | undefi
   };
 }
 
-async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics): Promise<RegistryClient> {
+/** Registry settings (mirrors, hosts.toml, CAs, platform verification): files are read once, warnings logged once. */
+async function registryOptions(config: WebhookConfig, logger: Logger): Promise<Partial<RegistryOptions>> {
+  let loaded;
+  try {
+    loaded = await loadRegistrySettings({
+      insecureRegistries: config.insecureRegistries,
+      registryMirrors: config.registryMirrors,
+      mirrorOnly: config.mirrorOnly,
+      ...(config.registryHostsDir && { registryHostsDir: config.registryHostsDir }),
+      registryCAs: config.registryCAs,
+      verifyPlatforms: config.verifyPlatforms,
+    });
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  for (const warning of loaded.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
+  return {
+    ...loaded.options,
+    ...(config.registryConfig && { registryConfig: config.registryConfig }),
+    resolveTimeoutMs: config.resolveTimeout,
+    requestTimeoutMs: Math.min(config.resolveTimeout, 5_000),
+  };
+}
+
+/** Cloud identities (ACR/ECR/GAR): off unless configured; constructing them makes no network call. */
+function cloudProviders(config: WebhookConfig, options: Partial<RegistryOptions>, metrics: WebhookMetrics, logger: Logger): CredentialProvider[] {
+  try {
+    const spec = parseCloudAuthSpec(config.cloudAuth);
+    const clouds = cloudsToEnable(spec);
+    logger.info({ cloudAuth: clouds.length > 0 ? clouds : 'none' }, clouds.length > 0 ? `cloud identities: ${clouds.map((c) => `${c.cloud} (${c.reason})`).join(', ')}` : 'cloud identities: none');
+    const observer = metrics.registryObserver();
+    return createCloudProviders(spec, process.env, {
+      acrHosts: config.acrHosts,
+      ecrHosts: parseEcrHosts(config.ecrHosts),
+      garHosts: config.garHosts,
+      azureIdentity: config.azureIdentity,
+      transport: {
+        requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+        ...(options.registryCAs && { registryCAs: options.registryCAs }),
+        ...(options.hostTls && { hostTls: options.hostTls }),
+        onRequest: (e) => observer.onRequest?.(e),
+      },
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, logger: Logger): Promise<RegistryClient> {
   let credentials;
   try {
     credentials = await loadDockerConfigFile(config.registryConfig || undefined);
   } catch (e) {
     throw new ConfigError(`--registry-config: ${(e as Error).message}`);
   }
-  const options = {
-    insecureRegistries: config.insecureRegistries,
-    ...(config.registryConfig && { registryConfig: config.registryConfig }),
-    resolveTimeoutMs: config.resolveTimeout,
-    requestTimeoutMs: Math.min(config.resolveTimeout, 5_000),
-  };
-  return new RegistryClient(options, { credentials, observer: metrics.registryObserver() });
+  const options = await registryOptions(config, logger);
+  const providers = cloudProviders(config, options, metrics, logger);
+  // The client's close() closes the providers too.
+  return new RegistryClient(options, { providers, credentials, observer: metrics.registryObserver() });
 }
 
 interface ApiAccess {
@@ -161,7 +211,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const metrics = new WebhookMetrics();
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
-  const resolver = deps.resolver ?? (await buildResolver(config, metrics));
+  const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
   const source = await identitySource({ config, deps, api, namespace, logger, readiness });
   const inFlight = new InFlight();

@@ -1,7 +1,9 @@
-import { podArchitectures, podImages, podOS, type PodArchitectures, type PodImage, type PodSpec } from '../../core/placement/index.js';
+import { podArchitectures, podImages, podOS, type PodImage, type PodSpec, type ResolvedPodImage } from '../../core/placement/index.js';
 import type { ClusterFacts } from '../cluster-facts.js';
 import type { Deadline } from '../images/deadline.js';
 import type { ImageLookup } from '../images/image-lookup.js';
+import type { PlatformMismatch } from '../policy/messages.js';
+import type { PlannedArchitectures } from '../policy/plan-placement.js';
 import { isMode, NAMESPACE_MODE_LABEL, type Mode, type PolicySettings } from '../policy/settings.js';
 import type { AdmissionRequest } from '../admission/review.js';
 
@@ -40,18 +42,35 @@ export async function requestScope(request: AdmissionRequest, env: AdmissionEnv)
   return { namespace, settings, mode: isMode(label) ? label : settings.mode };
 }
 
-/** Resolves a spec's images (with its pull secrets, then the webhook's own credentials) and intersects their archs. */
+const PLATFORM_MISMATCH = 'platform-mismatch:';
+
+/** The resolver's `platform-mismatch:` findings (`--verify-platforms`), once per image. */
+export function platformMismatches(resolved: readonly ResolvedPodImage[]): PlatformMismatch[] {
+  const seen = new Set<string>();
+  const out: PlatformMismatch[] = [];
+  for (const { image, info } of resolved) {
+    if (!info || info.error || seen.has(image)) continue;
+    seen.add(image);
+    for (const finding of info.findings ?? []) if (finding.startsWith(PLATFORM_MISMATCH)) out.push({ image, finding });
+  }
+  return out;
+}
+
+/**
+ * Resolves a spec's images (with its pull secrets, then the webhook's own credentials) and intersects their archs.
+ * The archs come from the images' configs where the resolver verified them; mismatches are returned for warnings.
+ */
 export async function resolvePodArchitectures(
   spec: PodSpec,
   images: readonly PodImage[],
   scope: { namespace: string; allowedArchs: readonly string[]; pullSecretNames: readonly string[] },
   env: AdmissionEnv,
   deadline: Deadline,
-): Promise<PodArchitectures> {
+): Promise<PlannedArchitectures> {
   const credentials = scope.pullSecretNames.length > 0 ? await deadline.race(env.cluster.pullSecrets(scope.namespace, scope.pullSecretNames).catch(() => []), []) : [];
   const overrides = env.settings.imageOverrides;
   const resolved = await env.images.resolvePodImages(images, { credentials, deadline, overrides });
-  return podArchitectures(resolved, overrides, scope.allowedArchs, podOS(spec));
+  return { ...podArchitectures(resolved, overrides, scope.allowedArchs, podOS(spec)), mismatches: platformMismatches(resolved) };
 }
 
 export function pullSecretNames(spec: PodSpec): string[] {

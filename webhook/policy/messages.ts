@@ -46,6 +46,25 @@ export function singleArchMessage(images: readonly ImageArchitectures[], podOptO
   );
 }
 
+/** One `platform-mismatch:` finding of the resolver on an image (its index labels a child with the wrong platform). */
+export interface PlatformMismatch {
+  image: string;
+  /** `platform-mismatch: index says linux/arm64, image config says linux/amd64` */
+  finding: string;
+}
+
+const mismatchDetail = (m: PlatformMismatch): string => m.finding.replace(/^platform-mismatch:\s*/, '');
+
+export function platformMismatchMessage(mismatches: readonly PlatformMismatch[], podOptOut: boolean): string {
+  const listed = mismatches.slice(0, MAX_LISTED).map((m) => `${m.image} (${mismatchDetail(m)})`);
+  const more = mismatches.length > MAX_LISTED ? `, and ${mismatches.length - MAX_LISTED} more` : '';
+  return (
+    `archcheck: the image index lies about its platforms (an entry's label contradicts the image config) and the single-arch ` +
+    `policy is deny: ${listed.join('; ')}${more}. Fix: republish the index with correct platforms (docker buildx build ` +
+    `--platform linux/amd64,linux/arm64), or add an --image-override with the archs the image really runs on${optOutHint(podOptOut)}.`
+  );
+}
+
 export function unresolvedMessage(images: readonly ImageArchitectures[], podOptOut: boolean): string {
   const reasons = images.slice(0, MAX_LISTED).map((i) => `${i.image} (${i.error?.code ?? 'unknown'}: ${i.error?.message ?? ''})`);
   return (
@@ -78,5 +97,7 @@ export const warn = {
   unresolved: (images: readonly ImageArchitectures[]): string =>
     `archcheck: arch of ${images.map((i) => i.image).join(', ')} unknown (${images[0]?.error?.code ?? 'TIMEOUT'}); admitted unchanged`,
   unreachable: (badArchs: readonly string[]): string => `archcheck: pod could land on ${badArchs.join(',')} nodes its images do not support`,
+  /** Image first, so clamping to 120 characters never loses which image it is. */
+  platformMismatch: (m: PlatformMismatch): string => `archcheck: ${m.image}: index lies: ${mismatchDetail(m)}`,
   nodeUnknown: (container: string): string => `archcheck: could not check ephemeral container ${container}: node arch unknown`,
 };

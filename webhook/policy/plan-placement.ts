@@ -11,10 +11,13 @@ import {
   type PodArchitectures,
   type PodSpec,
 } from '../../core/placement/index.js';
-import { archConflictMessage, noCommonArchMessage, singleArchMessage, unresolvedMessage, warn } from './messages.js';
+import { archConflictMessage, noCommonArchMessage, platformMismatchMessage, singleArchMessage, unresolvedMessage, warn, type PlatformMismatch } from './messages.js';
 import { ANNOTATION_ARCHS, ANNOTATION_DECISION, type PolicySettings } from './settings.js';
 
-export type DenyReason = 'no-common-arch' | 'arch-conflict' | 'single-arch' | 'unresolved';
+export type DenyReason = 'no-common-arch' | 'arch-conflict' | 'single-arch' | 'platform-mismatch' | 'unresolved';
+
+/** The pod's archs plus the resolver's platform-mismatch findings (`--verify-platforms`) on its images. */
+export type PlannedArchitectures = PodArchitectures & { mismatches?: readonly PlatformMismatch[] };
 
 export type PlacementPlan =
   | {
@@ -54,12 +57,18 @@ function deny(reason: DenyReason, archs: string[], message: string, images: read
 }
 
 /** Denials and unresolved answers that do not depend on the pod's own constraint (rules 2, 3, 12, single-arch policy). */
-function imagePolicyVerdict(podArchs: PodArchitectures, settings: PlanSettings): PlacementPlan | undefined {
+function imagePolicyVerdict(podArchs: PlannedArchitectures, settings: PlanSettings): PlacementPlan | undefined {
   const { archs, images, unresolved, singleArch } = podArchs;
   if (archs.length === 0) return deny('no-common-arch', archs, noCommonArchMessage(images, settings.allowedArchs, settings.podOptOut), images);
   if (unresolved.length > 0) {
     if (settings.onUnresolved === 'deny') return deny('unresolved', archs, unresolvedMessage(unresolved, settings.podOptOut), unresolved);
     return { verdict: 'unresolved', decision: 'unresolved', archs, warning: warn.unresolved(unresolved) };
+  }
+  // An index that lies is at least as bad as a single-arch image: the strict policy refuses it too.
+  const mismatches = podArchs.mismatches ?? [];
+  if (mismatches.length > 0 && settings.singleArch === 'deny') {
+    const named = new Set(mismatches.map((m) => m.image));
+    return deny('platform-mismatch', archs, platformMismatchMessage(mismatches, settings.podOptOut), images.filter((i) => named.has(i.image)));
   }
   if (singleArch.length > 0 && settings.singleArch === 'deny') return deny('single-arch', archs, singleArchMessage(singleArch, settings.podOptOut), singleArch);
   return undefined;
@@ -91,7 +100,7 @@ function annotate(pod: Pod, spec: PodSpec, archs: string[], decision: string): P
  * `nodeArchs` are the archs of the cluster's nodes (may be empty when unknown); a user constraint that allows a
  * node arch outside the pod's archs is narrowed, never replaced.
  */
-export function planPlacement(pod: Pod, podArchs: PodArchitectures, settings: PlanSettings, nodeArchs: readonly string[]): PlacementPlan {
+export function planPlacement(pod: Pod, podArchs: PlannedArchitectures, settings: PlanSettings, nodeArchs: readonly string[]): PlacementPlan {
   const early = imagePolicyVerdict(podArchs, settings);
   if (early) return early;
   const { archs } = podArchs;
@@ -108,7 +117,7 @@ export function planPlacement(pod: Pod, podArchs: PodArchitectures, settings: Pl
   placed = addTolerations(placed, tolerationsFor(compatible, settings.archTaints));
   if (compatible.length > 1) placed = addPreferences(placed, settings.prefer.filter((p) => compatible.includes(p.arch)));
   const decision = implied && !placedBefore(pod, archs) ? 'kept' : 'injected';
-  const warnings = settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [];
+  const warnings = [...(podArchs.mismatches ?? []).map(warn.platformMismatch), ...(settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [])];
   const changes = describeChanges(pod.spec, placed, archs);
   return { verdict: 'place', decision, archs, placed: annotate(pod, placed, archs, decision), changes, warnings };
 }
