@@ -154,6 +154,37 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
   }
 });
 
+describe('registry values', () => {
+  it('azureWorkloadIdentity with an empty cloudAuth switches the azure identity on; an explicit cloudAuth wins', async () => {
+    expect(renderedConfig(await render(helm, { valuesFiles: [ci('aks-workload-identity-values.yaml')] })).cloudAuth).toEqual(['azure']);
+    expect(renderedConfig(await render(helm, {})).cloudAuth).toEqual([]);
+    const explicit = await render(helm, { valuesFiles: [ci('aks-workload-identity-values.yaml')], setJson: { 'config.cloudAuth': ['auto'] } });
+    expect(renderedConfig(explicit).cloudAuth).toEqual(['auto']);
+  });
+
+  it('registryTLS: CA bundles and hosts.toml are mounted where config.registryCAs and registryHostsDir point', async () => {
+    const objs = await render(helm, { valuesFiles: [ci('private-registries-values.yaml')] });
+    const config = renderedConfig(objs) as { registryCAs: string[]; registryHostsDir: string };
+    const container = spec(get(objs, 'Deployment')).spec.template.spec.containers[0];
+    const mount = container.volumeMounts.find((m: Any) => m.name === 'registry-tls');
+    const volume = spec(get(objs, 'Deployment')).spec.template.spec.volumes.find((v: Any) => v.name === 'registry-tls');
+    const cm = get(objs, 'ConfigMap', 'archcheck-registry-tls') as Any;
+    const files = new Map<string, string>((volume.configMap.items as { key: string; path: string }[]).map((i) => [`${mount.mountPath}/${i.path}`, cm.data[i.key] as string]));
+    expect(config.registryCAs).toHaveLength(1);
+    const [host, file] = config.registryCAs[0]!.split('=') as [string, string];
+    expect(host).toBe('registry.internal.example.com:5000');
+    expect(files.get(file)).toContain('-----BEGIN CERTIFICATE-----');
+    expect(files.get(`${config.registryHostsDir}/ghcr.io/hosts.toml`)).toContain('server = "https://ghcr.io"');
+    expect(spec(get(objs, 'Deployment')).spec.template.metadata.annotations['checksum/registry-tls']).toMatch(/^[0-9a-f]{64}$/);
+    expect(container.volumeMounts.map((m: Any) => m.name)).toContain('corp-ca');
+  });
+
+  it('refuses registryTLS.hostsToml together with config.registryHostsDir', async () => {
+    const message = await renderError({ valuesFiles: [ci('private-registries-values.yaml')], setJson: { 'config.registryHostsDir': '/etc/containerd/certs.d' } });
+    expect(message).toMatch(/registryTLS.hostsToml and config.registryHostsDir/);
+  });
+});
+
 describe('charts/archcheck/README.md', () => {
   it('documents every top-level value', () => {
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as Record<string, unknown>;

@@ -106,3 +106,13 @@ would be dropped (or rejected by strict field validation), so it is rendered onl
 {{- $total | int }}
 {{- else }}-1{{ end }}
 {{- end }}
+
+{{/* Where registryTLS files are mounted in the webhook pod. */}}
+{{- define "archcheck.registryTLSDir" -}}
+/etc/archcheck/registry-tls
+{{- end }}
+
+{{/* A registry host[:port] as a ConfigMap key (keys allow only [-._a-zA-Z0-9]). */}}
+{{- define "archcheck.registryTLSKey" -}}
+{{ regexReplaceAll "[^-._a-zA-Z0-9]" . "_" }}
+{{- end }}
