@@ -1,7 +1,7 @@
 /** Validates `kubectl archcheck -o json` output against docs/audit-output.schema.json (draft-07). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 
 const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'docs', 'audit-output.schema.json'), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true }).compile(schema);
@@ -9,6 +9,5 @@ const validate = new Ajv({ allErrors: true }).compile(schema);
 /** Schema violations, as `path: message` lines; empty when the output conforms. */
 export function outputSchemaErrors(output: unknown): string[] {
   if (validate(output)) return [];
-  // ajv 6 says dataPath, ajv 8 instancePath.
-  return (validate.errors ?? []).map((e) => `${(e as { instancePath?: string }).instancePath ?? e.dataPath ?? '/'}: ${e.message ?? 'invalid'}`);
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
 }

@@ -122,6 +122,7 @@ export class RegistryClient implements ImageResolver {
     this.transport = new RegistryTransport({
       insecureRegistries: this.options.insecureRegistries,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      connectionsPerHost: this.options.maxConcurrencyPerRegistry,
       hostTls,
       onRequest: (e) => deps.observer?.onRequest?.(e),
     });

@@ -26,6 +26,8 @@ export interface RequestEvent {
 export interface TransportOptions {
   insecureRegistries: string[];
   requestTimeoutMs: number;
+  /** Sockets per origin; matches the client's per-registry concurrency so neither caps the other. */
+  connectionsPerHost?: number;
   /** Per host[:port] (or bare host): extra CA and, from hosts.toml only, skip_verify. Never global. */
   hostTls?: Record<string, HostTls>;
   onRequest?: (e: RequestEvent) => void;
@@ -131,7 +133,7 @@ export class RegistryTransport {
         connect: { lookup: guardedLookup as never, ...tlsOptions, minVersion: 'TLSv1.2' } as never,
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
-        connections: 16,
+        connections: this.options.connectionsPerHost ?? 16,
       });
       this.agents.set(key, agent);
     }
