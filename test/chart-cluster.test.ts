@@ -165,7 +165,7 @@ describe('server-side validation of every render (the API server of the test clu
     await createNamespace(cluster, NAMESPACE);
   });
 
-  const files = [undefined, 'aks-workload-identity-values.yaml', 'cert-manager-values.yaml', 'cert-manager-issuer-values.yaml', 'enforce-values.yaml', 'custom-taints-values.yaml', 'existing-secret-values.yaml', 'dev-external-url-values.yaml'];
+  const files = [undefined, 'aks-workload-identity-values.yaml', 'cert-manager-values.yaml', 'cert-manager-issuer-values.yaml', 'enforce-values.yaml', 'custom-taints-values.yaml', 'existing-secret-values.yaml', 'dev-external-url-values.yaml', 'private-registries-values.yaml'];
   for (const file of files) {
     it(`accepts ${file ?? 'default values'} (dry-run=server, strict field validation)`, async () => {
       const text = await renderText(helm, { namespace: NAMESPACE, kubeVersion: kubeVersion(), valuesFiles: file ? [path.join(CI_DIR, file)] : [] });
