@@ -59,6 +59,9 @@ interface Resolution {
   findings: string[];
 }
 
+/** Everything an ImageInfo says about a digest: immutable, so kept as is and served without re-parsing anything. */
+type Answer = Pick<ImageInfo, 'mediaType' | 'platforms' | 'platformStrings' | 'multiArch' | 'findings'>;
+
 interface Top {
   digest: string;
   doc: ManifestDocument;
@@ -106,6 +109,7 @@ export class RegistryClient implements ImageResolver {
   private readonly auth: RegistryAuth;
   private readonly content: ByteLruCache<StoredContent>;
   private readonly resolved: ByteLruCache<Resolution>;
+  private readonly answers: ByteLruCache<Answer>;
   private readonly tags: TtlCache<string>;
   private readonly failures: TtlCache<ArchcheckError>;
   private readonly flights = new SingleFlight<ImageInfo>();
@@ -129,6 +133,7 @@ export class RegistryClient implements ImageResolver {
     this.auth = new RegistryAuth(this.transport);
     this.content = new ByteLruCache(this.options.cacheMaxBytes, (c) => c.body.length + 200);
     this.resolved = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (r) => 200 + r.platforms.length * 80);
+    this.answers = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (a) => 300 + a.platforms.length * 120);
     this.tags = new TtlCache(50_000);
     this.failures = new TtlCache(10_000);
     this.limiter = new KeyedSemaphore(this.options.maxConcurrencyPerRegistry);
@@ -272,27 +277,37 @@ export class RegistryClient implements ImageResolver {
   }
 
   private async resolveAs(ctx: Ctx, revalidateTag: boolean): Promise<ImageInfo> {
+    const endpoint = ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host;
+    const base = { reference: ctx.ref.original, canonical: ctx.ref.canonical, error: null, endpoint };
+    // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
+    const known = ctx.ref.digest ?? (revalidateTag ? undefined : this.tags.get(this.tagKey(ctx)));
+    const answered = known === undefined ? undefined : this.answers.get(this.resolvedKey(known));
+    if (known !== undefined && answered) {
+      if (!ctx.ref.digest) this.deps.observer?.onCache?.('hit');
+      return { ...base, digest: known, ...answered };
+    }
     const top = ctx.ref.digest ? await this.manifestByDigest(ctx, ctx.ref.digest) : await this.manifestByTag(ctx, revalidateTag);
     const resolution = await this.resolveDigest(ctx, top.digest, top.doc, 0);
     const platforms = resolution.platforms;
-    return {
-      reference: ctx.ref.original,
-      canonical: ctx.ref.canonical,
-      digest: top.digest,
+    const answer: Answer = {
       mediaType: top.doc.mediaType,
       platforms,
       platformStrings: [...new Set(platforms.map(platformString))].sort(),
       multiArch: nodeArchitectures(platforms).length >= 2,
-      error: null,
       ...(resolution.findings.length > 0 && { findings: resolution.findings }),
-      endpoint: ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host,
     };
+    this.answers.set(this.resolvedKey(top.digest), answer);
+    return { ...base, digest: top.digest, ...answer };
+  }
+
+  private tagKey(ctx: Ctx): string {
+    return `${ctx.ep.host}${ctx.ep.apiPath}/${ctx.ep.repository}:${ctx.ref.tag}|${credentialFingerprint(ctx.credential)}`;
   }
 
   // ---- tags and manifests ----
 
   private async manifestByTag(ctx: Ctx, revalidate: boolean): Promise<Top> {
-    const key = `${ctx.ep.host}${ctx.ep.apiPath}/${ctx.ep.repository}:${ctx.ref.tag}|${credentialFingerprint(ctx.credential)}`;
+    const key = this.tagKey(ctx);
     const known = this.tags.peek(key);
     if (known?.fresh && !revalidate) {
       this.deps.observer?.onCache?.('hit');
