@@ -124,8 +124,11 @@ export interface Archcheck {
   current: WebhookProcess | undefined;
   /** The webhook in this process (startWebhook) with the chart's config file plus `flags`. */
   startInProcess(flags?: readonly string[]): Promise<WebhookProcess>;
-  /** bin/archcheck-webhook as a child process (needs dist/, built by `npm run build`/`npm test`). */
-  startChild(flags?: readonly string[]): Promise<WebhookProcess>;
+  /**
+   * bin/archcheck-webhook as a child process (needs dist/, built by `npm run build`/`npm test`). `env` is added to
+   * the child's environment (this process's, without ARCHCHECK_*), e.g. the workload-identity variables.
+   */
+  startChild(flags?: readonly string[], env?: Record<string, string>): Promise<WebhookProcess>;
   /** Stop the current webhook and start one in-process with `flags`. */
   restart(flags?: readonly string[]): Promise<WebhookProcess>;
   /** `helm upgrade --reuse-values` with `--set` pairs. */
@@ -226,10 +229,10 @@ export async function installArchcheck(cluster: TestCluster, opts: InstallOption
       }
       return proc;
     },
-    async startChild(flags = []) {
+    async startChild(flags = [], extraEnv = {}) {
       if (arch.current) throw new Error('a webhook is already running; stop it first');
       const bin = path.join(REPO_ROOT, 'bin', 'archcheck-webhook');
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARCHCHECK_')));
+      const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARCHCHECK_'))), ...extraEnv };
       const child = spawn(process.execPath, [bin, ...baseFlags, '--drain-timeout', '2s', ...flags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       const sink = lineSink(logs, opts.log);
       child.stdout?.pipe(sink);
