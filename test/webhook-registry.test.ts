@@ -167,3 +167,52 @@ describe.each<{ name: string; config: Partial<WebhookConfig> }>([
     expect(metrics).toContain(`archcheck_registry_requests_total{registry="${registry.host}",code="200"}`);
   });
 });
+
+describe('webhook + real registry: --verify-platforms and --registry-mirror from the webhook config', () => {
+  let mirror: TestRegistry;
+  beforeAll(async () => {
+    mirror = await startRegistry({ name: 'webhook-mirror' });
+    // The mirror holds an arm64-only copy of one image under a path prefix: answers from it are recognisable.
+    const { FixtureBuilder } = await import('./registry/fixtures.js');
+    await new FixtureBuilder(mirror, { refHost: registry.host, repoPrefix: 'cache/' }).push('single/amd64', '1', {
+      kind: 'image',
+      config: { os: 'linux', architecture: 'arm64' },
+    });
+  });
+  afterAll(async () => mirror?.stop());
+
+  it('warns about an index that lies and counts the child for the arch its config declares', async () => {
+    const server = await startTestServer({ cluster: cluster(), resolver: 'registry', config: { insecureRegistries: [registry.host], verifyPlatforms: true } });
+    try {
+      const r = await admit(server, '/mutate', podReview([fx.lyingIndex.ref]));
+      expect(r.allowed).toBe(true);
+      expect(injectedArchs(r)).toEqual(['amd64']);
+      expect(r.warnings?.join('\n')).toMatch(/platform-mismatch|index/i);
+      for (const w of r.warnings ?? []) expect(w.length).toBeLessThanOrEqual(120);
+    } finally {
+      await server.close();
+    }
+    const strict = await startTestServer({ cluster: cluster(), resolver: 'registry', config: { insecureRegistries: [registry.host], verifyPlatforms: true, singleArch: 'deny' } });
+    try {
+      const r = await admit(strict, '/mutate', podReview([fx.lyingIndex.ref]));
+      expect(r).toMatchObject({ allowed: false, decision: 'denied:platform-mismatch' });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('reads through a configured mirror first', async () => {
+    const server = await startTestServer({
+      cluster: cluster(),
+      resolver: 'registry',
+      config: { insecureRegistries: [registry.host, mirror.host], registryMirrors: [`${registry.host}=${mirror.host}/cache`] },
+    });
+    try {
+      const r = await admit(server, '/mutate', podReview([fx.singleAmd64.ref]));
+      // The source says amd64; the mirror's copy (what the nodes would pull) says arm64.
+      expect(injectedArchs(r)).toEqual(['arm64']);
+    } finally {
+      await server.close();
+    }
+  });
+});
