@@ -4,7 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { RegistryClient, type RegistryClientDeps } from '../core/registry/client.js';
 import type { RegistryOptions } from '../core/registry/options.js';
 import { loadRegistrySettings } from '../core/registry/settings.js';
-import { createCloudProviders, parseCloudAuthSpec, parseEcrHosts } from '../core/cloud-auth/index.js';
+import { createCloudProviders, parseCloudAuthSpec, parseEcrHosts, type AzureIdentityMode } from '../core/cloud-auth/index.js';
 import { UsageError } from './usage-error.js';
 
 export interface RegistryFlags {
@@ -22,6 +22,7 @@ export interface RegistryFlags {
   acrHost: string[];
   ecrHost: string[];
   garHost: string[];
+  azureIdentity: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,7 +46,15 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--cloud-auth <clouds>', 'cloud identities for ACR/ECR/GAR: auto, none, or azure,aws,gcp', 'auto')
     .option('--acr-host <host>', 'treat HOST as an Azure Container Registry (repeatable)', collect, [])
     .option('--ecr-host <host=region>', 'treat HOST as Amazon ECR in REGION (repeatable)', collectRaw, [])
-    .option('--gar-host <host>', 'treat HOST as Google Artifact Registry (repeatable)', collect, []);
+    .option('--gar-host <host>', 'treat HOST as Google Artifact Registry (repeatable)', collect, [])
+    .option('--azure-identity <mode>', 'which Azure identity: auto, workload, service-principal, managed, developer', 'auto');
+}
+
+const AZURE_IDENTITIES: readonly AzureIdentityMode[] = ['auto', 'workload', 'service-principal', 'managed', 'developer'];
+
+function parseAzureIdentity(value: string): AzureIdentityMode {
+  if ((AZURE_IDENTITIES as readonly string[]).includes(value)) return value as AzureIdentityMode;
+  throw new UsageError(`--azure-identity ${value}: use one of ${AZURE_IDENTITIES.join(', ')}`);
 }
 
 function collectRaw(value: string, previous: string[]): string[] {
@@ -94,6 +103,7 @@ export async function registryClientFromFlags(
       acrHosts: flags.acrHost,
       ecrHosts: parseEcrHosts(flags.ecrHost),
       garHosts: flags.garHost,
+      azureIdentity: parseAzureIdentity(flags.azureIdentity),
       transport: { requestTimeoutMs: options.requestTimeoutMs ?? 10_000, ...(options.registryCAs && { registryCAs: options.registryCAs }), ...(options.hostTls && { hostTls: options.hostTls }) },
     });
   } catch (e) {
