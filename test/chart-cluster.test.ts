@@ -14,12 +14,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import { loadConfig } from '../webhook/config.js';
 import { createLogger } from '../webhook/logger.js';
 import { startWebhook, type RunningWebhook } from '../webhook/start-webhook.js';
 import { localhostCertificates } from '../webhook/testing/test-server.js';
 import { createNamespace, freePort, startCluster, waitFor, type TestCluster } from './cluster/cluster.js';
+import { serviceAccountKubeconfig } from './e2e/harness.js';
 import { CHART_DIR, REPO_ROOT, ensureHelm, parseManifests, renderText, runHelm, type HelmResult } from './helm.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -58,25 +59,6 @@ async function kubectlJson(args: readonly string[]): Promise<Any> {
   return JSON.parse(r.stdout);
 }
 
-/** A kubeconfig that authenticates as the chart's ServiceAccount: the webhook gets exactly the chart's RBAC. */
-async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
-  const token = (await cluster.kubectl(['-n', namespace, 'create', 'token', serviceAccount, '--duration', '1h'], { check: true })).stdout.trim();
-  const admin = parseYaml((await cluster.kubectl(['config', 'view', '--raw', '--minify'], { check: true })).stdout) as Any;
-  const file = path.join(scratch, `${namespace}-${serviceAccount}.kubeconfig`);
-  writeFileSync(
-    file,
-    stringifyYaml({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'test', cluster: admin.clusters[0].cluster }],
-      users: [{ name: serviceAccount, user: { token } }],
-      contexts: [{ name: 'sa', context: { cluster: 'test', user: serviceAccount, namespace } }],
-      'current-context': 'sa',
-    }),
-  );
-  return file;
-}
-
 /** The chart's rendered config file, as the pods would mount it. */
 async function installedConfigFile(namespace: string, fullname: string): Promise<string> {
   const cm = await kubectlJson(['-n', namespace, 'get', 'configmap', `${fullname}-config`]);
@@ -96,7 +78,8 @@ interface LocalWebhook {
  */
 async function startLocalWebhook(namespace: string, fullname: string, overrides: readonly string[]): Promise<LocalWebhook> {
   const configFile = await installedConfigFile(namespace, fullname);
-  const kubeconfig = await serviceAccountKubeconfig(namespace, fullname);
+  // The webhook gets exactly the chart's RBAC.
+  const kubeconfig = await serviceAccountKubeconfig(cluster, namespace, fullname, path.join(scratch, `${namespace}-${fullname}.kubeconfig`));
   const config = loadConfig(['--config', configFile, '--kubeconfig', kubeconfig, ...overrides], {});
   const logs: string[] = [];
   const sink = new Writable({

@@ -1,24 +1,20 @@
 import { podImages } from '../../core/placement/index.js';
-import { allowUnchanged, type AdmissionOutcome } from '../admission/outcome.js';
+import type { AdmissionOutcome } from '../admission/outcome.js';
 import type { AdmissionRequest } from '../admission/review.js';
 import type { Deadline } from '../images/deadline.js';
 import { checkFinalPod } from '../policy/final-pod-check.js';
-import { podSkipReason } from '../policy/skip-rules.js';
 import { outcomeForCheck } from '../policy/verdict-outcome.js';
-import { pullSecretNames, requestScope, resolvePodArchitectures, type AdmissionEnv } from './admission-env.js';
-import { asPod } from './objects.js';
+import { pullSecretNames, resolvePodArchitectures, type AdmissionEnv } from './admission-env.js';
+import { podInScope } from './pod-in-scope.js';
 
 /**
  * `/validate` for a new pod: re-checks the final pod after every mutating webhook ran (mutations may have been
  * skipped by a fail-open timeout, or undone by a later webhook). Same skip rules as /mutate.
  */
 export async function validatePod(request: AdmissionRequest, env: AdmissionEnv, deadline: Deadline): Promise<AdmissionOutcome> {
-  if (request.operation !== 'CREATE') return allowUnchanged('ignored');
-  const pod = asPod(request.object);
-  if (!pod) return allowUnchanged('ignored:malformed');
-  const scope = await requestScope(request, env);
-  const skip = podSkipReason(pod, { ...scope, excludedNamespaces: scope.settings.excludedNamespaces, podOptOut: scope.settings.podOptOut });
-  if (skip) return allowUnchanged(`skipped:${skip}`);
+  const inScope = await podInScope(request, env);
+  if ('outcome' in inScope) return inScope.outcome;
+  const { pod, scope } = inScope;
   const discovered = env.cluster.nodeArchs();
   const nodeArchs = discovered ?? scope.settings.allowedArchs;
   // Without discovery the configured arch taints stand for the pools; with it, only taints every node of an arch carries.
