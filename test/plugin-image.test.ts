@@ -1,10 +1,10 @@
 /** `kubectl archcheck image` as users run it: the real executable (through kubectl's plugin lookup) against a real registry. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
+import { buildDockerConfig, pushStandardFixtures, writeDockerConfig, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
 
 const bin = join(import.meta.dirname, '..', 'bin');
@@ -26,11 +26,10 @@ describe('kubectl archcheck image', () => {
     fx = await pushStandardFixtures(registry, { bigManifest: false });
   });
   afterAll(() => registry?.stop());
+  const aliceConfig = (): string => writeDockerConfig(mkdtempSync(join(tmpdir(), 'archcheck-cfg-')), buildDockerConfig(registry.host, 'alice', 'wonderland'));
 
   it('prints the documented JSON shape and exits 0 when every image resolved', () => {
-    const cfgDir = mkdtempSync(join(tmpdir(), 'archcheck-cfg-'));
-    const cfg = join(cfgDir, 'config.json');
-    writeFileSync(cfg, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('alice:wonderland').toString('base64') } } }));
+    const cfg = aliceConfig();
     const r = archcheck(['image', '-o', 'json', '--registry-config', cfg, fx.buildx.ref, fx.singleArmv7.ref]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -66,9 +65,7 @@ describe('kubectl archcheck image', () => {
     // /dev/null is not a Docker config: a usage error, exit 2, one line.
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    const cfgDir = mkdtempSync(join(tmpdir(), 'archcheck-cfg-'));
-    const cfg = join(cfgDir, 'config.json');
-    writeFileSync(cfg, JSON.stringify({ auths: { [registry.host]: { username: 'alice', password: 'wonderland' } } }));
+    const cfg = aliceConfig();
     const ok = archcheck(['image', '--registry-config', cfg, fx.multi.ref, fx.lyingIndex.ref]);
     expect(ok.stdout).toMatch(/^IMAGE\s+KIND\s+PLATFORMS/);
     expect(ok.stdout).toContain('linux/386, linux/amd64, linux/arm/v7, linux/arm64');

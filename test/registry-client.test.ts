@@ -2,20 +2,17 @@
  * The registry client against a real registry (Debian's docker-registry, CNCF distribution 2.8) filled by our
  * fixture builder: every answer is compared with what the fixtures were built from.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDockerConfigFile, parseDockerConfig } from '../core/credentials.js';
 import { RegistryClient } from '../core/registry/client.js';
-import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
+import { buildDockerConfig, pushStandardFixtures, writeDockerConfig, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
 
 function dockerConfig(host: string, user: string, pass: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'archcheck-dockercfg-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } }));
-  return file;
+  return writeDockerConfig(mkdtempSync(join(tmpdir(), 'archcheck-dockercfg-')), buildDockerConfig(host, user, pass));
 }
 
 describe('anonymous registry', () => {
