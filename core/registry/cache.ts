@@ -121,8 +121,13 @@ export class KeyedSemaphore {
   }
 
   private release(key: string): void {
-    this.active.set(key, (this.active.get(key) ?? 1) - 1);
-    const next = this.waiting.get(key)?.shift();
+    const left = (this.active.get(key) ?? 1) - 1;
+    const queue = this.waiting.get(key);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) this.waiting.delete(key);
+    // Registry hosts come from image strings: forget idle keys so the maps stay as small as the work in flight.
+    if (left === 0 && !next) this.active.delete(key);
+    else this.active.set(key, left);
     if (next) next();
   }
 }
