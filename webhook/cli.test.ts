@@ -32,6 +32,13 @@ describe('archcheck-webhook process', () => {
     expect(proc.lines).toEqual([expect.stringMatching(/^archcheck-webhook: cannot read --tls-cert-file\/--tls-private-key-file: ENOENT.*\n$/)]);
   });
 
+  it('--on-unresolved gate without API access: exit 2, saying why (nothing would remove the gates)', async () => {
+    const proc = fakeProcess(['--on-unresolved', 'gate', '--tls-cert-file', '/nonexistent/tls.crt', '--tls-private-key-file', '/nonexistent/tls.key', '--log-level', 'silent']);
+    await runWebhookCli(proc);
+    expect(proc.codes).toEqual([2]);
+    expect(proc.lines).toEqual([expect.stringMatching(/^archcheck-webhook: --on-unresolved gate needs API access .*use allow or deny\n$/)]);
+  });
+
   it('SIGTERM drains and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'archcheck-cli-'));
     const { serving } = localhostCertificates();

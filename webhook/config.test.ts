@@ -100,7 +100,7 @@ describe('bad values: one clear line each', () => {
   const cases: { name: string; argv?: string[]; env?: Record<string, string>; yaml?: string; error: RegExp }[] = [
     { name: 'bad mode flag', argv: ['--mode', 'enforce'], error: /^invalid --mode "enforce" \(mode\): expected one of mutate, warn, audit, off$/ },
     { name: 'bad env', env: { ARCHCHECK_SINGLE_ARCH: 'maybe' }, error: /^invalid ARCHCHECK_SINGLE_ARCH "maybe" \(singleArch\): expected one of allow, warn, deny$/ },
-    { name: 'bad file value', yaml: 'onUnresolved: retry\n', error: /^invalid onUnresolved in .*config\.yaml "retry" \(onUnresolved\): expected one of allow, deny$/ },
+    { name: 'bad file value', yaml: 'onUnresolved: retry\n', error: /^invalid onUnresolved in .*config\.yaml "retry" \(onUnresolved\): expected one of allow, deny, gate$/ },
     { name: 'unknown file key', yaml: 'modee: warn\n', error: /^unknown key "modee" in .*config\.yaml: known keys are listen, certMode/ },
     { name: 'file not a mapping', yaml: '- a\n- b\n', error: /must be a YAML mapping/ },
     { name: 'unknown flag', argv: ['--moode', 'warn'], error: /^unknown option '--moode'/ },

@@ -211,6 +211,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const metrics = new WebhookMetrics();
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
+  if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
   const source = await identitySource({ config, deps, api, namespace, logger, readiness });

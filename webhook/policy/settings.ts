@@ -7,7 +7,8 @@ export type Mode = (typeof MODES)[number];
 export const SINGLE_ARCH_POLICIES = ['allow', 'warn', 'deny'] as const;
 export type SingleArchPolicy = (typeof SINGLE_ARCH_POLICIES)[number];
 
-export const UNRESOLVED_POLICIES = ['allow', 'deny'] as const;
+/** allow: admit unchanged; deny: reject; gate: admit with a scheduling gate, placed later by the gate controller. */
+export const UNRESOLVED_POLICIES = ['allow', 'deny', 'gate'] as const;
 export type UnresolvedPolicy = (typeof UNRESOLVED_POLICIES)[number];
 
 export function isMode(value: unknown): value is Mode {
