@@ -6,6 +6,11 @@ export interface ResolveRequest {
   credentials?: KeyedCredential[];
   /** Aborts the lookup; the result then carries a TIMEOUT error. */
   signal?: AbortSignal;
+  /**
+   * The caller's deadline (epoch ms) when it has one (an admission request): the lookup's budget is then the time
+   * left until it, capped by the client's own per-image budget, so one timeout means one deadline.
+   */
+  deadlineAt?: number;
   /** Skip the tag → digest cache (e.g. imagePullPolicy: Always); digests stay cached. */
   revalidateTag?: boolean;
 }

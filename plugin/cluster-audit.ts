@@ -1,3 +1,4 @@
+import { FALLBACK_ARCHS } from '../core/placement/index.js';
 import { runAudit } from './audit/audit.js';
 import { AssumedPlacement, ClusterPlacement, type PlacementModel } from './audit/arch-reachability.js';
 import { PullSecretReader } from './audit/pull-secrets.js';
@@ -24,9 +25,6 @@ export interface ClusterAudit {
   allNamespaces: boolean;
 }
 
-/** When nodes cannot be read, decisions are made against both common archs, without taints (and a warning says so). */
-const FALLBACK_ARCHS = ['amd64', 'arm64'];
-
 /**
  * Reads the cluster (paged lists; what is forbidden is skipped and reported), rolls pods up to workloads, resolves
  * every image once with the workloads' pull secrets, and judges each workload against the real nodes.
@@ -40,6 +38,7 @@ export async function auditCluster(flags: ClusterAuditFlags, targetArch: string,
   const inventory = await readClusterInventory(kube, scope);
   const warnings = gapWarnings(inventory.gaps);
   let placement: PlacementModel;
+  // When nodes cannot be read, decisions are made against the fallback archs without taints (and a warning says so).
   if (inventory.nodes) placement = new ClusterPlacement(inventory.nodes);
   else {
     placement = new AssumedPlacement(FALLBACK_ARCHS);

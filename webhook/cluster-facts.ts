@@ -1,5 +1,5 @@
 import type { KeyedCredential } from '../core/credentials.js';
-import type { ArchTaint } from '../core/placement/index.js';
+import type { ArchTaint, PlacementNode } from '../core/placement/index.js';
 
 /**
  * What admission needs to know about the cluster. With API access it comes from watches and cached reads
@@ -10,8 +10,8 @@ export interface ClusterFacts {
   nodeArchs(): string[] | undefined;
   /** `kubernetes.io/arch`-keyed taints found on nodes (AKS arm64 pools), by the arch of the node carrying them. */
   discoveredArchTaints(): ArchTaint[];
-  /** Blocking taints carried by EVERY node of an arch (what keeps an untolerating pod off that arch). */
-  poolTaints(): ArchTaint[];
+  /** The nodes with an arch label, as placement sees them (labels, taints); undefined while unknown, like nodeArchs. */
+  nodes(): readonly PlacementNode[] | undefined;
   /** `kubernetes.io/arch` label of a node. */
   nodeArch(nodeName: string): Promise<string | undefined>;
   /** Labels of a namespace (for `archcheck.dev/mode`). */
@@ -25,7 +25,7 @@ export interface ClusterFacts {
 export const noClusterFacts: ClusterFacts = {
   nodeArchs: () => undefined,
   discoveredArchTaints: () => [],
-  poolTaints: () => [],
+  nodes: () => undefined,
   nodeArch: () => Promise.resolve(undefined),
   namespaceLabels: () => Promise.resolve(undefined),
   serviceAccountPullSecretNames: () => Promise.resolve([]),

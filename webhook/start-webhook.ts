@@ -15,7 +15,7 @@ import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
 import { loadKubeConfig, ownNamespace } from './kube/kube-config.js';
 import { createLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
-import { ALWAYS_EXCLUDED_NAMESPACES, type PolicySettings } from './policy/settings.js';
+import { policySettings } from './policy/settings.js';
 import { buildApp } from './server/app.js';
 import { listenHttps, type TlsIdentity } from './server/https-server.js';
 import { InFlight } from './server/in-flight.js';
@@ -55,21 +55,6 @@ function readOptional(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function policySettings(config: WebhookConfig, namespace: string | undefined): PolicySettings {
-  const excluded = [...ALWAYS_EXCLUDED_NAMESPACES, ...(namespace ? [namespace] : []), ...config.excludedNamespaces];
-  return {
-    mode: config.mode,
-    singleArch: config.singleArch,
-    onUnresolved: config.onUnresolved,
-    archTaints: config.archTaints,
-    prefer: config.prefer,
-    allowedArchs: config.allowedArchs,
-    imageOverrides: config.imageOverrides,
-    excludedNamespaces: [...new Set(excluded)],
-    podOptOut: config.podOptOut,
-  };
 }
 
 /** Registry settings (mirrors, hosts.toml, CAs, platform verification): files are read once, warnings logged once. */

@@ -10,4 +10,7 @@ export { archConstraint, constraintAllows, allowedByConstraint, describeArchCons
 export { mergeArchAffinity, archRequirement, isArchRequirement } from './merge-arch-affinity.js';
 export { toleratesTaint, tolerationForTaint, tolerationsFor, addTolerations, parseArchTaint, formatArchTaint, type ArchTaint } from './tolerations.js';
 export { addPreferences, parseArchPreference, type ArchPreference } from './preferences.js';
-export { reachableArchs } from './reachable-archs.js';
+export { nodeSelectorAdmits, type NodeIdentity } from './node-selector.js';
+export { BLOCKING_EFFECTS, isTransientTaint, isPlacementTaint, untoleratedTaints, formatTaint } from './taint-rules.js';
+export { FALLBACK_ARCHS, archReachability, nodeSetArchs, type PlacementNode, type NodeSet, type ArchReachability, type ArchExclusion } from './node-reachability.js';
+export { assessPlacement, placementRisks, imagesLacking, imageArchFacts, type ImageArchFacts, type PlacementRisk, type PlacementAssessment } from './placement-risk.js';

@@ -47,7 +47,7 @@ function imageArchitectures(image: ResolvedPodImage, overrides: readonly ImageOv
 }
 
 /**
- * The CPU architectures a pod can run on (rule: intersection over its images' archs for the pod's OS, after
+ * The CPU architectures a pod can run on (docs/placement-rules.md, "Pod archs": the intersection over its images' archs for the pod's OS, after
  * image overrides, within `allowedArchs`), with per-image detail for messages.
  *
  * Callers decide what to do with unresolved images; with none, an empty `archs` is a real conflict

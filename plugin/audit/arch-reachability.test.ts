@@ -69,10 +69,10 @@ describe('ClusterPlacement.reachability', () => {
     expect(p.reachability(spec()).reachable).toEqual(['arm64']);
   });
 
-  it('a DaemonSet reaches cordoned nodes, as its controller tolerates node.kubernetes.io/unschedulable', () => {
+  it('cordoned and not-ready nodes stay reachable: those taints clear on their own (same rule as the webhook)', () => {
     const cordoned = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
-    const p = new ClusterPlacement([node('a', 'amd64', 'p'), node('b', 'arm64', 'q', [cordoned])]);
-    expect(p.reachability(spec()).reachable).toEqual(['amd64']);
+    const p = new ClusterPlacement([node('a', 'amd64', 'p'), node('b', 'arm64', 'q', [cordoned, { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }])]);
+    expect(p.reachability(spec()).reachable).toEqual(['amd64', 'arm64']);
     expect(p.reachability(schedulingSpec('DaemonSet', spec())).reachable).toEqual(['amd64', 'arm64']);
   });
 

@@ -2,6 +2,7 @@ import type { ImageInfo } from '../../core/image-info.js';
 import {
   archConstraint,
   describeArchConstraint,
+  imagesLacking,
   podArchitectures,
   podImages,
   podOS,
@@ -15,7 +16,7 @@ import { schedulingSpec } from './daemonset-tolerations.js';
 import type { CpuRequests, ImageReport, NodeReport, WorkloadReport } from './report.js';
 import { targetReadiness } from './target-readiness.js';
 import type { Workload } from './workloads.js';
-import { workloadStatus, type PodPlacement } from './workload-status.js';
+import { reportFacts, workloadStatus, type PodPlacement } from './workload-status.js';
 
 /** What the registry said about an image, as seen from one workload (its pull secrets decide the answer). */
 export type ImageAnswer = (image: string) => ImageInfo | undefined;
@@ -75,7 +76,7 @@ function podPlacements(pods: readonly ClusterPod[], answer: ImageAnswer, placeme
       images = imageReports(pod.spec, answer).images;
       byImages.set(key, images);
     }
-    const lackingImages = [...new Set(images.filter((i) => i.error === null && !i.archs.includes(nodeArch)).map((i) => i.image))];
+    const lackingImages = imagesLacking(reportFacts(images), nodeArch);
     const reason = waitingReason(pod);
     out.push({ pod: pod.metadata?.name ?? '', node, nodeArch, lackingImages, ...(reason && { waitingReason: reason }) });
   }

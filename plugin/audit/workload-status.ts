@@ -1,4 +1,4 @@
-import type { ArchReachability } from './arch-reachability.js';
+import { imagesLacking, placementRisks, type ArchReachability, type ImageArchFacts } from '../../core/placement/index.js';
 import type { ImageReport, WorkloadStatus } from './report.js';
 
 /** One pod of the workload on a node whose arch is known. */
@@ -30,8 +30,13 @@ export function listShort(items: readonly string[], max = 2): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
+/** An image as core's placement rules see it: resolved when the registry answered. */
+export function reportFacts(images: readonly ImageReport[]): ImageArchFacts[] {
+  return images.map((i) => ({ image: i.image, archs: i.archs, resolved: i.error === null }));
+}
+
 function lacking(images: readonly ImageReport[], arch: string): string[] {
-  return [...new Set(images.filter((i) => i.error === null && !i.archs.includes(arch)).map((i) => i.image))];
+  return imagesLacking(reportFacts(images), arch);
 }
 
 function brokenReason(bad: readonly PodPlacement[]): string {
@@ -64,8 +69,8 @@ function okReason(images: readonly ImageReport[], reachability: ArchReachability
 /**
  * The audit's status rule, strongest evidence first:
  *  1. broken  — a pod runs (or crash-loops) on a node whose arch one of its own resolved images lacks;
- *  2. at-risk — the template can be scheduled onto a node arch (nodeSelector, required affinity and NoSchedule/
- *               NoExecute taints considered) that a resolved image lacks;
+ *  2. at-risk — the template can be scheduled onto a node arch that a resolved image lacks (core's placementRisks:
+ *               the same answer the webhook's /validate gives; docs/placement-rules.md, "At risk");
  *  3. unknown — an image could not be resolved (and nothing above is certain);
  *  4. ok      — every arch it can be scheduled onto runs all its images; the arch an image lacks is out of reach
  *               (affinity excludes it, or every node of it has a taint the pod does not tolerate).
@@ -73,7 +78,7 @@ function okReason(images: readonly ImageReport[], reachability: ArchReachability
 export function workloadStatus(input: StatusInput): StatusVerdict {
   const bad = input.placements.filter((p) => p.lackingImages.length > 0);
   if (bad.length > 0) return { status: 'broken', reason: brokenReason(bad) };
-  const risky = input.reachability.reachable.map((arch) => ({ arch, images: lacking(input.images, arch) })).filter((r) => r.images.length > 0);
+  const risky = placementRisks(input.reachability.reachable, reportFacts(input.images));
   if (risky.length > 0) return { status: 'at-risk', reason: atRiskReason(risky) };
   if (input.images.some((i) => i.error !== null)) return { status: 'unknown', reason: unknownReason(input.images) };
   return { status: 'ok', reason: okReason(input.images, input.reachability) };

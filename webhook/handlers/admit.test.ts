@@ -59,7 +59,7 @@ const tolerationKeys = (o: unknown): string[] => ((o as Pod).spec.tolerations ??
 const archIn = (...values: string[]): { key: string; operator: string; values: string[] } => ({ key: 'kubernetes.io/arch', operator: 'In', values });
 
 const cases: Case[] = [
-  // Rules 2, 5, 6: placement injected on a Deployment's pod (generateName, no name).
+  // Placing a pod: placement injected on a Deployment's pod (generateName, no name).
   {
     name: 'deployment pod: amd64-only sidecar pins the pod to amd64',
     review: () => fixture('pod-create-deployment.json'),
@@ -109,7 +109,7 @@ const cases: Case[] = [
     decision: 'injected',
     check: ({ patched }) => expect(tolerationKeys(patched)).toContain('kubernetes.io/arch=arm64:NoSchedule'),
   },
-  // Rule 3: empty intersection.
+  // No common arch.
   {
     name: 'no common arch: denied, naming each image and its archs',
     review: () => fixture('pod-create-deployment.json', setImages(LEGACY, EDGE)),
@@ -128,7 +128,7 @@ const cases: Case[] = [
     allowed: false,
     decision: 'denied:no-common-arch',
   },
-  // Rule 4: the pod's own constraint.
+  // Arch conflict: the pod's own constraint.
   {
     name: "pod's nodeSelector allows none of its archs: denied",
     review: () => fixture('pod-create-arch-conflict.json'),
@@ -169,7 +169,7 @@ const cases: Case[] = [
     check: ({ response }) => expect(response.warnings?.[0]).toContain(`${LEGACY} runs only on amd64`),
   },
   { name: 'single-arch deny ignores multi-arch pods', review: () => fixture('pod-create-with-affinity.json'), settings: { singleArch: 'deny' }, allowed: true, decision: 'injected' },
-  // Rule 12 and --on-unresolved.
+  // Unresolved images and the deadline.
   {
     name: 'unresolved by the deadline, policy allow: admitted unchanged with a warning',
     review: () => fixture('pod-create-deployment.json', setImages(WEB, SLOW_IMAGE)),
@@ -195,7 +195,7 @@ const cases: Case[] = [
     allowed: false,
     decision: 'denied:no-common-arch',
   },
-  // Rule 2: pull secrets.
+  // Pull secrets.
   {
     name: "private image resolves with the pod's pull secret",
     review: () => fixture('pod-create-deployment.json', setImages(PRIVATE_IMAGE)),
@@ -244,7 +244,7 @@ const cases: Case[] = [
     decision: 'injected',
     check: ({ patched }) => expect(annotations(patched)?.['archcheck.dev/archs']).toBe('amd64'),
   },
-  // Rule 1: skips.
+  // Left alone: skips.
   { name: 'excluded namespace (kube-system)', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'kube-system' } }), allowed: true, decision: 'skipped:excluded-namespace' },
   { name: "webhook's own namespace", review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'archcheck' } }), allowed: true, decision: 'skipped:excluded-namespace' },
   { name: 'pod with nodeName', review: () => fixture('pod-create-deployment.json', (o) => void (podSpec(o).nodeName = 'node-1')), allowed: true, decision: 'skipped:has-node-name' },
@@ -301,7 +301,7 @@ const cases: Case[] = [
   // Operations and kinds left alone.
   { name: 'pod UPDATE is ignored', review: () => loadFixture('pod-update-labels.json'), allowed: true, decision: 'ignored' },
   { name: 'unknown kind is ignored', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, kind: { group: '', version: 'v1', kind: 'ConfigMap' } } }), allowed: true, decision: 'ignored' },
-  // Rule 8: DaemonSets.
+  // DaemonSet templates.
   {
     name: 'DaemonSet CREATE: the template is placed',
     review: () => loadFixture('daemonset-create.json'),
@@ -326,7 +326,7 @@ const cases: Case[] = [
     decision: 'injected',
     check: ({ patched }) => expect(required((patched as { spec: { template: Pod } }).spec.template)).toEqual([{ matchExpressions: [archIn('arm64')] }]),
   },
-  // Rule 10: templates at apply time.
+  // Workload templates at apply time.
   {
     name: 'Deployment with no common arch: denied at apply time',
     endpoint: 'validate',
@@ -353,7 +353,7 @@ const cases: Case[] = [
     allowed: true,
     decision: 'ok',
   },
-  // Rule 10: the final pod.
+  // Final pod.
   {
     name: 'final pod that could land on arm64 with an amd64-only image: denied',
     endpoint: 'validate',
@@ -371,7 +371,7 @@ const cases: Case[] = [
     decision: 'ok',
   },
   { name: 'final multi-arch pod: allowed', endpoint: 'validate', review: () => fixture('pod-create-with-affinity.json'), allowed: true, decision: 'ok' },
-  // Rule 9: kubectl debug.
+  // Ephemeral containers (kubectl debug).
   {
     name: 'ephemeral container with an amd64-only image on an arm64 node: denied',
     review: () => loadFixture('ephemeralcontainers-update.json'),

@@ -1,40 +1,48 @@
-import { allowUnchanged, type AdmissionOutcome } from '../admission/outcome.js';
+import type { AdmissionOutcome } from '../admission/outcome.js';
 import type { AdmissionRequest } from '../admission/review.js';
 import type { Deadline } from '../images/deadline.js';
+import { applyMode } from '../policy/apply-mode.js';
+import { skip } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
-import { mutateDaemonSet } from './daemonset-template.js';
-import { checkEphemeralUpdate } from './ephemeral-containers.js';
-import { WORKLOAD_KINDS } from './objects.js';
-import { mutatePod } from './pod-mutation.js';
-import { validatePod } from './pod-validation.js';
-import { validateWorkload } from './workload-validation.js';
+import { daemonSetTemplate } from './daemonset-template.js';
+import { ephemeralContainers } from './ephemeral-containers.js';
+import { firstSkip, operationGuard, subresourceGuard } from './guards.js';
+import type { Endpoint, HandlerSpec } from './handler.js';
+import { podMutation } from './pod-mutation.js';
+import { podValidation } from './pod-validation.js';
+import { requestScope } from './request-scope.js';
+import { workloadValidation } from './workload-validation.js';
 
-export type Endpoint = 'mutate' | 'validate';
+export type { Endpoint } from './handler.js';
 
-type Handler = (request: AdmissionRequest, env: AdmissionEnv, deadline: Deadline) => Promise<AdmissionOutcome>;
+/** A row with its target type erased, so one table holds them all (each row's read, guards and decide agree on it). */
+const row = <T>(spec: HandlerSpec<T>): HandlerSpec<unknown> => spec as unknown as HandlerSpec<unknown>;
 
-function isCorePod(request: AdmissionRequest): boolean {
-  return request.kind.kind === 'Pod' && (request.kind.group ?? '') === '';
+/**
+ * THE handler table: every request archcheck answers, by endpoint, kind and subresource. Anything else (other
+ * kinds, other subresources) is allowed unchanged as `ignored`.
+ */
+export const HANDLERS: readonly HandlerSpec<unknown>[] = [row(podMutation), row(podValidation), row(ephemeralContainers), row(daemonSetTemplate), row(workloadValidation)];
+
+/** The handler for a request: endpoint and kind match, and the subresource guard passes. */
+export function handlerFor(endpoint: Endpoint, request: AdmissionRequest): HandlerSpec<unknown> | undefined {
+  return HANDLERS.find((s) => s.endpoints.includes(endpoint) && s.matchesKind(request.kind) && subresourceGuard(request, s.subresource) === undefined);
 }
 
-function isWorkload(request: AdmissionRequest): boolean {
-  const group = WORKLOAD_KINDS[request.kind.kind];
-  return group !== undefined && request.kind.group === group;
-}
-
-/** Which handler answers a request; unknown kinds, subresources and operations are allowed unchanged. */
-export function handlerFor(endpoint: Endpoint, request: AdmissionRequest): Handler | undefined {
-  if (isCorePod(request) && request.subResource === 'ephemeralcontainers') return checkEphemeralUpdate;
-  if (request.subResource) return undefined;
-  if (isCorePod(request)) return endpoint === 'mutate' ? mutatePod : validatePod;
-  if (!isWorkload(request)) return undefined;
-  if (endpoint === 'mutate') return request.kind.kind === 'DaemonSet' ? mutateDaemonSet : undefined;
-  return validateWorkload;
-}
-
-/** Decides one admission request. Never throws for policy reasons; a thrown error is a bug (answered 500 upstream). */
+/**
+ * Decides one admission request: the handler table, then the guard chain (operation, shape, namespace and the
+ * handler's own guards), then the handler's decision, then the mode. Never throws for policy reasons; a thrown
+ * error is a bug (answered upstream).
+ */
 export async function admit(endpoint: Endpoint, request: AdmissionRequest, env: AdmissionEnv, deadline: Deadline): Promise<AdmissionOutcome> {
-  const handler = handlerFor(endpoint, request);
-  if (!handler) return allowUnchanged('ignored');
-  return handler(request, env, deadline);
+  const spec = handlerFor(endpoint, request);
+  if (!spec) return applyMode(skip('ignored'), 'mutate');
+  const wrongOperation = operationGuard(request, spec.operations);
+  if (wrongOperation) return applyMode(wrongOperation, 'mutate');
+  const target = spec.read(request);
+  if (target === undefined) return applyMode(skip('ignored:malformed'), 'mutate');
+  const scope = await requestScope(request, env);
+  const admission = { request, target, scope };
+  const verdict = firstSkip(spec.guards, admission) ?? (await spec.decide(admission, env, deadline));
+  return applyMode(verdict, scope.mode);
 }

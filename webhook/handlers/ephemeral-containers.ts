@@ -1,33 +1,57 @@
-import { podArchitectures, podImages, podOS } from '../../core/placement/index.js';
-import { allowUnchanged, type AdmissionOutcome } from '../admission/outcome.js';
-import type { AdmissionRequest } from '../admission/review.js';
+import { podImages, type Pod, type PodImage } from '../../core/placement/index.js';
 import type { Deadline } from '../images/deadline.js';
+import { resolvePodImages } from '../images/resolve-pod-images.js';
 import { checkEphemeralContainers } from '../policy/ephemeral-check.js';
-import { podSkipReason } from '../policy/skip-rules.js';
-import { outcomeForCheck } from '../policy/verdict-outcome.js';
-import { pullSecretNames, requestScope, type AdmissionEnv } from './admission-env.js';
+import { skip, type Verdict } from '../policy/verdict.js';
+import type { AdmissionEnv } from './admission-env.js';
+import { mirrorPodGuard, namespaceGuard, optOutGuard, type Guard, type Guarded } from './guards.js';
+import { isCorePod, type HandlerSpec } from './handler.js';
 import { asPod } from './objects.js';
 
-/**
- * Rule 9: `kubectl debug` adds ephemeral containers to a running pod through the `pods/ephemeralcontainers`
- * subresource; each new one must run on the arch of the node the pod is on.
- */
-export async function checkEphemeralUpdate(request: AdmissionRequest, env: AdmissionEnv, deadline: Deadline): Promise<AdmissionOutcome> {
-  const pod = asPod(request.object);
-  if (request.operation !== 'UPDATE' || !pod) return allowUnchanged('ignored');
-  const before = new Set((asPod(request.oldObject)?.spec.ephemeralContainers ?? []).map((c) => c.name));
-  const added = podImages(pod.spec, { includeEphemeral: true }).filter((i) => i.kind === 'ephemeralContainer' && !before.has(i.container));
-  if (added.length === 0) return allowUnchanged('ignored:no-new-ephemeral-container');
-  const scope = await requestScope(request, env);
-  // A bound pod is the normal case here: only namespace, mirror and opt-out rules apply.
-  const skip = podSkipReason({ ...pod, spec: { ...pod.spec, nodeName: '' } }, { ...scope, excludedNamespaces: scope.settings.excludedNamespaces, podOptOut: scope.settings.podOptOut });
-  if (skip && skip !== 'daemonset-pod') return allowUnchanged(`skipped:${skip}`);
-  const nodeName = pod.spec.nodeName || undefined;
-  const nodeArch = nodeName ? await deadline.race(env.cluster.nodeArch(nodeName).catch(() => undefined), undefined) : undefined;
-  const credentials = await deadline.race(env.cluster.pullSecrets(scope.namespace, pullSecretNames(pod.spec)).catch(() => []), []);
-  const overrides = env.settings.imageOverrides;
-  const resolved = await env.images.resolvePodImages(added, { credentials, deadline, overrides });
-  const allowed = [...new Set([...scope.settings.allowedArchs, ...(nodeArch ? [nodeArch] : [])])];
-  const { images } = podArchitectures(resolved, overrides, allowed, podOS(pod.spec));
-  return outcomeForCheck(checkEphemeralContainers(images, { name: nodeName, arch: nodeArch }, scope.settings), scope.mode);
+interface EphemeralUpdate {
+  pod: Pod;
+  /** Ephemeral containers this UPDATE adds. */
+  added: PodImage[];
 }
+
+function readEphemeralUpdate(object: unknown, oldObject: unknown): EphemeralUpdate | undefined {
+  const pod = asPod(object);
+  if (!pod) return undefined;
+  const before = new Set((asPod(oldObject)?.spec.ephemeralContainers ?? []).map((c) => c.name));
+  const added = podImages(pod.spec, { includeEphemeral: true }).filter((i) => i.kind === 'ephemeralContainer' && !before.has(i.container));
+  return { pod, added };
+}
+
+const asPodGuard = (guard: Guard<Pod>): Guard<EphemeralUpdate> => (a) => guard({ ...a, target: a.target.pod });
+
+/**
+ * A running pod is bound and may belong to a DaemonSet: those are the normal case here, so only the namespace,
+ * mirror-pod and opt-out guards apply. An update that adds no ephemeral container has nothing to check.
+ */
+const EPHEMERAL_GUARDS: readonly Guard<EphemeralUpdate>[] = [
+  ({ target }) => (target.added.length === 0 ? skip('ignored:no-new-ephemeral-container') : undefined),
+  namespaceGuard,
+  asPodGuard(mirrorPodGuard),
+  optOutGuard((u: EphemeralUpdate) => [u.pod.metadata]),
+];
+
+/** docs/placement-rules.md, "Ephemeral containers": each new one must run on the arch of the node the pod is on. */
+async function checkEphemeralUpdate({ target, scope }: Guarded<EphemeralUpdate>, env: AdmissionEnv, deadline: Deadline): Promise<Verdict> {
+  const nodeName = target.pod.spec.nodeName || undefined;
+  const nodeArch = nodeName ? await deadline.race(env.cluster.nodeArch(nodeName).catch(() => undefined), undefined) : undefined;
+  const allowedArchs = [...new Set([...scope.settings.allowedArchs, ...(nodeArch ? [nodeArch] : [])])];
+  const { images } = await resolvePodImages({ spec: target.pod.spec, images: target.added, allowedArchs }, scope, env, deadline);
+  return checkEphemeralContainers(images, { name: nodeName, arch: nodeArch }, scope.settings);
+}
+
+/** `kubectl debug` adds ephemeral containers through the `pods/ephemeralcontainers` subresource (both endpoints). */
+export const ephemeralContainers: HandlerSpec<EphemeralUpdate> = {
+  name: 'ephemeral-containers',
+  endpoints: ['mutate', 'validate'],
+  matchesKind: isCorePod,
+  subresource: 'ephemeralcontainers',
+  operations: ['UPDATE'],
+  read: (request) => readEphemeralUpdate(request.object, request.oldObject),
+  guards: EPHEMERAL_GUARDS,
+  decide: checkEphemeralUpdate,
+};

@@ -16,7 +16,7 @@ export interface Workload {
   [field: string]: unknown;
 }
 
-/** Workload kinds whose pod template is validated at apply time (rule 10), by API group. */
+/** Workload kinds whose pod template is validated at apply time (docs/placement-rules.md, "Workload templates"), by API group. */
 export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
   Deployment: 'apps',
   StatefulSet: 'apps',

@@ -1,23 +1,31 @@
 import type { Pod } from '../../core/placement/index.js';
-import type { AdmissionOutcome } from '../admission/outcome.js';
-import type { AdmissionRequest } from '../admission/review.js';
-import type { Deadline } from '../images/deadline.js';
-import { outcomeForPlan } from '../policy/apply-mode.js';
-import { planPlacement } from '../policy/plan-placement.js';
 import { gateAtAdmission } from '../gate/gate-admission.js';
-import { podImages, pullSecretNames, resolvePodArchitectures, type AdmissionEnv } from './admission-env.js';
-import { podInScope } from './pod-in-scope.js';
+import type { Deadline } from '../images/deadline.js';
+import { resolvePodImages } from '../images/resolve-pod-images.js';
+import { planPlacement } from '../policy/plan-placement.js';
+import { embedPlacement, type Verdict } from '../policy/verdict.js';
+import type { AdmissionEnv } from './admission-env.js';
+import { POD_GUARDS, type Guarded } from './guards.js';
+import { isCorePod, type HandlerSpec } from './handler.js';
+import { asPod } from './objects.js';
 
-/** `/mutate` for a new pod: skip rules, resolve images, plan placement, apply the mode (rules 1–7, 12). */
-export async function mutatePod(request: AdmissionRequest, env: AdmissionEnv, deadline: Deadline): Promise<AdmissionOutcome> {
-  const inScope = await podInScope(request, env);
-  if ('outcome' in inScope) return inScope.outcome;
-  const { pod, scope } = inScope;
-  const names = pullSecretNames(pod.spec);
-  const podArchs = await resolvePodArchitectures(pod.spec, podImages(pod.spec), { namespace: scope.namespace, allowedArchs: scope.settings.allowedArchs, pullSecretNames: names }, env, deadline);
+/** Resolve the pod's images, plan its placement (docs/placement-rules.md, "Placing a pod"). */
+async function mutatePod({ target: pod, scope }: Guarded<Pod>, env: AdmissionEnv, deadline: Deadline): Promise<Verdict> {
+  const podArchs = await resolvePodImages({ spec: pod.spec, allowedArchs: scope.settings.allowedArchs }, scope, env, deadline);
   const plan = planPlacement(pod, podArchs, scope.settings, env.cluster.nodeArchs() ?? []);
   // onUnresolved: gate — admitted with a scheduling gate; the gate controller (webhook/gate) places the pod later.
-  const gated = plan.verdict === 'unresolved' && scope.settings.onUnresolved === 'gate' ? gateAtAdmission(pod, podArchs.unresolved, scope.mode) : undefined;
-  if (gated) return gated;
-  return outcomeForPlan(plan, scope.mode, (p): Pod => p.placed);
+  const gated = plan.kind === 'unresolved' && scope.settings.onUnresolved === 'gate' ? gateAtAdmission(pod, podArchs.unresolved) : undefined;
+  return gated ?? embedPlacement(plan, (placed) => placed);
 }
+
+/** `/mutate` for a new pod. */
+export const podMutation: HandlerSpec<Pod> = {
+  name: 'pod-mutation',
+  endpoints: ['mutate'],
+  matchesKind: isCorePod,
+  subresource: '',
+  operations: ['CREATE'],
+  read: (request) => asPod(request.object),
+  guards: POD_GUARDS,
+  decide: mutatePod,
+};

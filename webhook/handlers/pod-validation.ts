@@ -1,29 +1,48 @@
-import { podImages } from '../../core/placement/index.js';
-import type { AdmissionOutcome } from '../admission/outcome.js';
-import type { AdmissionRequest } from '../admission/review.js';
+import { nodeSetArchs, podOS, type NodeSet, type Pod } from '../../core/placement/index.js';
 import type { Deadline } from '../images/deadline.js';
+import { resolvePodImages } from '../images/resolve-pod-images.js';
 import { checkFinalPod } from '../policy/final-pod-check.js';
-import { outcomeForCheck } from '../policy/verdict-outcome.js';
-import { pullSecretNames, resolvePodArchitectures, type AdmissionEnv } from './admission-env.js';
-import { podInScope } from './pod-in-scope.js';
-import { allowUnchanged } from '../admission/outcome.js';
+import type { Verdict } from '../policy/verdict.js';
+import type { AdmissionEnv } from './admission-env.js';
 import { hasArchcheckGate } from '../gate/gate-marks.js';
+import { skip } from '../policy/verdict.js';
+import { POD_GUARDS, type Guard, type Guarded } from './guards.js';
+import { isCorePod, type HandlerSpec } from './handler.js';
+import { asPod } from './objects.js';
+import type { RequestScope } from './request-scope.js';
 
 /**
- * `/validate` for a new pod: re-checks the final pod after every mutating webhook ran (mutations may have been
- * skipped by a fail-open timeout, or undone by a later webhook). Same skip rules as /mutate.
+ * The nodes the final pod is judged against: the discovered nodes, else one assumed pool per allowed arch with the
+ * configured arch taints (the same two node sets the plugin's audit uses).
  */
-export async function validatePod(request: AdmissionRequest, env: AdmissionEnv, deadline: Deadline): Promise<AdmissionOutcome> {
-  const inScope = await podInScope(request, env);
-  if ('outcome' in inScope) return inScope.outcome;
-  const { pod, scope } = inScope;
-  // A pod archcheck gated cannot be scheduled until the gate controller has placed it: nothing to re-check yet.
-  if (hasArchcheckGate(pod)) return allowUnchanged('gated');
-  const discovered = env.cluster.nodeArchs();
-  const nodeArchs = discovered ?? scope.settings.allowedArchs;
-  // Without discovery the configured arch taints stand for the pools; with it, only taints every node of an arch carries.
-  const poolTaints = discovered ? env.cluster.poolTaints() : env.settings.archTaints;
-  const allowedArchs = [...new Set([...nodeArchs, ...scope.settings.allowedArchs])];
-  const podArchs = await resolvePodArchitectures(pod.spec, podImages(pod.spec), { namespace: scope.namespace, allowedArchs, pullSecretNames: pullSecretNames(pod.spec) }, env, deadline);
-  return outcomeForCheck(checkFinalPod(pod, podArchs, scope.settings, { nodeArchs, poolTaints }), scope.mode);
+export function admissionNodeSet(env: AdmissionEnv, scope: RequestScope): NodeSet {
+  const nodes = env.cluster.nodes();
+  return nodes ? { kind: 'nodes', nodes } : { kind: 'assumed', archs: scope.settings.allowedArchs, archTaints: scope.settings.archTaints };
 }
+
+/**
+ * Re-checks the final pod after every mutating webhook ran (mutation may have been skipped by a fail-open timeout,
+ * or undone by a later webhook): docs/placement-rules.md, "Final pod". Image archs are taken against every node
+ * arch, not cut by --allowed-archs: the question is what the images lack, not what the operator prefers.
+ */
+async function validatePod({ target: pod, scope }: Guarded<Pod>, env: AdmissionEnv, deadline: Deadline): Promise<Verdict> {
+  const nodes = admissionNodeSet(env, scope);
+  const allowedArchs = [...new Set([...nodeSetArchs(nodes, podOS(pod.spec)), ...scope.settings.allowedArchs])];
+  const podArchs = await resolvePodImages({ spec: pod.spec, allowedArchs }, scope, env, deadline);
+  return checkFinalPod(pod, podArchs, scope.settings, nodes);
+}
+
+/** Gated pod: it cannot be scheduled until the gate controller has placed it, so there is nothing to re-check yet. */
+const gatedPodGuard: Guard<Pod> = ({ target }) => (hasArchcheckGate(target) ? skip('gated') : undefined);
+
+/** `/validate` for a new pod: same guards as /mutate, then the gated-pod guard. */
+export const podValidation: HandlerSpec<Pod> = {
+  name: 'pod-validation',
+  endpoints: ['validate'],
+  matchesKind: isCorePod,
+  subresource: '',
+  operations: ['CREATE'],
+  read: (request) => asPod(request.object),
+  guards: [...POD_GUARDS, gatedPodGuard],
+  decide: validatePod,
+};

@@ -1,7 +1,37 @@
 import type { PodTemplateSpec } from '../../core/placement/index.js';
+import type { AdmissionRequest } from '../admission/review.js';
 import type { Deadline } from '../images/deadline.js';
+import { pullSecretNames, resolvePodImages } from '../images/resolve-pod-images.js';
 import type { PlannedArchitectures } from '../policy/plan-placement.js';
-import { podImages, pullSecretNames, resolvePodArchitectures, type AdmissionEnv, type RequestScope } from './admission-env.js';
+import { skip } from '../policy/verdict.js';
+import type { AdmissionEnv } from './admission-env.js';
+import { namespaceGuard, optOutGuard, type Guard } from './guards.js';
+import { podTemplateOf, templateUnchanged, WORKLOAD_KINDS, type Workload } from './objects.js';
+import type { RequestScope } from './request-scope.js';
+
+/** A workload and its pod template, as the template handlers read them. */
+export interface TemplateTarget {
+  kind: string;
+  workload: Workload;
+  template: PodTemplateSpec;
+}
+
+export function readTemplateTarget(request: AdmissionRequest): TemplateTarget | undefined {
+  const template = podTemplateOf(request.kind.kind, request.object);
+  return template ? { kind: request.kind.kind, workload: request.object as Workload, template } : undefined;
+}
+
+export const isWorkloadKind =
+  (kinds?: readonly string[]) =>
+  (kind: AdmissionRequest['kind']): boolean =>
+    WORKLOAD_KINDS[kind.kind] !== undefined && kind.group === WORKLOAD_KINDS[kind.kind] && (kinds === undefined || kinds.includes(kind.kind));
+
+/** Scope, unchanged template: scaling, label and status-like UPDATEs cannot change placement; re-checking them would make every `kubectl scale` wait on registries. */
+export const templateUnchangedGuard: Guard<TemplateTarget> = ({ request, target }) =>
+  request.operation === 'UPDATE' && templateUnchanged(target.kind, request.object, request.oldObject) ? skip('skipped:template-unchanged') : undefined;
+
+/** The namespace and opt-out guards for templates: the workload's and the template's own annotation both count. */
+export const TEMPLATE_GUARDS: readonly Guard<TemplateTarget>[] = [namespaceGuard, optOutGuard((t: TemplateTarget) => [t.workload.metadata, t.template.metadata])];
 
 /**
  * Resolves a pod template's images. Templates do not yet carry their ServiceAccount's imagePullSecrets (the
@@ -11,5 +41,5 @@ export async function resolveTemplateArchitectures(template: PodTemplateSpec, sc
   const serviceAccount = typeof template.spec.serviceAccountName === 'string' && template.spec.serviceAccountName ? template.spec.serviceAccountName : 'default';
   const fromServiceAccount = await deadline.race(env.cluster.serviceAccountPullSecretNames(scope.namespace, serviceAccount).catch(() => []), []);
   const names = [...new Set([...pullSecretNames(template.spec), ...fromServiceAccount])];
-  return resolvePodArchitectures(template.spec, podImages(template.spec), { namespace: scope.namespace, allowedArchs: scope.settings.allowedArchs, pullSecretNames: names }, env, deadline);
+  return resolvePodImages({ spec: template.spec, allowedArchs: scope.settings.allowedArchs, pullSecretNames: names }, scope, env, deadline);
 }

@@ -1,6 +1,6 @@
 /**
  * The time an admission request may spend on registries: the smaller of `--resolve-timeout` and the apiserver's
- * `?timeout=` minus a margin for the rest of the request (rule 12: never slower than the deadline).
+ * `?timeout=` minus a margin for the rest of the request (docs/placement-rules.md, "Deadline": an admission is never slower than it).
  */
 export class Deadline {
   private readonly controller = new AbortController();

@@ -2,6 +2,7 @@ import type { KeyedCredential } from '../../core/credentials.js';
 import type { ImageInfo } from '../../core/image-info.js';
 import { findImageOverride, type ImageOverride, type PodImage, type ResolvedPodImage } from '../../core/placement/index.js';
 import type { ImageResolver } from '../../core/resolver.js';
+import { toArchcheckError } from '../../core/errors.js';
 import type { Deadline } from './deadline.js';
 
 export interface ResolveObserver {
@@ -11,7 +12,8 @@ export interface ResolveObserver {
 /**
  * Resolves a pod's images concurrently, each once, within the admission deadline. Images with an override are
  * not looked up (the operator's word replaces the registry's, and data-only images may not resolve at all).
- * Whatever has no answer at the deadline comes back without `info` (unresolved).
+ * Whatever has no answer at the deadline comes back as a TIMEOUT answer made here, once; a TIMEOUT the resolver
+ * gave itself (its signal was aborted) is kept as it came.
  */
 export class ImageLookup {
   constructor(
@@ -25,19 +27,23 @@ export class ImageLookup {
   ): Promise<ResolvedPodImage[]> {
     const wanted = [...new Set(images.filter((i) => !findImageOverride(request.overrides, i.image)).map((i) => i.image))];
     const answers = await Promise.all(wanted.map((image) => this.resolveOne(image, request.credentials, request.deadline)));
-    const byImage = new Map(wanted.map((image, i) => [image, answers[i]]));
+    const byImage = new Map(wanted.map((image, i) => [image, answers[i]!]));
     return images.map((i) => {
       const info = byImage.get(i.image);
       return info ? { ...i, info } : { ...i };
     });
   }
 
-  private async resolveOne(image: string, credentials: KeyedCredential[], deadline: Deadline): Promise<ImageInfo | undefined> {
+  private async resolveOne(image: string, credentials: KeyedCredential[], deadline: Deadline): Promise<ImageInfo> {
     const started = performance.now();
-    const lookup = this.resolver.resolve(image, { credentials, signal: deadline.signal }).catch((): undefined => undefined);
-    const info = await deadline.race<ImageInfo | undefined>(lookup, undefined);
+    // The resolver never throws by contract; a bug that does is reported as the image's error, not as a timeout.
+    const lookup = this.resolver.resolve(image, { credentials, signal: deadline.signal, deadlineAt: deadline.at }).catch((e: unknown) => failedAnswer(image, toArchcheckError(e).toJSON()));
+    const info = (await deadline.race<ImageInfo | undefined>(lookup, undefined)) ?? failedAnswer(image, { code: 'TIMEOUT', message: 'no answer before the admission deadline' });
     this.observer?.onResolve((performance.now() - started) / 1000, info);
-    // A lookup cut by the deadline is unresolved, even if the resolver reports its own TIMEOUT a moment later.
-    return info?.error?.code === 'TIMEOUT' ? undefined : info;
+    return info;
   }
+}
+
+function failedAnswer(reference: string, error: NonNullable<ImageInfo['error']>): ImageInfo {
+  return { reference, canonical: reference, platforms: [], platformStrings: [], multiArch: false, error };
 }

@@ -1,7 +1,7 @@
 import { CoreV1Api, makeInformer, type Informer, type KubeConfig, type V1Namespace, type V1Node, type V1NodeList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KeyedCredential } from '../../core/credentials.js';
-import type { ArchTaint, Taint } from '../../core/placement/index.js';
+import type { ArchTaint, PlacementNode, Taint } from '../../core/placement/index.js';
 import { TtlCache } from '../../core/registry/cache.js';
 import type { ClusterFacts } from '../cluster-facts.js';
 import { apiErrorMessage } from './api-errors.js';
@@ -15,6 +15,8 @@ function nodeRecord(node: V1Node): NodeRecord {
   return {
     name: node.metadata?.name ?? '',
     arch: node.metadata?.labels?.['kubernetes.io/arch'],
+    os: node.metadata?.labels?.['kubernetes.io/os'] ?? node.status?.nodeInfo?.operatingSystem ?? 'linux',
+    labels: { ...node.metadata?.labels },
     taints: (node.spec?.taints ?? []).map((t): Taint => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })),
   };
 }
@@ -94,8 +96,8 @@ export class KubeClusterFacts implements ClusterFacts {
     return this.inventory.archKeyedTaints();
   }
 
-  poolTaints(): ArchTaint[] {
-    return this.inventory.poolTaints();
+  nodes(): readonly PlacementNode[] | undefined {
+    return this.inventory.placementNodes();
   }
 
   async nodeArch(nodeName: string): Promise<string | undefined> {

@@ -1,17 +1,12 @@
-import type { ArchTaint, Taint } from '../../core/placement/index.js';
+import type { ArchTaint, PlacementNode, Taint } from '../../core/placement/index.js';
 
 export interface NodeRecord {
   name: string;
   arch: string | undefined;
+  /** `kubernetes.io/os`; linux when unlabelled. */
+  os?: string;
+  labels?: Record<string, string>;
   taints: Taint[];
-}
-
-const BLOCKING = new Set(['NoSchedule', 'NoExecute']);
-/** Taints the node lifecycle controller and cloud providers set and clear on their own: not a property of a pool. */
-const TRANSIENT_PREFIXES = ['node.kubernetes.io/', 'node.cloudprovider.kubernetes.io/', 'ToBeDeletedByClusterAutoscaler', 'DeletionCandidateOfClusterAutoscaler'];
-
-function isTransient(taint: Taint): boolean {
-  return TRANSIENT_PREFIXES.some((p) => taint.key.startsWith(p));
 }
 
 function sameTaint(a: Taint, b: Taint): boolean {
@@ -61,17 +56,12 @@ export class NodeInventory {
     return out;
   }
 
-  /** Blocking, non-transient taints carried by every node of an arch. */
-  poolTaints(): ArchTaint[] {
-    const byArch = new Map<string, NodeRecord[]>();
-    for (const n of this.nodes.values()) if (n.arch) byArch.set(n.arch, [...(byArch.get(n.arch) ?? []), n]);
-    const out: ArchTaint[] = [];
-    for (const [arch, nodes] of byArch) {
-      const [first, ...rest] = nodes;
-      for (const taint of first?.taints ?? []) {
-        if (!BLOCKING.has(taint.effect) || isTransient(taint)) continue;
-        if (rest.every((n) => n.taints.some((t) => sameTaint(t, taint)))) out.push({ arch, taint });
-      }
+  /** The labelled nodes for core's placement model; undefined while archs() is. */
+  placementNodes(): PlacementNode[] | undefined {
+    if (this.archs() === undefined) return undefined;
+    const out: PlacementNode[] = [];
+    for (const n of this.nodes.values()) {
+      if (n.arch) out.push({ name: n.name, arch: n.arch, os: n.os ?? 'linux', labels: n.labels ?? { 'kubernetes.io/arch': n.arch }, taints: n.taints });
     }
     return out;
   }

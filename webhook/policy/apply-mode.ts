@@ -1,33 +1,43 @@
 import { allowUnchanged, type AdmissionOutcome } from '../admission/outcome.js';
-import type { PlacementPlan } from './plan-placement.js';
 import { warn } from './messages.js';
 import type { Mode } from './settings.js';
+import type { UnresolvedVerdict, Verdict } from './verdict.js';
 
 function auditAnnotations(decision: string, archs: readonly string[]): Record<string, string> {
   return { decision, ...(archs.length > 0 && { archs: archs.join(',') }) };
 }
 
-function modeDecision(mode: Mode, decision: string): string {
-  return mode === 'mutate' ? decision : `${mode}:${decision}`;
+/**
+ * The one place an unresolved verdict becomes an answer: allowed, with its warning; in mutate mode with the
+ * verdict's own change when it carries one (the gate), otherwise unchanged (decision 0003).
+ */
+function unresolvedOutcome(verdict: UnresolvedVerdict, mode: Mode, base: Pick<AdmissionOutcome, 'decision' | 'archs' | 'auditAnnotations'>): AdmissionOutcome {
+  const warning = mode === 'warn' ? (verdict.wouldWarning ?? verdict.warning) : verdict.warning;
+  const warnings = warning ? [warning] : [];
+  if (mode === 'mutate' && verdict.mutated !== undefined) return { allowed: true, mutated: verdict.mutated, warnings, ...base };
+  return { allowed: true, warnings, ...base };
 }
 
 /**
- * Turns a placement plan into what the apiserver gets, per mode: mutate patches and denies; warn changes nothing
- * and says what it would have done; audit only records (audit annotations, metrics, logs).
- * `embed` puts the placed pod back into the admitted object (the pod itself, or a workload's template).
+ * Turns a verdict into what the apiserver gets, per mode: mutate patches and denies; warn changes nothing and says
+ * what it would have done; audit only records (audit annotations, metrics, logs); off does nothing. Skips are
+ * answered the same in every mode. Decisions outside mutate mode carry the mode (`warn:denied:arch-conflict`).
  */
-export function outcomeForPlan(plan: PlacementPlan, mode: Mode, embed: (placed: PlacementPlan & { verdict: 'place' }) => unknown): AdmissionOutcome {
-  const decision = modeDecision(mode, plan.decision);
-  const base = { decision, archs: plan.archs, auditAnnotations: auditAnnotations(decision, plan.archs) };
+export function applyMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
+  if (verdict.kind === 'skip') return allowUnchanged(verdict.decision);
   if (mode === 'off') return allowUnchanged('skipped:mode-off');
+  const decision = mode === 'mutate' ? verdict.decision : `${mode}:${verdict.decision}`;
+  const base = { decision, archs: verdict.archs, auditAnnotations: auditAnnotations(decision, verdict.archs) };
   if (mode === 'audit') return { allowed: true, warnings: [], ...base };
-  if (plan.verdict === 'deny') {
-    return mode === 'mutate' ? { allowed: false, message: plan.message, warnings: [], ...base } : { allowed: true, warnings: [plan.warning], ...base };
+  switch (verdict.kind) {
+    case 'deny':
+      return mode === 'mutate' ? { allowed: false, message: verdict.message, warnings: [], ...base } : { allowed: true, warnings: [verdict.warning], ...base };
+    case 'unresolved':
+      return unresolvedOutcome(verdict, mode, base);
+    case 'allow':
+      return { allowed: true, warnings: verdict.warnings, ...base };
+    case 'place':
+      if (mode === 'warn') return { allowed: true, warnings: verdict.changes ? [warn.wouldAdd(verdict.changes), ...verdict.warnings] : verdict.warnings, ...base };
+      return { allowed: true, mutated: verdict.mutated, warnings: verdict.warnings, ...base };
   }
-  if (plan.verdict === 'unresolved') return { allowed: true, warnings: [plan.warning], ...base };
-  if (mode === 'warn') {
-    const warnings = plan.changes ? [warn.wouldAdd(plan.changes), ...plan.warnings] : plan.warnings;
-    return { allowed: true, warnings, ...base };
-  }
-  return { allowed: true, mutated: embed(plan), warnings: plan.warnings, ...base };
 }

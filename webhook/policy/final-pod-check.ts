@@ -1,32 +1,22 @@
-import { reachableArchs, type ArchTaint, type Pod, type PodArchitectures } from '../../core/placement/index.js';
+import { assessPlacement, imageArchFacts, type NodeSet, type Pod, type PodArchitectures } from '../../core/placement/index.js';
 import { unreachableArchMessage, unresolvedMessage, warn } from './messages.js';
 import type { PolicySettings } from './settings.js';
-
-export type FinalPodVerdict =
-  | { verdict: 'ok'; decision: 'ok' | 'unresolved'; archs: string[] }
-  | { verdict: 'deny'; decision: 'denied:unreachable-arch' | 'denied:unresolved'; archs: string[]; message: string; warning: string };
+import type { Verdict } from './verdict.js';
 
 /**
- * Rule 10: the pod as it will be stored, after every mutating webhook. It is wrong only when the scheduler could
- * put it on a node arch (allowed by its constraint, pool taints tolerated) that one of its images lacks.
- * `podArchs` must be computed against every node arch (not cut by --allowed-archs): the question here is what the
- * images lack, not what the operator prefers.
+ * docs/placement-rules.md, "Final pod": the pod as it will be stored is wrong only when it can land on a node arch
+ * (core's assessPlacement: the same answer the plugin's audit calls at-risk) that one of its resolved images lacks.
+ * An unresolved pod was already warned about by /mutate, so it is not warned about twice.
  */
-export function checkFinalPod(
-  pod: Pod,
-  podArchs: PodArchitectures,
-  settings: Pick<PolicySettings, 'onUnresolved' | 'podOptOut'>,
-  cluster: { nodeArchs: readonly string[]; poolTaints: readonly ArchTaint[] },
-): FinalPodVerdict {
+export function checkFinalPod(pod: Pod, podArchs: PodArchitectures, settings: Pick<PolicySettings, 'onUnresolved' | 'podOptOut'>, nodes: NodeSet): Verdict {
   const { archs, unresolved, images } = podArchs;
   if (unresolved.length > 0 && settings.onUnresolved === 'deny') {
-    return { verdict: 'deny', decision: 'denied:unresolved', archs, message: unresolvedMessage(unresolved, settings.podOptOut), warning: warn.unresolved(unresolved) };
+    return { kind: 'deny', decision: 'denied:unresolved', archs, message: unresolvedMessage(unresolved, settings.podOptOut), warning: warn.unresolved(unresolved) };
   }
-  const bad = reachableArchs(pod.spec, cluster.nodeArchs, cluster.poolTaints).filter((a) => !archs.includes(a));
-  // With unresolved images the pod's archs are only an upper bound: an arch outside it is certainly missing.
-  if (bad.length === 0) return { verdict: 'ok', decision: unresolved.length > 0 ? 'unresolved' : 'ok', archs };
+  const bad = assessPlacement(pod.spec, images.map(imageArchFacts), nodes).risks.map((r) => r.arch);
+  if (bad.length === 0) return unresolved.length > 0 ? { kind: 'unresolved', decision: 'unresolved', archs } : { kind: 'allow', decision: 'ok', archs, warnings: [] };
   return {
-    verdict: 'deny',
+    kind: 'deny',
     decision: 'denied:unreachable-arch',
     archs,
     message: unreachableArchMessage(bad, archs, images, settings.podOptOut),

@@ -13,26 +13,12 @@ import {
 } from '../../core/placement/index.js';
 import { archConflictMessage, noCommonArchMessage, platformMismatchMessage, singleArchMessage, unresolvedMessage, warn, type PlatformMismatch } from './messages.js';
 import { ANNOTATION_ARCHS, ANNOTATION_DECISION, type PolicySettings } from './settings.js';
+import type { DenyReason, PlacementPlan } from './verdict.js';
 
-export type DenyReason = 'no-common-arch' | 'arch-conflict' | 'single-arch' | 'platform-mismatch' | 'unresolved';
+export type { PlacementPlan } from './verdict.js';
 
 /** The pod's archs plus the resolver's platform-mismatch findings (`--verify-platforms`) on its images. */
 export type PlannedArchitectures = PodArchitectures & { mismatches?: readonly PlatformMismatch[] };
-
-export type PlacementPlan =
-  | {
-      verdict: 'place';
-      /** `injected`: archcheck added or narrowed the arch requirement; `kept`: the pod's own constraint already fits. */
-      decision: 'injected' | 'kept';
-      archs: string[];
-      /** The pod with affinity, tolerations, preferences and annotations applied. */
-      placed: Pod;
-      /** What changed, for warn mode (`node affinity kubernetes.io/arch in [amd64] + 1 toleration`); empty when nothing did. */
-      changes: string;
-      warnings: string[];
-    }
-  | { verdict: 'deny'; decision: `denied:${DenyReason}`; archs: string[]; message: string; warning: string }
-  | { verdict: 'unresolved'; decision: 'unresolved'; archs: string[]; warning: string };
 
 export type PlanSettings = Pick<PolicySettings, 'singleArch' | 'onUnresolved' | 'archTaints' | 'prefer' | 'allowedArchs' | 'podOptOut'>;
 
@@ -53,16 +39,16 @@ function shortImages(images: readonly ImageArchitectures[]): string {
 }
 
 function deny(reason: DenyReason, archs: string[], message: string, images: readonly ImageArchitectures[]): PlacementPlan {
-  return { verdict: 'deny', decision: `denied:${reason}`, archs, message, warning: warn.wouldDeny(`${reason}: ${shortImages(images)}`) };
+  return { kind: 'deny', decision: `denied:${reason}`, archs, message, warning: warn.wouldDeny(`${reason}: ${shortImages(images)}`) };
 }
 
-/** Denials and unresolved answers that do not depend on the pod's own constraint (rules 2, 3, 12, single-arch policy). */
+/** Denials and unresolved answers that do not depend on the pod's own constraint (docs/placement-rules.md: "No common arch", "Unresolved images", "Single-arch policy"). */
 function imagePolicyVerdict(podArchs: PlannedArchitectures, settings: PlanSettings): PlacementPlan | undefined {
   const { archs, images, unresolved, singleArch } = podArchs;
   if (archs.length === 0) return deny('no-common-arch', archs, noCommonArchMessage(images, settings.allowedArchs, settings.podOptOut), images);
   if (unresolved.length > 0) {
     if (settings.onUnresolved === 'deny') return deny('unresolved', archs, unresolvedMessage(unresolved, settings.podOptOut), unresolved);
-    return { verdict: 'unresolved', decision: 'unresolved', archs, warning: warn.unresolved(unresolved) };
+    return { kind: 'unresolved', decision: 'unresolved', archs, warning: warn.unresolved(unresolved) };
   }
   // An index that lies is at least as bad as a single-arch image: the strict policy refuses it too.
   const mismatches = podArchs.mismatches ?? [];
@@ -91,7 +77,7 @@ function annotate(pod: Pod, spec: PodSpec, archs: string[], decision: string): P
 }
 
 /**
- * Decides where a pod (or a pod template shaped as a pod) may run and returns the placed pod (rules 3–7):
+ * Decides where a pod (or a pod template shaped as a pod) may run and returns the placed pod (docs/placement-rules.md, "Arch conflict" and "Placing a pod"):
  * deny when no allowed arch runs every image or the pod's own arch constraint allows none of them; otherwise AND
  * `kubernetes.io/arch In [archs]` into every required term unless the pod's constraint already implies it, add
  * tolerations for the arch taints and `--prefer` weights of the archs it may land on, and annotate the decision.
@@ -119,5 +105,5 @@ export function planPlacement(pod: Pod, podArchs: PlannedArchitectures, settings
   const decision = implied && !placedBefore(pod, archs) ? 'kept' : 'injected';
   const warnings = [...(podArchs.mismatches ?? []).map(warn.platformMismatch), ...(settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [])];
   const changes = describeChanges(pod.spec, placed, archs);
-  return { verdict: 'place', decision, archs, placed: annotate(pod, placed, archs, decision), changes, warnings };
+  return { kind: 'place', decision, archs, placed: annotate(pod, placed, archs, decision), changes, warnings };
 }

@@ -1,4 +1,4 @@
-import type { ArchPreference, ArchTaint, ImageOverride } from '../../core/placement/index.js';
+import type { WebhookConfig } from '../config.js';
 
 export const MODES = ['mutate', 'warn', 'audit', 'off'] as const;
 /** mutate: inject and deny; warn: change nothing, say what would happen; audit: only record; off: nothing. */
@@ -15,21 +15,19 @@ export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && (MODES as readonly string[]).includes(value);
 }
 
-/** The placement policy, as configured (flags/env/file) and completed by discovery. */
-export interface PolicySettings {
-  mode: Mode;
-  singleArch: SingleArchPolicy;
-  onUnresolved: UnresolvedPolicy;
-  /** Configured (`--arch-taint`) and discovered `kubernetes.io/arch` taints: pods that may run on ARCH tolerate them. */
-  archTaints: ArchTaint[];
-  prefer: ArchPreference[];
-  /** Archs pods may be placed on: `--allowed-archs`, else the cluster's node archs, else amd64,arm64. */
-  allowedArchs: string[];
-  imageOverrides: ImageOverride[];
-  /** Always includes kube-system, kube-public, kube-node-lease and the webhook's own namespace. */
-  excludedNamespaces: string[];
-  /** Honour `archcheck.dev/skip: "true"` on pods and pod templates. */
-  podOptOut: boolean;
+/**
+ * The placement policy: the configuration's own keys (webhook/config.ts, one schema for flags, env, file and Helm
+ * values), not a copy in another shape. Two are completed: `excludedNamespaces` always holds kube-system,
+ * kube-public, kube-node-lease and the webhook's own namespace (here, once); `allowedArchs` and `archTaints` are
+ * completed by node discovery per request (handlers/request-scope.ts).
+ */
+export type PolicySettings = Pick<WebhookConfig, 'mode' | 'singleArch' | 'onUnresolved' | 'archTaints' | 'prefer' | 'allowedArchs' | 'imageOverrides' | 'excludedNamespaces' | 'podOptOut'>;
+
+/** The policy part of the configuration, with the namespaces a webhook must never block added. */
+export function policySettings(config: PolicySettings, ownNamespace: string | undefined): PolicySettings {
+  const { mode, singleArch, onUnresolved, archTaints, prefer, allowedArchs, imageOverrides, podOptOut } = config;
+  const excludedNamespaces = [...new Set([...ALWAYS_EXCLUDED_NAMESPACES, ...(ownNamespace ? [ownNamespace] : []), ...config.excludedNamespaces])];
+  return { mode, singleArch, onUnresolved, archTaints, prefer, allowedArchs, imageOverrides, excludedNamespaces, podOptOut };
 }
 
 export const ANNOTATION_ARCHS = 'archcheck.dev/archs';

@@ -1,4 +1,4 @@
-import type { NodeSelectorRequirement, NodeSelectorTerm, PodSpec } from '../../core/placement/index.js';
+import type { NodeSelectorRequirement, NodeSelectorTerm, PodSpec } from './k8s-types.js';
 
 /** The node fields a pod's scheduling constraints look at. */
 export interface NodeIdentity {

@@ -1,0 +1,26 @@
+import type { AdmissionRequest, Operation } from '../admission/review.js';
+import type { Deadline } from '../images/deadline.js';
+import type { Verdict } from '../policy/verdict.js';
+import type { AdmissionEnv } from './admission-env.js';
+import type { Guard, Guarded } from './guards.js';
+
+export type Endpoint = 'mutate' | 'validate';
+
+/**
+ * One row of the handler table (admit.ts): which requests it answers, the guards that run first, and the decision.
+ * `read` returns the object in the shape the handler relies on; undefined answers `ignored:malformed`.
+ */
+export interface HandlerSpec<T> {
+  name: string;
+  endpoints: readonly Endpoint[];
+  /** `Pod` in the core group, or a workload kind in its group. */
+  matchesKind: (kind: AdmissionRequest['kind']) => boolean;
+  /** '' for the object itself. */
+  subresource: string;
+  operations: readonly Operation[];
+  read: (request: AdmissionRequest) => T | undefined;
+  guards: readonly Guard<T>[];
+  decide: (admission: Guarded<T>, env: AdmissionEnv, deadline: Deadline) => Promise<Verdict>;
+}
+
+export const isCorePod = (kind: AdmissionRequest['kind']): boolean => kind.kind === 'Pod' && (kind.group ?? '') === '';
