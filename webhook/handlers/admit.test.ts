@@ -1,62 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyedCredential } from '../../core/credentials.js';
-import type { Pod, PodSpec } from '../../core/placement/index.js';
-import type { AdmissionReview } from '../admission/review.js';
-import { MAX_WARNING_LENGTH } from '../admission/warnings.js';
-import { noClusterFacts, type ClusterFacts } from '../cluster-facts.js';
-import type { PolicySettings } from '../policy/settings.js';
-import { fakeCluster } from '../testing/fake-cluster.js';
+import type { Pod } from '../../core/placement/index.js';
+import { noClusterFacts } from '../cluster-facts.js';
+import { annotate, annotations, archIn, cluster, describeCases, EDGE, fixture, LEGACY, podSpec, regcred, required, setImages, tolerationKeys, WEB, type Case, type Edit } from '../testing/admission-cases.js';
 import { FakeResolver, MISSING_IMAGE, PRIVATE_IMAGE, SLOW_IMAGE } from '../testing/fake-resolver.js';
 import { loadFixture } from '../testing/fixtures.js';
-import { runAdmission, testSettings, withObject, type AdmissionRun } from '../testing/run-admission.js';
-
-const WEB = 'registry.example.com/team/web:1.4.2';
-const LEGACY = 'registry.example.com/team/legacy:2.0';
-const EDGE = 'registry.example.com/team/edge:0.9';
-const ARM_NODE = 'aks-arm64pool-12345678-vmss000000';
-
-const regcred: KeyedCredential = { key: 'registry.example.com', credential: { kind: 'basic', username: 'ci', password: 'not-a-real-password' }, source: 'pull secret shop/regcred' };
-
-function cluster(extra: Parameters<typeof fakeCluster>[0] = {}): ClusterFacts {
-  return fakeCluster({ nodes: { 'aks-amd64pool-vmss000000': 'amd64', [ARM_NODE]: 'arm64' }, secrets: { 'shop/regcred': [regcred] }, ...extra });
-}
-
-type Edit = (object: Record<string, unknown>) => void;
-
-function fixture(name: string, edit?: Edit): AdmissionReview {
-  const review = loadFixture(name);
-  if (edit) edit(review.request!.object as Record<string, unknown>);
-  return review;
-}
-
-const podSpec = (o: Record<string, unknown>): PodSpec => (o as unknown as Pod).spec;
-const setImages = (...images: string[]): Edit => (o) => {
-  const spec = podSpec(o);
-  spec.initContainers = [];
-  spec.containers = images.map((image, i) => ({ name: `c${i}`, image }));
-};
-const annotate = (key: string, value: string): Edit => (o) => {
-  const meta = ((o as unknown as Pod).metadata ??= {});
-  meta.annotations = { ...meta.annotations, [key]: value };
-};
-
-interface Case {
-  name: string;
-  endpoint?: 'mutate' | 'validate';
-  review: () => AdmissionReview;
-  settings?: Partial<PolicySettings>;
-  cluster?: ClusterFacts;
-  deadlineMs?: number;
-  allowed: boolean;
-  decision: string;
-  /** Checks on the patched object / response. */
-  check?: (run: AdmissionRun) => void;
-}
-
-const required = (o: unknown): unknown => (o as Pod).spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-const annotations = (o: unknown): Record<string, string> | undefined => (o as Pod).metadata?.annotations;
-const tolerationKeys = (o: unknown): string[] => ((o as Pod).spec.tolerations ?? []).map((t) => `${t.key}=${t.value ?? ''}:${t.effect ?? ''}`);
-const archIn = (...values: string[]): { key: string; operator: string; values: string[] } => ({ key: 'kubernetes.io/arch', operator: 'In', values });
+import { runAdmission, testSettings, withObject } from '../testing/run-admission.js';
 
 const cases: Case[] = [
   // Placing a pod: placement injected on a Deployment's pod (generateName, no name).
@@ -301,119 +249,9 @@ const cases: Case[] = [
   // Operations and kinds left alone.
   { name: 'pod UPDATE is ignored', review: () => loadFixture('pod-update-labels.json'), allowed: true, decision: 'ignored' },
   { name: 'unknown kind is ignored', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, kind: { group: '', version: 'v1', kind: 'ConfigMap' } } }), allowed: true, decision: 'ignored' },
-  // DaemonSet templates.
-  {
-    name: 'DaemonSet CREATE: the template is placed',
-    review: () => loadFixture('daemonset-create.json'),
-    allowed: true,
-    decision: 'injected',
-    check: ({ patched, patch }) => {
-      const template = (patched as { spec: { template: Pod } }).spec.template;
-      expect(required(template)).toEqual([{ matchExpressions: [archIn('amd64')] }]);
-      expect(annotations(template)?.['archcheck.dev/decision']).toBe('injected');
-      expect(patch.every((op) => op.path.startsWith('/spec/template/'))).toBe(true);
-    },
-  },
-  { name: 'DaemonSet UPDATE of its strategy only: template untouched', review: () => loadFixture('daemonset-update-strategy-only.json'), allowed: true, decision: 'skipped:template-unchanged' },
-  {
-    name: 'DaemonSet UPDATE with a new image: template re-placed',
-    review: () => {
-      const r = loadFixture('daemonset-update-strategy-only.json');
-      (r.request!.object as { spec: { template: Pod } }).spec.template.spec.containers[0]!.image = EDGE;
-      return r;
-    },
-    allowed: true,
-    decision: 'injected',
-    check: ({ patched }) => expect(required((patched as { spec: { template: Pod } }).spec.template)).toEqual([{ matchExpressions: [archIn('arm64')] }]),
-  },
-  // Workload templates at apply time.
-  {
-    name: 'Deployment with no common arch: denied at apply time',
-    endpoint: 'validate',
-    review: () => loadFixture('deployment-create-no-common-arch.json'),
-    allowed: false,
-    decision: 'denied:no-common-arch',
-  },
-  { name: 'Deployment, warn mode: warned', endpoint: 'validate', review: () => loadFixture('deployment-create-no-common-arch.json'), settings: { mode: 'warn' }, allowed: true, decision: 'warn:denied:no-common-arch' },
-  { name: 'CronJob template pinned to the wrong arch: denied', endpoint: 'validate', review: () => loadFixture('cronjob-create-arch-conflict.json'), allowed: false, decision: 'denied:arch-conflict' },
-  { name: "ReplicaSet of a Deployment: checked through the Deployment", endpoint: 'validate', review: () => loadFixture('replicaset-create-owned.json'), allowed: true, decision: 'skipped:owned-by-deployment' },
-  { name: 'DaemonSet template validates', endpoint: 'validate', review: () => loadFixture('daemonset-create.json'), allowed: true, decision: 'ok' },
-  {
-    name: 'Deployment template with a ServiceAccount pull secret resolves its private image',
-    endpoint: 'validate',
-    review: () => {
-      const r = loadFixture('deployment-create-no-common-arch.json');
-      const t = (r.request!.object as { spec: { template: Pod } }).spec.template;
-      t.spec.containers = [{ name: 'a', image: PRIVATE_IMAGE }];
-      t.spec.serviceAccountName = 'builder';
-      return r;
-    },
-    settings: { onUnresolved: 'deny' },
-    cluster: cluster({ serviceAccounts: { 'shop/builder': ['regcred'] } }),
-    allowed: true,
-    decision: 'ok',
-  },
-  // Final pod.
-  {
-    name: 'final pod that could land on arm64 with an amd64-only image: denied',
-    endpoint: 'validate',
-    review: () => fixture('pod-create-deployment.json'),
-    allowed: false,
-    decision: 'denied:unreachable-arch',
-    check: ({ response }) => expect(response.status?.message).toMatch(/scheduled on arm64 nodes/),
-  },
-  {
-    name: 'final pod kept off arm64 by an untolerated pool taint: allowed',
-    endpoint: 'validate',
-    review: () => fixture('pod-create-deployment.json'),
-    cluster: cluster({ poolTaints: [{ arch: 'arm64', taint: { key: 'kubernetes.io/arch', value: 'arm64', effect: 'NoSchedule' } }] }),
-    allowed: true,
-    decision: 'ok',
-  },
-  { name: 'final multi-arch pod: allowed', endpoint: 'validate', review: () => fixture('pod-create-with-affinity.json'), allowed: true, decision: 'ok' },
-  // Ephemeral containers (kubectl debug).
-  {
-    name: 'ephemeral container with an amd64-only image on an arm64 node: denied',
-    review: () => loadFixture('ephemeralcontainers-update.json'),
-    allowed: false,
-    decision: 'denied:ephemeral-arch',
-    check: ({ response }) => expect(response.status?.message).toMatch(/debugger-7xk2l.*runs on amd64.*\(arm64\)\. Fix: use an image built for arm64/),
-  },
-  {
-    name: 'ephemeral container with a multi-arch image: allowed',
-    endpoint: 'validate',
-    review: () => {
-      const r = loadFixture('ephemeralcontainers-update.json');
-      (r.request!.object as Pod).spec.ephemeralContainers![0]!.image = 'busybox:1.36';
-      return r;
-    },
-    allowed: true,
-    decision: 'ok',
-  },
-  { name: 'ephemeral container, node arch unknown: allowed with a warning', review: () => loadFixture('ephemeralcontainers-update.json'), cluster: noClusterFacts, allowed: true, decision: 'node-unknown' },
 ];
 
-describe('admission rules on fixtures', () => {
-  it.each(cases)('$name', async (c) => {
-    const run = await runAdmission(c.endpoint ?? 'mutate', c.review(), {
-      settings: testSettings(c.settings),
-      cluster: c.cluster ?? cluster(),
-      ...(c.deadlineMs !== undefined && { deadlineMs: c.deadlineMs }),
-    });
-    expect(run.response.uid).toBe(c.review().request!.uid);
-    expect({ allowed: run.response.allowed, decision: run.decision }).toEqual({ allowed: c.allowed, decision: c.decision });
-    for (const w of run.response.warnings ?? []) expect(w.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
-    if (!c.allowed) expect(run.response.patch).toBeUndefined();
-    c.check?.(run);
-  });
-
-  it.each(cases.filter((c) => c.allowed && (c.endpoint ?? 'mutate') === 'mutate'))('idempotent: $name', async (c) => {
-    const options = { settings: testSettings(c.settings), cluster: c.cluster ?? cluster(), deadlineMs: c.deadlineMs ?? 2_000 };
-    const first = await runAdmission('mutate', c.review(), options);
-    const second = await runAdmission('mutate', withObject(c.review(), first.patched), options);
-    expect(second.patch).toEqual([]);
-  });
-});
+describeCases('admission rules on pod fixtures', cases);
 
 describe('re-invocation', () => {
   it('a sidecar added by a later webhook narrows the placement; user terms are never removed', async () => {

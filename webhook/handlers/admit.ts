@@ -10,7 +10,7 @@ import { firstSkip, operationGuard, subresourceGuard } from './guards.js';
 import type { Endpoint, HandlerSpec } from './handler.js';
 import { podMutation } from './pod-mutation.js';
 import { podValidation } from './pod-validation.js';
-import { requestScope } from './request-scope.js';
+import { requestScope } from './guards.js';
 import { workloadValidation } from './workload-validation.js';
 
 export type { Endpoint } from './handler.js';

@@ -1,6 +1,6 @@
 import { podImages, type Pod, type PodImage } from '../../core/placement/index.js';
 import type { Deadline } from '../images/deadline.js';
-import { resolvePodImages } from '../images/resolve-pod-images.js';
+import { resolvePodImages } from '../images/image-lookup.js';
 import { checkEphemeralContainers } from '../policy/ephemeral-check.js';
 import { skip, type Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';

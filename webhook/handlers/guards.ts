@@ -1,8 +1,8 @@
-import type { ObjectMeta, Pod } from '../../core/placement/index.js';
+import { FALLBACK_ARCHS, type ObjectMeta, type Pod } from '../../core/placement/index.js';
 import type { AdmissionRequest, Operation } from '../admission/review.js';
-import { ANNOTATION_SKIP, MIRROR_POD_ANNOTATION } from '../policy/settings.js';
+import { ANNOTATION_SKIP, isMode, MIRROR_POD_ANNOTATION, NAMESPACE_MODE_LABEL, type Mode, type PolicySettings } from '../policy/settings.js';
 import { skip, type Verdict } from '../policy/verdict.js';
-import type { RequestScope } from './request-scope.js';
+import type { AdmissionEnv } from './admission-env.js';
 
 /**
  * The admission guard chain: small checks that run, in a handler's declared order, before any registry lookup or
@@ -17,6 +17,36 @@ export interface Guarded<T> {
 }
 
 export type Guard<T> = (admission: Guarded<T>) => Verdict | undefined;
+
+/** Where one request is decided: its namespace, the mode there, and the settings completed by discovery. */
+export interface RequestScope {
+  namespace: string;
+  mode: Mode;
+  /** The one settings shape (webhook/policy/settings.ts), with allowed archs and arch taints completed per request. */
+  settings: PolicySettings;
+}
+
+/** Configured settings completed by discovery: node archs as allowed archs (else FALLBACK_ARCHS), discovered arch taints. */
+export function effectiveSettings(env: AdmissionEnv): PolicySettings {
+  const configured = env.settings;
+  const allowedArchs = configured.allowedArchs.length > 0 ? configured.allowedArchs : (env.cluster.nodeArchs() ?? [...FALLBACK_ARCHS]);
+  const discovered = env.cluster.discoveredArchTaints();
+  return { ...configured, allowedArchs, archTaints: discovered.length > 0 ? [...configured.archTaints, ...discovered] : configured.archTaints };
+}
+
+/**
+ * Scope: the namespace (from the request: pods made from generateName may carry none in their metadata yet), its
+ * mode and the completed settings, computed once per request so no guard or handler rebuilds them.
+ */
+export async function requestScope(request: AdmissionRequest, env: AdmissionEnv): Promise<RequestScope> {
+  const object = request.object as { metadata?: { namespace?: unknown } } | undefined;
+  const fromObject = typeof object?.metadata?.namespace === 'string' ? object.metadata.namespace : '';
+  const namespace = request.namespace || fromObject;
+  const settings = effectiveSettings(env);
+  const labels = namespace ? await env.cluster.namespaceLabels(namespace) : undefined;
+  const label = labels?.[NAMESPACE_MODE_LABEL];
+  return { namespace, settings, mode: isMode(label) ? label : settings.mode };
+}
 
 /**
  * Operation: only the operations a handler is written for. A pod UPDATE cannot change its placement, and a

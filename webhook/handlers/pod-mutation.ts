@@ -1,7 +1,7 @@
 import type { Pod } from '../../core/placement/index.js';
 import { gateAtAdmission } from '../gate/gate-admission.js';
 import type { Deadline } from '../images/deadline.js';
-import { resolvePodImages } from '../images/resolve-pod-images.js';
+import { resolvePodImages } from '../images/image-lookup.js';
 import { planPlacement } from '../policy/plan-placement.js';
 import { embedPlacement, type Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';

@@ -1,6 +1,6 @@
 import { nodeSetArchs, podOS, type NodeSet, type Pod } from '../../core/placement/index.js';
 import type { Deadline } from '../images/deadline.js';
-import { resolvePodImages } from '../images/resolve-pod-images.js';
+import { resolvePodImages } from '../images/image-lookup.js';
 import { checkFinalPod } from '../policy/final-pod-check.js';
 import type { Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
@@ -9,7 +9,7 @@ import { skip } from '../policy/verdict.js';
 import { POD_GUARDS, type Guard, type Guarded } from './guards.js';
 import { isCorePod, type HandlerSpec } from './handler.js';
 import { asPod } from './objects.js';
-import type { RequestScope } from './request-scope.js';
+import type { RequestScope } from './guards.js';
 
 /**
  * The nodes the final pod is judged against: the discovered nodes, else one assumed pool per allowed arch with the

@@ -1,13 +1,13 @@
 import type { PodTemplateSpec } from '../../core/placement/index.js';
 import type { AdmissionRequest } from '../admission/review.js';
 import type { Deadline } from '../images/deadline.js';
-import { pullSecretNames, resolvePodImages } from '../images/resolve-pod-images.js';
+import { pullSecretNames, resolvePodImages } from '../images/image-lookup.js';
 import type { PlannedArchitectures } from '../policy/plan-placement.js';
 import { skip } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import { namespaceGuard, optOutGuard, type Guard } from './guards.js';
 import { podTemplateOf, templateUnchanged, WORKLOAD_KINDS, type Workload } from './objects.js';
-import type { RequestScope } from './request-scope.js';
+import type { RequestScope } from './guards.js';
 
 /** A workload and its pod template, as the template handlers read them. */
 export interface TemplateTarget {
