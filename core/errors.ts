@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'UNREACHABLE'
   | 'INVALID_REFERENCE'
   | 'BAD_RESPONSE'
-  | 'FORBIDDEN_ADDRESS';
+  | 'FORBIDDEN_ADDRESS'
+  /** A setting that cannot work (a bad value, a file that cannot be read): the caller names where it came from. */
+  | 'CONFIG';
 
 export class ArchcheckError extends Error {
   readonly code: ErrorCode;

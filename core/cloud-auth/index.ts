@@ -48,7 +48,7 @@ export function parseCloudAuthSpec(value: string | readonly string[] | undefined
   if (items.length === 0 || (items.length === 1 && items[0] === 'none')) return [];
   const unknown = items.filter((v) => !(CLOUD_NAMES as readonly string[]).includes(v));
   if (unknown.length > 0) {
-    throw new ArchcheckError('INVALID_REFERENCE', `--cloud-auth: unknown ${unknown.join(', ')}; use auto, none, or a list of ${CLOUD_NAMES.join(', ')}`);
+    throw new ArchcheckError('CONFIG', `--cloud-auth: unknown ${unknown.join(', ')}; use auto, none, or a list of ${CLOUD_NAMES.join(', ')}`);
   }
   return [...new Set(items as CloudName[])];
 }
@@ -105,7 +105,7 @@ export function parseEcrHosts(values: readonly string[]): Record<string, string>
     const host = v.slice(0, eq).trim();
     const region = v.slice(eq + 1).trim();
     if (eq <= 0 || !host || !/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
-      throw new ArchcheckError('INVALID_REFERENCE', `--ecr-host "${v}": expected HOST=REGION, e.g. ecr.example.com=us-east-1`);
+      throw new ArchcheckError('CONFIG', `--ecr-host "${v}": expected HOST=REGION, e.g. ecr.example.com=us-east-1`);
     }
     out[host] = region;
   }

@@ -108,7 +108,7 @@ export async function loadHostsDir(dir: string): Promise<HostsDir> {
   try {
     names = await readdir(dir);
   } catch (e) {
-    throw new ArchcheckError('BAD_RESPONSE', `--registry-hosts-dir ${dir}: ${(e as Error).message}`);
+    throw new ArchcheckError('CONFIG', `--registry-hosts-dir ${dir}: ${(e as Error).message}`);
   }
   const result: HostsDir = { configs: new Map(), tls: {}, warnings: [] };
   for (const name of names.sort()) {

@@ -38,16 +38,16 @@ export async function loadRegistrySettings(s: RegistrySettings): Promise<{ optio
   const cas: Record<string, string> = {};
   for (const spec of s.registryCAs ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0) throw new ArchcheckError('INVALID_REFERENCE', `--registry-ca "${spec}": use HOST[:PORT]=FILE`);
+    if (eq <= 0) throw new ArchcheckError('CONFIG', `--registry-ca "${spec}": use HOST[:PORT]=FILE`);
     const host = spec.slice(0, eq).trim();
     const file = spec.slice(eq + 1).trim();
     try {
       cas[host] = await readFile(file, 'utf8');
     } catch (e) {
-      throw new ArchcheckError('INVALID_REFERENCE', `--registry-ca ${host}: cannot read ${file}: ${(e as Error).message}`);
+      throw new ArchcheckError('CONFIG', `--registry-ca ${host}: cannot read ${file}: ${(e as Error).message}`);
     }
     if (!cas[host]!.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new ArchcheckError('INVALID_REFERENCE', `--registry-ca ${host}: ${file} holds no PEM certificate`);
+      throw new ArchcheckError('CONFIG', `--registry-ca ${host}: ${file} holds no PEM certificate`);
     }
   }
   if (Object.keys(cas).length > 0) options.registryCAs = cas;
