@@ -105,6 +105,34 @@ describe('webhook over HTTPS', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(c.error);
     });
 
+    const withObject = (edit: (o: Record<string, unknown>) => void): string => {
+      const r = loadFixture('pod-create-deployment.json');
+      edit(r.request!.object as Record<string, unknown>);
+      return JSON.stringify(r);
+    };
+    const spec = (o: Record<string, unknown>): Record<string, unknown> => o.spec as Record<string, unknown>;
+    const answered: { name: string; body: string; warning: RegExp }[] = [
+      { name: 'containers an object', body: withObject((o) => void (spec(o).containers = { a: { image: 'x' } })), warning: /spec\.containers must be a list/ },
+      { name: 'image a number', body: withObject((o) => void ((spec(o).containers as Record<string, unknown>[])[0]!.image = 42)), warning: /containers\[0\]\.image must be a string/ },
+      { name: 'affinity a string', body: withObject((o) => void (spec(o).affinity = 'amd64')), warning: /spec\.affinity must be an object/ },
+      { name: 'namespace a number', body: JSON.stringify({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request, namespace: 7 } }), warning: /request\.namespace must be a string/ },
+      { name: '100,000-deep nesting in an unknown field', body: withObject((o) => void (o.x = 0)).replace('"x":0', `"x":${'['.repeat(100_000)}${']'.repeat(100_000)}`), warning: /nested deeper than 100 levels/ },
+    ];
+    it.each(answered)('$name → an AdmissionReview echoing the uid, allowed unchanged with a warning', async (c) => {
+      const res = await server.post('/mutate', c.body, { raw: true });
+      expect(res.status).toBe(200);
+      const out = (await res.json()) as AdmissionReview;
+      expect(out.response).toMatchObject({ uid: loadFixture('pod-create-deployment.json').request!.uid, allowed: true, auditAnnotations: { decision: 'ignored:malformed' } });
+      expect(out.response?.patch).toBeUndefined();
+      expect(out.response?.warnings?.[0]).toMatch(c.warning);
+    });
+
+    it('a deep body without a uid → 400', async () => {
+      const res = await server.post('/mutate', `{"request":${'['.repeat(200)}${']'.repeat(200)}}`, { raw: true });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/nested deeper than 100 levels and no request.uid/);
+    });
+
     it('unknown paths and methods → 404', async () => {
       expect((await server.get('/mutate')).status).toBe(404);
       expect((await server.post('/nope', {})).status).toBe(404);

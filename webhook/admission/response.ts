@@ -11,7 +11,7 @@ export function patchBetween(original: unknown, mutated: unknown): fastJsonPatch
 }
 
 /** The one place an outcome becomes an AdmissionReview: uid echoed, patch only when non-empty, warnings clamped. */
-export function outcomeToReview(request: AdmissionRequest, outcome: AdmissionOutcome): AdmissionReview {
+export function outcomeToReview(request: Pick<AdmissionRequest, 'uid' | 'object'>, outcome: AdmissionOutcome): AdmissionReview {
   const response: AdmissionResponse = { uid: request.uid, allowed: outcome.allowed };
   if (!outcome.allowed) response.status = { code: 403, reason: 'Forbidden', message: outcome.message ?? 'denied by archcheck' };
   if (outcome.allowed && outcome.mutated !== undefined && request.object !== undefined) {

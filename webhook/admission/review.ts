@@ -1,4 +1,5 @@
 /** AdmissionReview `admission.k8s.io/v1`: the request fields archcheck reads and the response it writes. */
+import { requestEnvelope } from './object-shape.js';
 
 export interface GroupVersionKind {
   group: string;
@@ -62,11 +63,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/**
- * Checks the parts of a decoded body that every answer needs (a request with a uid, kind and operation).
- * Everything else is optional: unknown kinds and operations are allowed unchanged later.
- */
+/** readAdmissionReview for callers that need a well-formed request (tests, tools): any problem is thrown. */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
+  const read = readAdmissionReview(body);
+  if ('problem' in read) throw new BadAdmissionRequest(400, `AdmissionReview ${read.problem}`);
+  return read.request;
+}
+
+/** A review that can be answered: a well-formed request, or only a uid and what is wrong with the rest. */
+export type ReadReview = { request: AdmissionRequest } | { uid: string; problem: string };
+
+/**
+ * Reads a decoded body at the edge. Without a uid there is nothing to answer (BadAdmissionRequest, HTTP 4xx);
+ * with one, every answer is an AdmissionReview: a request whose envelope fields have the wrong JSON types comes
+ * back as `{ uid, problem }`, answered allowed with a warning (decision 0013), never an HTTP 500.
+ */
+export function readAdmissionReview(body: unknown): ReadReview {
   if (!isRecord(body)) throw new BadAdmissionRequest(400, 'body must be a JSON object (an AdmissionReview)');
   if (body.apiVersion !== undefined && body.apiVersion !== 'admission.k8s.io/v1') {
     throw new BadAdmissionRequest(400, `apiVersion "${String(body.apiVersion)}" is not supported: register the webhook with admissionReviewVersions ["v1"]`);
@@ -74,9 +86,8 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
   const request = body.request;
   if (!isRecord(request)) throw new BadAdmissionRequest(400, 'AdmissionReview has no "request"');
   if (typeof request.uid !== 'string' || request.uid === '') throw new BadAdmissionRequest(400, 'AdmissionReview request has no "uid"');
-  if (!isRecord(request.kind) || typeof request.kind.kind !== 'string') throw new BadAdmissionRequest(400, 'AdmissionReview request has no "kind"');
-  if (typeof request.operation !== 'string') throw new BadAdmissionRequest(400, 'AdmissionReview request has no "operation"');
-  return request as unknown as AdmissionRequest;
+  const problem = requestEnvelope(request, 'request');
+  return problem ? { uid: request.uid, problem } : { request: request as unknown as AdmissionRequest };
 }
 
 /** Wraps a response in an AdmissionReview (the apiserver requires apiVersion/kind to echo v1). */

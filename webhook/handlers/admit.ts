@@ -2,7 +2,7 @@ import type { AdmissionOutcome } from '../admission/outcome.js';
 import type { AdmissionRequest } from '../admission/review.js';
 import type { Deadline } from '../images/deadline.js';
 import { applyMode } from '../policy/apply-mode.js';
-import { skip } from '../policy/verdict.js';
+import { malformed, skip } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import { daemonSetTemplate } from './daemonset-template.js';
 import { ephemeralContainers } from './ephemeral-containers.js';
@@ -39,10 +39,10 @@ export async function admit(endpoint: Endpoint, request: AdmissionRequest, env: 
   if (!spec) return applyMode(skip('ignored'), 'mutate');
   const wrongOperation = operationGuard(request, spec.operations);
   if (wrongOperation) return applyMode(wrongOperation, 'mutate');
-  const target = spec.read(request);
-  if (target === undefined) return applyMode(skip('ignored:malformed'), 'mutate');
+  const read = spec.read(request);
+  if ('problem' in read) return applyMode(malformed(read.problem), 'mutate');
   const scope = await requestScope(request, env);
-  const admission = { request, target, scope };
+  const admission = { request, target: read.target, scope };
   const verdict = firstSkip(spec.guards, admission) ?? (await spec.decide(admission, env, deadline));
   return applyMode(verdict, scope.mode);
 }

@@ -6,7 +6,7 @@ import { skip, type Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import { mirrorPodGuard, namespaceGuard, optOutGuard, type Guard, type Guarded } from './guards.js';
 import { isCorePod, type HandlerSpec } from './handler.js';
-import { asPod } from './objects.js';
+import { asPod, readPod } from './objects.js';
 
 interface EphemeralUpdate {
   pod: Pod;
@@ -14,12 +14,14 @@ interface EphemeralUpdate {
   added: PodImage[];
 }
 
-function readEphemeralUpdate(object: unknown, oldObject: unknown): EphemeralUpdate | undefined {
-  const pod = asPod(object);
-  if (!pod) return undefined;
+function readEphemeralUpdate(object: unknown, oldObject: unknown): { target: EphemeralUpdate } | { problem: string } {
+  const read = readPod(object);
+  if ('problem' in read) return read;
+  const pod = read.target;
+  // Without a readable old pod every ephemeral container counts as new: checked, never skipped.
   const before = new Set((asPod(oldObject)?.spec.ephemeralContainers ?? []).map((c) => c.name));
   const added = podImages(pod.spec, { includeEphemeral: true }).filter((i) => i.kind === 'ephemeralContainer' && !before.has(i.container));
-  return { pod, added };
+  return { target: { pod, added } };
 }
 
 const asPodGuard = (guard: Guard<Pod>): Guard<EphemeralUpdate> => (a) => guard({ ...a, target: a.target.pod });

@@ -8,7 +8,8 @@ export type Endpoint = 'mutate' | 'validate';
 
 /**
  * One row of the handler table (admit.ts): which requests it answers, the guards that run first, and the decision.
- * `read` returns the object in the shape the handler relies on; undefined answers `ignored:malformed`.
+ * `read` checks the admitted object against the shape the handler relies on (admission/object-shape.ts) and returns
+ * it typed, or what is wrong with it (answered `ignored:malformed`, decision 0013).
  */
 export interface HandlerSpec<T> {
   name: string;
@@ -18,7 +19,7 @@ export interface HandlerSpec<T> {
   /** '' for the object itself. */
   subresource: string;
   operations: readonly Operation[];
-  read: (request: AdmissionRequest) => T | undefined;
+  read: (request: AdmissionRequest) => { target: T } | { problem: string };
   guards: readonly Guard<T>[];
   decide: (admission: Guarded<T>, env: AdmissionEnv, deadline: Deadline) => Promise<Verdict>;
 }

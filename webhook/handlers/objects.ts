@@ -1,13 +1,25 @@
 import type { ObjectMeta, Pod, PodTemplateSpec } from '../../core/placement/index.js';
+import { podProblem, workloadProblem } from '../admission/object-shape.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The object as a pod, when it has the shape placement needs (a spec with a containers array). */
+/** The object as a pod, when every field placement reads has its JSON type (admission/object-shape.ts). */
+export function readPod(object: unknown, path = 'object'): { target: Pod } | { problem: string } {
+  const problem = podProblem(object, path);
+  return problem ? { problem } : { target: object as Pod };
+}
+
+/** The object as a pod, or undefined when it is not the shape placement reads. */
 export function asPod(object: unknown): Pod | undefined {
-  if (!isRecord(object) || !isRecord(object.spec) || !Array.isArray(object.spec.containers)) return undefined;
-  return object as unknown as Pod;
+  const read = readPod(object);
+  return 'target' in read ? read.target : undefined;
+}
+
+/** What is wrong with a workload of this kind as the template handlers read it. */
+export function workloadShapeProblem(kind: string, object: unknown, path = 'object'): string | undefined {
+  return workloadProblem(object, templatePath(kind), path);
 }
 
 export interface Workload {

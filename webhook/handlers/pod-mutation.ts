@@ -7,7 +7,7 @@ import { embedPlacement, type Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import { POD_GUARDS, type Guarded } from './guards.js';
 import { isCorePod, type HandlerSpec } from './handler.js';
-import { asPod } from './objects.js';
+import { readPod } from './objects.js';
 
 /** Resolve the pod's images, plan its placement (docs/placement-rules.md, "Placing a pod"). */
 async function mutatePod({ target: pod, scope }: Guarded<Pod>, env: AdmissionEnv, deadline: Deadline): Promise<Verdict> {
@@ -25,7 +25,7 @@ export const podMutation: HandlerSpec<Pod> = {
   matchesKind: isCorePod,
   subresource: '',
   operations: ['CREATE'],
-  read: (request) => asPod(request.object),
+  read: (request) => readPod(request.object),
   guards: POD_GUARDS,
   decide: mutatePod,
 };

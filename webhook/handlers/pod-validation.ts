@@ -8,7 +8,7 @@ import { hasArchcheckGate } from '../gate/gate-marks.js';
 import { skip } from '../policy/verdict.js';
 import { POD_GUARDS, type Guard, type Guarded } from './guards.js';
 import { isCorePod, type HandlerSpec } from './handler.js';
-import { asPod } from './objects.js';
+import { readPod } from './objects.js';
 import type { RequestScope } from './guards.js';
 
 /**
@@ -42,7 +42,7 @@ export const podValidation: HandlerSpec<Pod> = {
   matchesKind: isCorePod,
   subresource: '',
   operations: ['CREATE'],
-  read: (request) => asPod(request.object),
+  read: (request) => readPod(request.object),
   guards: [...POD_GUARDS, gatedPodGuard],
   decide: validatePod,
 };

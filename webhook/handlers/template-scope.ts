@@ -6,7 +6,7 @@ import type { PlannedArchitectures } from '../policy/plan-placement.js';
 import { skip } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import { namespaceGuard, optOutGuard, type Guard } from './guards.js';
-import { podTemplateOf, templateUnchanged, WORKLOAD_KINDS, type Workload } from './objects.js';
+import { podTemplateOf, templateUnchanged, WORKLOAD_KINDS, workloadShapeProblem, type Workload } from './objects.js';
 import type { RequestScope } from './guards.js';
 
 /** A workload and its pod template, as the template handlers read them. */
@@ -16,9 +16,11 @@ export interface TemplateTarget {
   template: PodTemplateSpec;
 }
 
-export function readTemplateTarget(request: AdmissionRequest): TemplateTarget | undefined {
-  const template = podTemplateOf(request.kind.kind, request.object);
-  return template ? { kind: request.kind.kind, workload: request.object as Workload, template } : undefined;
+export function readTemplateTarget(request: AdmissionRequest): { target: TemplateTarget } | { problem: string } {
+  const kind = request.kind.kind;
+  const problem = workloadShapeProblem(kind, request.object);
+  if (problem) return { problem };
+  return { target: { kind, workload: request.object as Workload, template: podTemplateOf(kind, request.object)! } };
 }
 
 export const isWorkloadKind =

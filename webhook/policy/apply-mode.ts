@@ -24,7 +24,7 @@ function unresolvedOutcome(verdict: UnresolvedVerdict, mode: Mode, base: Pick<Ad
  * answered the same in every mode. Decisions outside mutate mode carry the mode (`warn:denied:arch-conflict`).
  */
 export function applyMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
-  if (verdict.kind === 'skip') return allowUnchanged(verdict.decision);
+  if (verdict.kind === 'skip') return allowUnchanged(verdict.decision, verdict.warning ? { warnings: [verdict.warning] } : {});
   if (mode === 'off') return allowUnchanged('skipped:mode-off');
   const decision = mode === 'mutate' ? verdict.decision : `${mode}:${verdict.decision}`;
   const base = { decision, archs: verdict.archs, auditAnnotations: auditAnnotations(decision, verdict.archs) };

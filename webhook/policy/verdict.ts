@@ -14,7 +14,8 @@ export type SkipDecision = 'ignored' | 'ignored:malformed' | `ignored:${string}`
  * returns one of these, and `applyMode` is the only place that turns one into an answer.
  */
 export type Verdict =
-  | { kind: 'skip'; decision: SkipDecision }
+  /** `warning`: only for objects that are not the shape placement relies on (say what was wrong, decision 0013). */
+  | { kind: 'skip'; decision: SkipDecision; warning?: string }
   /** Nothing to change and nothing wrong (`ok`, `node-unknown`): warnings only. */
   | { kind: 'allow'; decision: string; archs: string[]; warnings: string[] }
   /** Placed: `mutated` is the admitted object with the placement applied (the pod, or a workload with its template). */
@@ -38,6 +39,11 @@ export type PlacementPlan = PlacedPod | DenyVerdict | UnresolvedVerdict;
 
 export function skip(decision: SkipDecision): Verdict {
   return { kind: 'skip', decision };
+}
+
+/** The answer for an object whose fields are not the JSON types placement reads (decision 0013): allowed, unchanged, said why. */
+export function malformed(problem: string): Verdict {
+  return { kind: 'skip', decision: 'ignored:malformed', warning: `archcheck: not checked (malformed object): ${problem}` };
 }
 
 /** The plan as a verdict, with the placed pod embedded into the admitted object by `embed`. */

@@ -2,11 +2,15 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AdmissionOutcome } from '../admission/outcome.js';
 import { outcomeToReview } from '../admission/response.js';
-import { BadAdmissionRequest, parseAdmissionReview, type AdmissionRequest } from '../admission/review.js';
+import { BadAdmissionRequest, readAdmissionReview, type AdmissionRequest, type ReadReview } from '../admission/review.js';
 import { admit, type Endpoint } from '../handlers/admit.js';
 import type { AdmissionEnv } from '../handlers/admission-env.js';
 import { admissionDeadlineMs, Deadline } from '../images/deadline.js';
 import type { WebhookMetrics } from '../metrics.js';
+import { applyMode } from '../policy/apply-mode.js';
+import { malformed } from '../policy/verdict.js';
+import { tooDeepBody } from './body-limits.js';
+import { MAX_JSON_DEPTH } from './json-envelope.js';
 
 export interface AdmissionRouteDeps {
   env: AdmissionEnv;
@@ -40,22 +44,31 @@ function logOutcome(deps: AdmissionRouteDeps, endpoint: Endpoint, request: Admis
 }
 
 /**
- * POST /mutate and /validate: decode → decide → answer. The handler owns no policy: it parses the review, runs
- * `admit` within the deadline, and writes the one response shape. dryRun needs no special case: deciding has no
- * side effects beyond caches, metrics and logs.
+ * POST /mutate and /validate: decode → decide → answer. The handler owns no policy: it reads the review at the
+ * edge, runs `admit` within the deadline, and writes the one response shape. Every review with a uid gets an
+ * AdmissionReview; only a bug answers 500. dryRun needs no special case: deciding has no side effects beyond caches,
+ * metrics and logs.
  */
 export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (req: Request, res: Response) => Promise<void> {
   return async (req: Request, res: Response): Promise<void> => {
     const started = performance.now();
-    let request: AdmissionRequest;
+    let read: ReadReview;
     try {
-      request = parseAdmissionReview(req.body);
+      read = readReview(req, res);
     } catch (e) {
       if (!(e instanceof BadAdmissionRequest)) throw e;
       deps.metrics.admissionRequests.inc({ operation: 'none', decision: 'bad-request' });
       res.status(e.status).json({ error: e.message });
       return;
     }
+    if ('problem' in read) {
+      // Malformed but answerable: allowed with a warning, never a 500 (decision 0013).
+      res.json(outcomeToReview({ uid: read.uid }, applyMode(malformed(read.problem), 'mutate')));
+      deps.metrics.admissionRequests.inc({ operation: 'none', decision: 'ignored:malformed' });
+      deps.logger.info({ endpoint, uid: read.uid, decision: 'ignored:malformed', problem: read.problem }, 'admission');
+      return;
+    }
+    const { request } = read;
     const timeout = typeof req.query.timeout === 'string' ? req.query.timeout : undefined;
     const deadline = new Deadline(admissionDeadlineMs(deps.resolveTimeoutMs, timeout));
     try {
@@ -74,4 +87,13 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       deadline.dispose();
     }
   };
+}
+
+/** The review in the body, or — for a body nested too deep to parse — its uid with the problem. */
+function readReview(req: Request, res: Response): ReadReview {
+  const deep = tooDeepBody(res);
+  if (!deep) return readAdmissionReview(req.body);
+  if (deep.apiVersion !== undefined && deep.apiVersion !== 'admission.k8s.io/v1') readAdmissionReview({ apiVersion: deep.apiVersion });
+  if (!deep.uid) throw new BadAdmissionRequest(400, `body nested deeper than ${MAX_JSON_DEPTH} levels and no request.uid found`);
+  return { uid: deep.uid, problem: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
 }

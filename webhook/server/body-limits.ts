@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { scanEnvelope, type EnvelopeScan } from './json-envelope.js';
 
 /** The apiserver sends at most 3 MiB objects (etcd's default request limit is 1.5 MiB); anything bigger is not ours. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -9,7 +10,35 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
   res.status(415).json({ error: `Content-Type must be application/json, got ${req.headers['content-type'] ?? 'none'}` });
 }
 
-export const jsonBody: RequestHandler = express.json({ limit: MAX_BODY_BYTES, strict: true, type: () => true });
+const rawBody: RequestHandler = express.raw({ limit: MAX_BODY_BYTES, type: () => true });
+
+/** The scan of a body nested deeper than MAX_JSON_DEPTH, left in `res.locals` instead of a parsed body. */
+export function tooDeepBody(res: Response): EnvelopeScan | undefined {
+  return (res.locals as { tooDeep?: EnvelopeScan }).tooDeep;
+}
+
+/**
+ * Reads the body (at most MAX_BODY_BYTES, inflated), bounds its nesting on the raw text, then parses it. A body
+ * nested too deep is never parsed: the route answers it from the envelope's uid (decision 0013).
+ */
+function parseJson(req: Request, res: Response, next: NextFunction): void {
+  const raw: unknown = req.body;
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  const scan = scanEnvelope(text);
+  if (scan.tooDeep) {
+    (res.locals as { tooDeep?: EnvelopeScan }).tooDeep = scan;
+    req.body = undefined;
+    return next();
+  }
+  try {
+    req.body = JSON.parse(text) as unknown;
+  } catch (e) {
+    return next(Object.assign(new Error((e as Error).message), { type: 'entity.parse.failed', status: 400 }));
+  }
+  next();
+}
+
+export const jsonBody: RequestHandler[] = [rawBody, parseJson];
 
 interface BodyParserError {
   type?: string;

@@ -1,0 +1,125 @@
+/**
+ * The shapes archcheck's code relies on, checked at the edge before any logic (decision 0013). Only the fields the
+ * webhook reads are checked, each for its JSON type; everything else is free (unknown fields are kept as they are).
+ * `null` stands for an absent optional field, as Kubernetes' own decoding treats it. A check returns the first
+ * problem as `spec.containers[0].image must be a string`, or undefined.
+ */
+type Check = (value: unknown, path: string) => string | undefined;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const typed =
+  (what: string, test: (v: unknown) => boolean): Check =>
+  (v, path) =>
+    test(v) ? undefined : `${path} must be ${what}`;
+
+const text = typed('a string', (v) => typeof v === 'string');
+const flag = typed('true or false', (v) => typeof v === 'boolean');
+const number = typed('a number', (v) => typeof v === 'number' && Number.isFinite(v));
+
+function arrayOf(item: Check): Check {
+  return (v, path) => {
+    if (!Array.isArray(v)) return `${path} must be a list`;
+    for (const [i, x] of v.entries()) {
+      const problem = item(x, `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+
+function mapOf(value: Check): Check {
+  return (v, path) => {
+    if (!isRecord(v)) return `${path} must be an object`;
+    for (const [k, x] of Object.entries(v)) {
+      const problem = value(x, `${path}.${k}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+
+/** An object whose listed fields have these shapes; fields named with a trailing `?` may be absent or null. */
+function shape(fields: Record<string, Check>): Check {
+  return (v, path) => {
+    if (!isRecord(v)) return `${path} must be an object`;
+    for (const [name, check] of Object.entries(fields)) {
+      const optional = name.endsWith('?');
+      const key = optional ? name.slice(0, -1) : name;
+      const x = v[key];
+      if (x === undefined || x === null) {
+        if (optional) continue;
+        return `${path}.${key} is missing`;
+      }
+      const problem = check(x, `${path}.${key}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+
+const requirement = shape({ 'key': text, 'operator': text, 'values?': arrayOf(text) });
+const term = shape({ 'matchExpressions?': arrayOf(requirement), 'matchFields?': arrayOf(requirement) });
+const container = shape({ 'name?': text, 'image?': text, 'imagePullPolicy?': text });
+
+const objectMeta = shape({
+  'name?': text,
+  'generateName?': text,
+  'namespace?': text,
+  'labels?': mapOf(text),
+  'annotations?': mapOf(text),
+  'ownerReferences?': arrayOf(shape({ 'kind?': text, 'name?': text, 'controller?': flag })),
+});
+
+const podSpec = shape({
+  'containers': arrayOf(container),
+  'initContainers?': arrayOf(container),
+  'ephemeralContainers?': arrayOf(container),
+  'imagePullSecrets?': arrayOf(shape({ 'name?': text })),
+  'nodeSelector?': mapOf(text),
+  'nodeName?': text,
+  'serviceAccountName?': text,
+  'os?': shape({ 'name?': text }),
+  'tolerations?': arrayOf(shape({ 'key?': text, 'operator?': text, 'value?': text, 'effect?': text, 'tolerationSeconds?': number })),
+  'schedulingGates?': arrayOf(shape({ 'name?': text })),
+  'affinity?': shape({
+    'nodeAffinity?': shape({
+      'requiredDuringSchedulingIgnoredDuringExecution?': shape({ 'nodeSelectorTerms?': arrayOf(term) }),
+      'preferredDuringSchedulingIgnoredDuringExecution?': arrayOf(shape({ 'weight': number, 'preference': term })),
+    }),
+  }),
+});
+
+const podTemplate = shape({ 'metadata?': objectMeta, 'spec': podSpec });
+const pod = shape({ 'metadata?': objectMeta, 'spec': podSpec });
+
+/** What is wrong with a Pod as the webhook reads it; undefined when nothing is. */
+export function podProblem(object: unknown, path = 'object'): string | undefined {
+  return pod(object, path);
+}
+
+/** What is wrong with a workload and the pod template at `templatePath` (`spec.template`, or a CronJob's). */
+export function workloadProblem(object: unknown, templatePath: readonly string[], path = 'object'): string | undefined {
+  const top = shape({ 'metadata?': objectMeta })(object, path);
+  if (top) return top;
+  let node = object;
+  let at = path;
+  for (const key of templatePath.slice(0, -1)) {
+    if (!isRecord(node)) return `${at} must be an object`;
+    node = node[key];
+    at = `${at}.${key}`;
+  }
+  const last = templatePath[templatePath.length - 1]!;
+  return shape({ [last]: podTemplate })(node, at);
+}
+
+/** Envelope fields other than uid (checked by the parser itself): each, when present, must have its JSON type. */
+export const requestEnvelope = shape({
+  'kind': shape({ 'group?': text, 'version?': text, 'kind': text }),
+  'operation': text,
+  'subResource?': text,
+  'name?': text,
+  'namespace?': text,
+  'dryRun?': flag,
+  'userInfo?': shape({ 'username?': text }),
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH, scanEnvelope } from './json-envelope.js';
+
+const nest = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+
+describe('scanEnvelope', () => {
+  it('finds the depth, apiVersion and request.uid without parsing', () => {
+    const text = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', request: { kind: { uid: 'not this' }, uid: 'u-1', object: { uid: 'nor this', s: '{[' } } });
+    expect(scanEnvelope(text)).toEqual({ depth: 3, tooDeep: false, apiVersion: 'admission.k8s.io/v1', uid: 'u-1' });
+  });
+
+  it('decodes escapes in the uid and ignores brackets inside strings', () => {
+    expect(scanEnvelope('{"request":{"a":"]]]\\"[[[","uid":"a\\u0062c"}}')).toMatchObject({ depth: 2, uid: 'abc' });
+  });
+
+  it('stops at the first level past the limit, however deep the body goes', () => {
+    const text = `{"apiVersion":"admission.k8s.io/v1","request":{"uid":"deep","object":${nest(100_000)}}}`;
+    expect(scanEnvelope(text)).toEqual({ depth: MAX_JSON_DEPTH + 1, tooDeep: true, apiVersion: 'admission.k8s.io/v1', uid: 'deep' });
+    expect(scanEnvelope(`{"request":${nest(MAX_JSON_DEPTH - 1)}}`).tooDeep).toBe(false);
+  });
+
+  it('never throws on text that is not JSON', () => {
+    for (const text of ['', '"', '{"a', ']]]]', '{"request":{"uid":1}}', '\\"']) expect(() => scanEnvelope(text)).not.toThrow();
+    expect(scanEnvelope('{"request":{"uid":1}}').uid).toBeUndefined();
+  });
+});

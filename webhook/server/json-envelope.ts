@@ -1,0 +1,92 @@
+/**
+ * JSON nesting is bounded before the body is parsed: a Kubernetes object is never nested deeper than a few dozen
+ * levels, while a body of `[[[[…` costs ~30x its size in heap to parse and overflows the stack of anything that
+ * walks it (structuredClone, JSON Patch diffs). The scan below reads the raw text once, without building values.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+export interface EnvelopeScan {
+  /** Deepest nesting seen (stops counting at MAX_JSON_DEPTH + 1). */
+  depth: number;
+  tooDeep: boolean;
+  /** `apiVersion` and `request.uid` when they are plain strings at the top of the envelope: enough to answer. */
+  apiVersion?: string;
+  uid?: string;
+}
+
+const OPEN = new Set([0x7b, 0x5b]); // { [
+const CLOSE = new Set([0x7d, 0x5d]); // } ]
+
+/** The end (exclusive) of the JSON string starting at `start` (a quote), or -1 when it never ends. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++; // backslash: skip the escaped character
+    else if (c === 0x22) return i + 1;
+  }
+  return -1;
+}
+
+function decodeString(token: string): string | undefined {
+  try {
+    const v: unknown = JSON.parse(token);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Frame {
+  object: boolean;
+  /** In an object: the next string is a key. */
+  expectKey: boolean;
+  /** The key whose value comes next. */
+  key?: string;
+}
+
+/**
+ * Scans a JSON text for its nesting depth and, on the way, the envelope's `apiVersion` and `request.uid`. Never
+ * throws and never recurses; a text that is not JSON just yields what was seen (the parser reports the error).
+ */
+export function scanEnvelope(text: string, maxDepth = MAX_JSON_DEPTH): EnvelopeScan {
+  const out: EnvelopeScan = { depth: 0, tooDeep: false };
+  const stack: Frame[] = [];
+  const path: (string | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const end = stringEnd(text, i);
+      if (end === -1) break;
+      onString(text.slice(i, end), stack, path, out);
+      i = end - 1;
+    } else if (OPEN.has(c)) {
+      path.push(stack[stack.length - 1]?.key);
+      stack.push({ object: c === 0x7b, expectKey: c === 0x7b });
+      out.depth = Math.max(out.depth, stack.length);
+      if (stack.length > maxDepth) return { ...out, tooDeep: true };
+    } else if (CLOSE.has(c)) {
+      stack.pop();
+      path.pop();
+    } else if (c === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top?.object) top.expectKey = true;
+    }
+  }
+  return out;
+}
+
+/** A string token: a key of the envelope's top two levels, or a value worth recording. */
+function onString(token: string, stack: Frame[], path: readonly (string | undefined)[], out: EnvelopeScan): void {
+  const top = stack[stack.length - 1];
+  if (top?.object && top.expectKey) {
+    top.key = stack.length <= 2 ? decodeString(token) : undefined;
+    top.expectKey = false;
+  } else if (top && stack.length <= 2) {
+    recordValue(out, path, top.key, token);
+  }
+}
+
+function recordValue(out: EnvelopeScan, path: readonly (string | undefined)[], key: string | undefined, token: string): void {
+  if (path.length === 1 && key === 'apiVersion') out.apiVersion = decodeString(token);
+  else if (path.length === 2 && path[1] === 'request' && key === 'uid') out.uid = decodeString(token);
+}
