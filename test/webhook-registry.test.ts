@@ -119,7 +119,10 @@ describe.each<{ name: string; config: Partial<WebhookConfig> }>([
     if (strict) expect(r).toMatchObject({ allowed: false, decision: 'denied:unresolved' });
     else {
       expect(r).toMatchObject({ allowed: true, decision: 'unresolved' });
-      expect(r.patch).toBeUndefined();
+      // Unchanged but for the record of why: decision and reason annotations, no placement.
+      const ops = patchOps(r);
+      expect(ops.every((o) => o.path.startsWith('/metadata/annotations'))).toBe(true);
+      expect(JSON.stringify(ops)).toMatch(/"archcheck.dev\/decision":"unresolved".*UNAUTHORIZED/);
       expect(r.warnings?.[0]).toMatch(/UNAUTHORIZED/);
     }
   });

@@ -142,7 +142,9 @@ describe('registries: pull secrets and outages', () => {
     const warnings = kubectlWarnings(down.stderr);
     expect(warnings.join('\n')).toMatch(/archcheck: arch of .*flaky\/app:2 unknown \(\w+\); admitted unchanged/);
     const p = await core.readNamespacedPod({ name: 'registry-down', namespace: NS });
-    expect(p.metadata?.annotations?.['archcheck.dev/decision']).toBeUndefined();
+    // Admitted without placement, with the decision and why on the pod.
+    expect(p.metadata?.annotations?.['archcheck.dev/decision']).toBe('unresolved');
+    expect(p.metadata?.annotations?.['archcheck.dev/reason']).toMatch(/flaky\/app:2 \(\w+.*\) unknown; admitted unchanged/);
     expect(requiredArchs(p)).toBeUndefined();
     await scheduledNode(NS, 'registry-down');
     // Well inside the chart's admission timeout (5 s): a dead registry does not stall admission.

@@ -48,9 +48,12 @@ describe('onUnresolved: gate at admission', () => {
   });
 
   it('an image that does not exist is not worth waiting for: the allow path (unchanged, warned)', async () => {
-    const { patch, decision, response } = await run(review([MISSING_IMAGE]), gate());
+    const { patch, patched, decision, response } = await run(review([MISSING_IMAGE]), gate());
     expect(decision).toBe('unresolved');
-    expect(patch).toEqual([]);
+    // Not gated: only the decision and its reason are recorded on the pod (decision 0014).
+    expect(patch.every((o) => o.path.startsWith('/metadata/annotations'))).toBe(true);
+    expect((patched as Pod).spec.schedulingGates).toBeUndefined();
+    expect((patched as Pod).metadata?.annotations?.['archcheck.dev/decision']).toBe('unresolved');
     expect(response.warnings?.[0]).toMatch(/NOT_FOUND\); admitted unchanged/);
   });
 

@@ -1,5 +1,7 @@
 import type { ImageArchitectures, Pod } from '../../core/placement/index.js';
-import { ANNOTATION_ARCHS, ANNOTATION_DECISION } from '../policy/settings.js';
+import { ANNOTATION_ARCHS, ANNOTATION_DECISION, ANNOTATION_REASON } from '../policy/settings.js';
+
+export { ANNOTATION_REASON };
 
 /**
  * What archcheck writes on a pod it admits gated, and reads back in the gate controller. A gated pod is never
@@ -8,7 +10,6 @@ import { ANNOTATION_ARCHS, ANNOTATION_DECISION } from '../policy/settings.js';
 export const GATE_NAME = 'archcheck.dev/resolving';
 /** Label on gated pods, so the controller watches only them (a label selector; annotations cannot be selected). */
 export const GATED_LABEL = 'archcheck.dev/gated';
-export const ANNOTATION_REASON = 'archcheck.dev/reason';
 
 export interface SchedulingGate {
   name: string;

@@ -1,10 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import type { Pod } from '../../core/placement/index.js';
 import { noClusterFacts } from '../cluster-facts.js';
-import { annotate, annotations, archIn, cluster, describeCases, EDGE, fixture, LEGACY, podSpec, regcred, required, setImages, tolerationKeys, WEB, type Case, type Edit } from '../testing/admission-cases.js';
-import { FakeResolver, MISSING_IMAGE, PRIVATE_IMAGE, SLOW_IMAGE } from '../testing/fake-resolver.js';
+import { annotate, annotations, archIn, cluster, describeCases, EDGE, fixture, LEGACY, podSpec, required, setImages, tolerationKeys, WEB, type Case } from '../testing/admission-cases.js';
+import { MISSING_IMAGE, PRIVATE_IMAGE, SLOW_IMAGE } from '../testing/fake-resolver.js';
 import { loadFixture } from '../testing/fixtures.js';
-import { runAdmission, testSettings, withObject } from '../testing/run-admission.js';
+import { type AdmissionRun } from '../testing/run-admission.js';
+
+const unpatched = ({ patch }: AdmissionRun): void => expect(patch).toEqual([]);
+/** The skip is on the pod as decision `skipped` and its reason, and nothing else changed. */
+const skipRecorded =
+  (reason: RegExp) =>
+  ({ patch, patched }: AdmissionRun): void => {
+    expect(patch.every((o) => o.path.startsWith('/metadata/annotations'))).toBe(true);
+    expect(annotations(patched)?.['archcheck.dev/decision']).toBe('skipped');
+    expect(annotations(patched)?.['archcheck.dev/reason']).toMatch(reason);
+  };
 
 const cases: Case[] = [
   // Placing a pod: placement injected on a Deployment's pod (generateName, no name).
@@ -124,8 +134,10 @@ const cases: Case[] = [
     deadlineMs: 150,
     allowed: true,
     decision: 'unresolved',
-    check: ({ patch, response }) => {
-      expect(patch).toEqual([]);
+    check: ({ patch, patched, response }) => {
+      // No placement; only the record of why on the pod (decision 0014).
+      expect(patch.map((o) => o.path)).toEqual(['/metadata/annotations']);
+      expect(annotations(patched)).toMatchObject({ 'archcheck.dev/decision': 'unresolved', 'archcheck.dev/reason': expect.stringMatching(/slow:1 \(TIMEOUT: no answer before the admission deadline\)/) });
       expect(response.warnings?.[0]).toMatch(/slow:1 unknown \(TIMEOUT\); admitted unchanged/);
     },
   },
@@ -192,13 +204,28 @@ const cases: Case[] = [
     decision: 'injected',
     check: ({ patched }) => expect(annotations(patched)?.['archcheck.dev/archs']).toBe('amd64'),
   },
-  // Left alone: skips.
-  { name: 'excluded namespace (kube-system)', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'kube-system' } }), allowed: true, decision: 'skipped:excluded-namespace' },
-  { name: "webhook's own namespace", review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'archcheck' } }), allowed: true, decision: 'skipped:excluded-namespace' },
-  { name: 'pod with nodeName', review: () => fixture('pod-create-deployment.json', (o) => void (podSpec(o).nodeName = 'node-1')), allowed: true, decision: 'skipped:has-node-name' },
-  { name: 'mirror pod', review: () => fixture('pod-create-mirror.json', (o) => void delete podSpec(o).nodeName), allowed: true, decision: 'skipped:mirror-pod' },
-  { name: "DaemonSet's pod", review: () => fixture('pod-create-daemonset-owned.json'), allowed: true, decision: 'skipped:daemonset-pod' },
-  { name: 'opted out', review: () => fixture('pod-create-deployment.json', annotate('archcheck.dev/skip', 'true')), allowed: true, decision: 'skipped:opted-out' },
+  // Left alone: skips. Mirror pods and excluded namespaces are never touched; other skips are recorded on the pod.
+  { name: 'excluded namespace (kube-system)', review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'kube-system' } }), allowed: true, decision: 'skipped:excluded-namespace', check: unpatched },
+  { name: "webhook's own namespace", review: () => ({ ...loadFixture('pod-create-deployment.json'), request: { ...loadFixture('pod-create-deployment.json').request!, namespace: 'archcheck' } }), allowed: true, decision: 'skipped:excluded-namespace', check: unpatched },
+  { name: 'pod with nodeName', review: () => fixture('pod-create-deployment.json', (o) => void (podSpec(o).nodeName = 'node-1')), allowed: true, decision: 'skipped:has-node-name', check: skipRecorded(/^has-node-name: created bound to a node/) },
+  { name: 'mirror pod', review: () => fixture('pod-create-mirror.json', (o) => void delete podSpec(o).nodeName), allowed: true, decision: 'skipped:mirror-pod', check: unpatched },
+  { name: "DaemonSet's pod", review: () => fixture('pod-create-daemonset-owned.json'), allowed: true, decision: 'skipped:daemonset-pod', check: skipRecorded(/^daemonset-pod: /) },
+  {
+    name: "DaemonSet's pod keeps the decision its template gave it",
+    review: () => fixture('pod-create-daemonset-owned.json', annotate('archcheck.dev/decision', 'injected')),
+    allowed: true,
+    decision: 'skipped:daemonset-pod',
+    check: unpatched,
+  },
+  { name: 'opted out', review: () => fixture('pod-create-deployment.json', annotate('archcheck.dev/skip', 'true')), allowed: true, decision: 'skipped:opted-out', check: skipRecorded(/^opted-out: opted out with annotation archcheck.dev\/skip/) },
+  {
+    name: 'opted out in a warn namespace: nothing recorded (warn changes nothing)',
+    review: () => fixture('pod-create-deployment.json', annotate('archcheck.dev/skip', 'true')),
+    cluster: cluster({ namespaces: { shop: { 'archcheck.dev/mode': 'warn' } } }),
+    allowed: true,
+    decision: 'skipped:opted-out',
+    check: unpatched,
+  },
   { name: 'opt-out disabled', review: () => fixture('pod-create-deployment.json', annotate('archcheck.dev/skip', 'true')), settings: { podOptOut: false }, allowed: true, decision: 'injected' },
   // Modes, and the namespace label overriding them.
   {
@@ -252,48 +279,3 @@ const cases: Case[] = [
 ];
 
 describeCases('admission rules on pod fixtures', cases);
-
-describe('re-invocation', () => {
-  it('a sidecar added by a later webhook narrows the placement; user terms are never removed', async () => {
-    const options = { settings: testSettings(), cluster: cluster() };
-    const userTerms = [
-      { matchExpressions: [archIn('amd64', 'arm64')] },
-      { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['a'] }] },
-    ];
-    const withUserTerms: Edit = (o) => {
-      setImages(WEB)(o);
-      podSpec(o).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: structuredClone(userTerms) } } };
-    };
-    const first = await runAdmission('mutate', fixture('pod-create-deployment.json', withUserTerms), options);
-    expect(required(first.patched)).toEqual([userTerms[0], { matchExpressions: [...userTerms[1]!.matchExpressions, archIn('amd64', 'arm64')] }]);
-    const withSidecar = structuredClone(first.patched) as Pod;
-    withSidecar.spec.containers.push({ name: 'injected-sidecar', image: LEGACY });
-    const second = await runAdmission('mutate', withObject(loadFixture('pod-create-deployment.json'), withSidecar), options);
-    const terms = required(second.patched) as { matchExpressions: unknown[] }[];
-    expect(terms[0]!.matchExpressions).toEqual([archIn('amd64', 'arm64'), archIn('amd64')]);
-    expect(terms[1]!.matchExpressions).toEqual([...userTerms[1]!.matchExpressions, archIn('amd64', 'arm64'), archIn('amd64')]);
-    expect(annotations(second.patched)).toMatchObject({ 'archcheck.dev/archs': 'amd64', 'archcheck.dev/decision': 'injected' });
-    const third = await runAdmission('mutate', withObject(loadFixture('pod-create-deployment.json'), second.patched), options);
-    expect(third.patch).toEqual([]);
-  });
-
-  it('a pod archcheck placed passes /validate', async () => {
-    const options = { settings: testSettings(), cluster: cluster() };
-    const mutated = await runAdmission('mutate', fixture('pod-create-deployment.json'), options);
-    const validated = await runAdmission('validate', withObject(loadFixture('pod-create-deployment.json'), mutated.patched), options);
-    expect(validated.response.allowed).toBe(true);
-  });
-
-  it('resolves each distinct image once and passes the pull secret credentials', async () => {
-    const resolver = new FakeResolver();
-    await runAdmission('mutate', fixture('pod-create-deployment.json', setImages(WEB, WEB, PRIVATE_IMAGE)), { cluster: cluster(), resolver });
-    expect(resolver.calls.map((c) => c.reference)).toEqual([WEB, PRIVATE_IMAGE]);
-    expect(resolver.calls[1]!.credentials).toEqual([regcred]);
-  });
-
-  it('answers within the deadline when a registry hangs', async () => {
-    const started = Date.now();
-    await runAdmission('mutate', fixture('pod-create-deployment.json', setImages(SLOW_IMAGE)), { cluster: cluster(), deadlineMs: 200 });
-    expect(Date.now() - started).toBeLessThan(1_000);
-  });
-});

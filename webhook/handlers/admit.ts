@@ -43,6 +43,7 @@ export async function admit(endpoint: Endpoint, request: AdmissionRequest, env: 
   if ('problem' in read) return applyMode(malformed(read.problem), 'mutate');
   const scope = await requestScope(request, env);
   const admission = { request, target: read.target, scope };
-  const verdict = firstSkip(spec.guards, admission) ?? (await spec.decide(admission, env, deadline));
-  return applyMode(verdict, scope.mode);
+  const skipped = firstSkip(spec.guards, admission);
+  if (skipped) return applyMode(spec.onSkip && skipped.kind === 'skip' ? spec.onSkip(admission, skipped) : skipped, scope.mode);
+  return applyMode(await spec.decide(admission, env, deadline), scope.mode);
 }

@@ -1,6 +1,6 @@
 import type { AdmissionRequest, Operation } from '../admission/review.js';
 import type { Deadline } from '../images/deadline.js';
-import type { Verdict } from '../policy/verdict.js';
+import type { SkipVerdict, Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import type { Guard, Guarded } from './guards.js';
 
@@ -21,6 +21,8 @@ export interface HandlerSpec<T> {
   operations: readonly Operation[];
   read: (request: AdmissionRequest) => { target: T } | { problem: string };
   guards: readonly Guard<T>[];
+  /** What a guard's skip does to the object (mutate: record it on the pod); default: nothing. */
+  onSkip?: (admission: Guarded<T>, skip: SkipVerdict) => Verdict;
   decide: (admission: Guarded<T>, env: AdmissionEnv, deadline: Deadline) => Promise<Verdict>;
 }
 

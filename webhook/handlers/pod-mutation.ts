@@ -2,7 +2,9 @@ import type { Pod } from '../../core/placement/index.js';
 import { gateAtAdmission } from '../gate/gate-admission.js';
 import type { Deadline } from '../images/deadline.js';
 import { resolvePodImages } from '../images/image-lookup.js';
+import { unresolvedReason } from '../policy/messages.js';
 import { planPlacement } from '../policy/plan-placement.js';
+import { annotateDecision, annotateSkip } from '../policy/pod-annotations.js';
 import { embedPlacement, type Verdict } from '../policy/verdict.js';
 import type { AdmissionEnv } from './admission-env.js';
 import { POD_GUARDS, type Guarded } from './guards.js';
@@ -15,7 +17,10 @@ async function mutatePod({ target: pod, scope }: Guarded<Pod>, env: AdmissionEnv
   const plan = planPlacement(pod, podArchs, scope.settings, env.cluster.nodeArchs() ?? []);
   // onUnresolved: gate — admitted with a scheduling gate; the gate controller (webhook/gate) places the pod later.
   const gated = plan.kind === 'unresolved' && scope.settings.onUnresolved === 'gate' ? gateAtAdmission(pod, podArchs.unresolved) : undefined;
-  return gated ?? embedPlacement(plan, (placed) => placed);
+  if (gated) return gated;
+  // Admitted unchanged but for the record of why (decision 0014).
+  if (plan.kind === 'unresolved') return { ...plan, mutated: annotateDecision(pod, 'unresolved', unresolvedReason(podArchs.unresolved)) };
+  return embedPlacement(plan, (placed) => placed);
 }
 
 /** `/mutate` for a new pod. */
@@ -27,5 +32,6 @@ export const podMutation: HandlerSpec<Pod> = {
   operations: ['CREATE'],
   read: (request) => readPod(request.object),
   guards: POD_GUARDS,
+  onSkip: ({ target }, verdict) => ({ ...verdict, mutated: annotateSkip(target, verdict.decision) }),
   decide: mutatePod,
 };

@@ -1,7 +1,7 @@
 import { allowUnchanged, type AdmissionOutcome } from '../admission/outcome.js';
 import { warn } from './messages.js';
 import type { Mode } from './settings.js';
-import type { UnresolvedVerdict, Verdict } from './verdict.js';
+import type { SkipVerdict, UnresolvedVerdict, Verdict } from './verdict.js';
 
 function auditAnnotations(decision: string, archs: readonly string[]): Record<string, string> {
   return { decision, ...(archs.length > 0 && { archs: archs.join(',') }) };
@@ -18,13 +18,19 @@ function unresolvedOutcome(verdict: UnresolvedVerdict, mode: Mode, base: Pick<Ad
   return { allowed: true, warnings, ...base };
 }
 
+/** Skips are allowed in every mode; only mutate mode records one on the pod (`mutated`). */
+function skipOutcome(verdict: SkipVerdict, mode: Mode): AdmissionOutcome {
+  const outcome = allowUnchanged(verdict.decision, verdict.warning ? { warnings: [verdict.warning] } : {});
+  return mode === 'mutate' && verdict.mutated !== undefined ? { ...outcome, mutated: verdict.mutated } : outcome;
+}
+
 /**
  * Turns a verdict into what the apiserver gets, per mode: mutate patches and denies; warn changes nothing and says
  * what it would have done; audit only records (audit annotations, metrics, logs); off does nothing. Skips are
  * answered the same in every mode. Decisions outside mutate mode carry the mode (`warn:denied:arch-conflict`).
  */
 export function applyMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
-  if (verdict.kind === 'skip') return allowUnchanged(verdict.decision, verdict.warning ? { warnings: [verdict.warning] } : {});
+  if (verdict.kind === 'skip') return skipOutcome(verdict, mode);
   if (mode === 'off') return allowUnchanged('skipped:mode-off');
   const decision = mode === 'mutate' ? verdict.decision : `${mode}:${verdict.decision}`;
   const base = { decision, archs: verdict.archs, auditAnnotations: auditAnnotations(decision, verdict.archs) };

@@ -89,6 +89,12 @@ export function ephemeralArchMessage(container: string, image: string, imageArch
   );
 }
 
+/** `arch of reg/app:1 unknown (TIMEOUT: no answer before the admission deadline); admitted unchanged`, for the pod's reason annotation. */
+export function unresolvedReason(images: readonly ImageArchitectures[]): string {
+  const listed = images.slice(0, MAX_LISTED).map((i) => `${i.image} (${i.error?.code ?? 'TIMEOUT'}${i.error?.message ? `: ${i.error.message}` : ''})`);
+  return `arch of ${listed.join('; ')} unknown; admitted unchanged`;
+}
+
 /** Short texts for admission warnings. */
 export const warn = {
   wouldAdd: (changes: string): string => `archcheck: would add ${changes}`,

@@ -12,6 +12,7 @@ import {
   type PodSpec,
 } from '../../core/placement/index.js';
 import { archConflictMessage, noCommonArchMessage, platformMismatchMessage, singleArchMessage, unresolvedMessage, warn, type PlatformMismatch } from './messages.js';
+import { annotateDecision, placedReason } from './pod-annotations.js';
 import { ANNOTATION_ARCHS, ANNOTATION_DECISION, type PolicySettings } from './settings.js';
 import type { DenyReason, PlacementPlan } from './verdict.js';
 
@@ -71,11 +72,6 @@ function describeChanges(before: PodSpec, after: PodSpec, archs: string[]): stri
   return parts.join(' + ');
 }
 
-function annotate(pod: Pod, spec: PodSpec, archs: string[], decision: string): Pod {
-  const metadata = pod.metadata ?? {};
-  return { ...pod, metadata: { ...metadata, annotations: { ...metadata.annotations, [ANNOTATION_ARCHS]: archs.join(','), [ANNOTATION_DECISION]: decision } }, spec };
-}
-
 /**
  * Decides where a pod (or a pod template shaped as a pod) may run and returns the placed pod (docs/placement-rules.md, "Arch conflict" and "Placing a pod"):
  * deny when no allowed arch runs every image or the pod's own arch constraint allows none of them; otherwise AND
@@ -105,5 +101,5 @@ export function planPlacement(pod: Pod, podArchs: PlannedArchitectures, settings
   const decision = implied && !placedBefore(pod, archs) ? 'kept' : 'injected';
   const warnings = [...(podArchs.mismatches ?? []).map(warn.platformMismatch), ...(settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [])];
   const changes = describeChanges(pod.spec, placed, archs);
-  return { kind: 'place', decision, archs, placed: annotate(pod, placed, archs, decision), changes, warnings };
+  return { kind: 'place', decision, archs, placed: annotateDecision({ ...pod, spec: placed }, decision, placedReason(decision, archs), archs), changes, warnings };
 }

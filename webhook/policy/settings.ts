@@ -32,6 +32,8 @@ export function policySettings(config: PolicySettings, ownNamespace: string | un
 
 export const ANNOTATION_ARCHS = 'archcheck.dev/archs';
 export const ANNOTATION_DECISION = 'archcheck.dev/decision';
+/** Why, in words, next to the decision (decision 0014). */
+export const ANNOTATION_REASON = 'archcheck.dev/reason';
 export const ANNOTATION_SKIP = 'archcheck.dev/skip';
 export const NAMESPACE_MODE_LABEL = 'archcheck.dev/mode';
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';

@@ -14,8 +14,11 @@ export type SkipDecision = 'ignored' | 'ignored:malformed' | `ignored:${string}`
  * returns one of these, and `applyMode` is the only place that turns one into an answer.
  */
 export type Verdict =
-  /** `warning`: only for objects that are not the shape placement relies on (say what was wrong, decision 0013). */
-  | { kind: 'skip'; decision: SkipDecision; warning?: string }
+  /**
+   * `warning`: only for objects that are not the shape placement relies on (say what was wrong, decision 0013).
+   * `mutated`: the pod with the skip recorded on it, applied in mutate mode only (decision 0014).
+   */
+  | { kind: 'skip'; decision: SkipDecision; warning?: string; mutated?: unknown }
   /** Nothing to change and nothing wrong (`ok`, `node-unknown`): warnings only. */
   | { kind: 'allow'; decision: string; archs: string[]; warnings: string[] }
   /** Placed: `mutated` is the admitted object with the placement applied (the pod, or a workload with its template). */
@@ -29,6 +32,7 @@ export type Verdict =
   | { kind: 'unresolved'; decision: 'unresolved' | 'gated'; archs: string[]; warning?: string; wouldWarning?: string; mutated?: unknown }
   | { kind: 'deny'; decision: `denied:${DenyReason}`; archs: string[]; message: string; warning: string };
 
+export type SkipVerdict = Extract<Verdict, { kind: 'skip' }>;
 export type PlaceVerdict = Extract<Verdict, { kind: 'place' }>;
 export type DenyVerdict = Extract<Verdict, { kind: 'deny' }>;
 export type UnresolvedVerdict = Extract<Verdict, { kind: 'unresolved' }>;
