@@ -5,7 +5,8 @@ import { parseReference } from './reference.js';
 const D = `sha256:${'a'.repeat(64)}`;
 
 describe('parseReference', () => {
-  it.each([
+  it.each(
+    ([
     ['nginx', 'docker.io', 'registry-1.docker.io', 'library/nginx', 'latest', undefined, 'docker.io/library/nginx:latest'],
     ['docker.io/nginx', 'docker.io', 'registry-1.docker.io', 'library/nginx', 'latest', undefined, 'docker.io/library/nginx:latest'],
     ['index.docker.io/library/nginx', 'docker.io', 'registry-1.docker.io', 'library/nginx', 'latest', undefined, 'docker.io/library/nginx:latest'],
@@ -21,7 +22,8 @@ describe('parseReference', () => {
     ['[::1]:5000/app', '[::1]:5000', '[::1]:5000', 'app', 'latest', undefined, '[::1]:5000/app:latest'],
     ['Registry.Example.com/app', 'Registry.Example.com', 'Registry.Example.com', 'app', 'latest', undefined, 'Registry.Example.com/app:latest'],
     ['a__b/c-d--e/f.g_h:T_a.g-1', 'docker.io', 'registry-1.docker.io', 'a__b/c-d--e/f.g_h', 'T_a.g-1', undefined, 'docker.io/a__b/c-d--e/f.g_h:T_a.g-1'],
-  ])('%s', (input, registry, endpoint, repository, tag, digest, canonical) => {
+    ] as const).map(([input, registry, endpoint, repository, tag, digest, canonical]) => ({ input, registry, endpoint, repository, tag, digest, canonical })),
+  )('$input', ({ input, registry, endpoint, repository, tag, digest, canonical }) => {
     const r = parseReference(input);
     expect(r).toMatchObject({ registry, endpoint, repository, canonical });
     expect(r.tag).toBe(tag);

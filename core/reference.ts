@@ -86,27 +86,9 @@ function splitTagAndDigest(ref: string, input: string): { name: string; tag?: st
  */
 export function parseReference(input: string): ImageReference {
   const ref = input.trim();
-  if (ref === '') throw invalid(input, 'it is empty');
-  if (/\s/.test(ref)) throw invalid(ref, 'it contains white space');
-  if (ref.includes('://')) throw invalid(ref, 'drop the URL scheme (write host/repository:tag)');
+  checkInput(input, ref);
   const { name, tag, digest } = splitTagAndDigest(ref, ref);
-  const split = splitDomain(name);
-  let domain = split.domain;
-  let repository = split.remainder;
-  if (!isValidDomain(domain)) throw invalid(ref, `registry host "${domain}" is not a valid host[:port]`);
-  if (repository === '') throw invalid(ref, 'the repository name is missing');
-  if (DOCKER_HUB_ALIASES.has(domain.toLowerCase())) {
-    domain = DOCKER_HUB;
-    if (!repository.includes('/')) repository = `library/${repository}`;
-  }
-  if (repository === '') throw invalid(ref, 'the repository name is missing');
-  for (const component of repository.split('/')) {
-    if (component !== component.toLowerCase()) throw invalid(ref, `repository "${repository}" must be lower case`);
-    if (!PATH_COMPONENT.test(component)) {
-      throw invalid(ref, `repository component "${component}" may contain only a-z, 0-9 and single separators . _ __ -`);
-    }
-  }
-  if (domain.length + 1 + repository.length > MAX_NAME_LENGTH) throw invalid(ref, `the name is longer than ${MAX_NAME_LENGTH} characters`);
+  const { domain, repository } = normalizeName(ref, name);
   const effectiveTag = tag ?? (digest === undefined ? 'latest' : undefined);
   const canonical = `${domain}/${repository}${effectiveTag !== undefined ? `:${effectiveTag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
   return {
@@ -118,6 +100,34 @@ export function parseReference(input: string): ImageReference {
     ...(digest !== undefined && { digest }),
     canonical,
   };
+}
+
+/** What a reference may never contain, whatever its parts. */
+function checkInput(input: string, ref: string): void {
+  if (ref === '') throw invalid(input, 'it is empty');
+  if (/\s/.test(ref)) throw invalid(ref, 'it contains white space');
+  if (ref.includes('://')) throw invalid(ref, 'drop the URL scheme (write host/repository:tag)');
+}
+
+/** The registry and repository of a name, with Docker Hub's aliases and `library/` applied and every part checked. */
+function normalizeName(ref: string, name: string): { domain: string; repository: string } {
+  const split = splitDomain(name);
+  let domain = split.domain;
+  let repository = split.remainder;
+  if (!isValidDomain(domain)) throw invalid(ref, `registry host "${domain}" is not a valid host[:port]`);
+  if (repository === '') throw invalid(ref, 'the repository name is missing');
+  if (DOCKER_HUB_ALIASES.has(domain.toLowerCase())) {
+    domain = DOCKER_HUB;
+    if (!repository.includes('/')) repository = `library/${repository}`;
+  }
+  for (const component of repository.split('/')) {
+    if (component !== component.toLowerCase()) throw invalid(ref, `repository "${repository}" must be lower case`);
+    if (!PATH_COMPONENT.test(component)) {
+      throw invalid(ref, `repository component "${component}" may contain only a-z, 0-9 and single separators . _ __ -`);
+    }
+  }
+  if (domain.length + 1 + repository.length > MAX_NAME_LENGTH) throw invalid(ref, `the name is longer than ${MAX_NAME_LENGTH} characters`);
+  return { domain, repository };
 }
 
 /** Host without port, lower case, brackets stripped from IPv6. */
