@@ -18,12 +18,20 @@ export class ArchcheckError extends Error {
   readonly code: ErrorCode;
   /** Registry host the failure came from, when there is one. */
   readonly registry: string | undefined;
+  /**
+   * For CONFIG errors: the setting (`registryMirrors`, `registryCAs`, …) and the value that is wrong. Core never names
+   * a flag: the webhook and the plugin each say where the value came from (`describeSettingError`).
+   */
+  readonly setting: string | undefined;
+  readonly value: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { registry?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { registry?: string; cause?: unknown; setting?: string; value?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ArchcheckError';
     this.code = code;
     this.registry = options.registry;
+    this.setting = options.setting;
+    this.value = options.value;
   }
 
   toJSON(): { code: ErrorCode; message: string } {
@@ -40,4 +48,20 @@ export function toArchcheckError(e: unknown, fallback: ErrorCode = 'BAD_RESPONSE
   if (e instanceof ArchcheckError) return e;
   const message = e instanceof Error ? e.message : String(e);
   return new ArchcheckError(fallback, message, { cause: e });
+}
+
+/** A setting that cannot work: `setting` names it, `value` (when given) is what was wrong with it. */
+export function settingError(setting: string, message: string, value?: string): ArchcheckError {
+  return new ArchcheckError('CONFIG', message, { setting, ...(value !== undefined && { value }) });
+}
+
+/**
+ * One line for a setting error, with where the value came from as the caller names it (`--registry-mirror`,
+ * `registryMirrors in values.yaml`): `--registry-mirror "docker.io": use SOURCE=MIRROR[/PATH-PREFIX], …`.
+ */
+export function describeSettingError(e: unknown, whereOf: (setting: string) => string | undefined): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!(e instanceof ArchcheckError) || e.setting === undefined) return message;
+  const where = whereOf(e.setting) ?? e.setting;
+  return `${where} ${e.value !== undefined ? `"${e.value}": ` : ''}${message}`;
 }

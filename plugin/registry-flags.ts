@@ -6,6 +6,17 @@ import type { RegistryOptions } from '../core/registry/options.js';
 import { loadRegistrySettings } from '../core/registry/settings.js';
 import { createCloudProviders, parseCloudAuthSpec, parseEcrHosts, type AzureIdentityMode } from '../core/cloud-auth/index.js';
 import { UsageError } from './usage-error.js';
+import { describeSettingError } from '../core/errors.js';
+
+/** The flag a user wrote for a setting core reports as wrong. */
+const SETTING_FLAGS: Readonly<Record<string, string>> = {
+  registryCAs: '--registry-ca',
+  registryMirrors: '--registry-mirror',
+  registryHostsDir: '--registry-hosts-dir',
+  cloudAuth: '--cloud-auth',
+  ecrHosts: '--ecr-host',
+};
+const settingFlag = (setting: string): string | undefined => SETTING_FLAGS[setting];
 
 export interface RegistryFlags {
   insecureRegistry: string[];
@@ -81,7 +92,7 @@ export async function registryOptionsFromFlags(flags: RegistryFlags, warn: (s: s
       requestTimeoutMs: Math.min(resolveTimeoutMs, 10_000),
     };
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(describeSettingError(e, settingFlag));
   }
 }
 
@@ -107,13 +118,13 @@ export async function registryClientFromFlags(
       transport: { requestTimeoutMs: options.requestTimeoutMs ?? 10_000, ...(options.registryCAs && { registryCAs: options.registryCAs }), ...(options.hostTls && { hostTls: options.hostTls }) },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(describeSettingError(e, settingFlag));
   }
   let credentials;
   try {
     credentials = await loadDockerConfigFile(flags.registryConfig);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(describeSettingError(e, settingFlag));
   }
   return new RegistryClient(options, { ...deps, providers: [...providers, ...(deps.providers ?? [])], credentials: [...credentials, ...(deps.credentials ?? [])] });
 }

@@ -95,16 +95,11 @@ export function parseHostAssignment(example: string): (text: string) => string {
   };
 }
 
-/** Checks an item with a parser that throws (core's), keeps the text. */
+/** Checks an item with a parser that throws (core's: its message says what is wrong; the config error adds where), keeps the text. */
 export function checkedText(check: (text: string) => unknown): (text: string) => string {
   return (text) => {
     const v = text.trim();
-    try {
-      check(v);
-    } catch (e) {
-      // Core's messages name the flag and value ("--ecr-host "x": expected …"); the config error names them already.
-      throw new Error((e as Error).message.replace(/^--[a-z-]+ (?:"[^"]*"|\S+): /, ''));
-    }
+    check(v);
     return v;
   };
 }

@@ -129,6 +129,12 @@ export function envName(flag: string): string {
   return `${ENV_PREFIX}${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** `--registry-ca` for the setting `registryCAs`: how a user names a setting that core reports as wrong. */
+export function settingFlag(setting: string): string | undefined {
+  const spec = (configSchema as Record<string, Spec>)[setting];
+  return spec ? `--${spec.flag}` : undefined;
+}
+
 /** Keys, flags, env vars and defaults, for docs and the Helm chart (values map 1:1 onto keys). */
 export function configKeys(): { key: ConfigKey; flag: string; env: string; default: string; list: boolean; description: string }[] {
   return (Object.entries(configSchema) as [ConfigKey, Spec][]).map(([key, spec]) => ({

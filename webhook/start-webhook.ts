@@ -8,7 +8,8 @@ import { loadRegistrySettings } from '../core/registry/settings.js';
 import type { RegistryOptions } from '../core/registry/options.js';
 import type { ImageResolver } from '../core/resolver.js';
 import { noClusterFacts, type ClusterFacts } from './cluster-facts.js';
-import { ConfigError, type WebhookConfig } from './config.js';
+import { describeSettingError } from '../core/errors.js';
+import { ConfigError, settingFlag, type WebhookConfig } from './config.js';
 import type { AdmissionEnv } from './handlers/admission-env.js';
 import { ImageLookup } from './images/image-lookup.js';
 import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
@@ -70,7 +71,7 @@ async function registryOptions(config: WebhookConfig, logger: Logger): Promise<P
       verifyPlatforms: config.verifyPlatforms,
     });
   } catch (e) {
-    throw new ConfigError((e as Error).message);
+    throw new ConfigError(describeSettingError(e, settingFlag));
   }
   for (const warning of loaded.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
   return {
@@ -102,7 +103,7 @@ function cloudProviders(config: WebhookConfig, options: Partial<RegistryOptions>
     });
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError((e as Error).message);
+    throw new ConfigError(describeSettingError(e, settingFlag));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { CredentialProvider } from '../credential-provider.js';
-import { ArchcheckError } from '../errors.js';
+import { settingError } from '../errors.js';
 import { AcrCredentialProvider, type CloudTransportOptions } from './acr.js';
 import type { AzureIdentityMode } from './azure-identity.js';
 import { CLOUD_NAMES, detectClouds, systemProbes, type CloudName, type Detected, type DetectionProbes } from './detect.js';
@@ -48,7 +48,7 @@ export function parseCloudAuthSpec(value: string | readonly string[] | undefined
   if (items.length === 0 || (items.length === 1 && items[0] === 'none')) return [];
   const unknown = items.filter((v) => !(CLOUD_NAMES as readonly string[]).includes(v));
   if (unknown.length > 0) {
-    throw new ArchcheckError('CONFIG', `--cloud-auth: unknown ${unknown.join(', ')}; use auto, none, or a list of ${CLOUD_NAMES.join(', ')}`);
+    throw settingError('cloudAuth', `unknown ${unknown.join(', ')}; use auto, none, or a list of ${CLOUD_NAMES.join(', ')}`);
   }
   return [...new Set(items as CloudName[])];
 }
@@ -105,7 +105,7 @@ export function parseEcrHosts(values: readonly string[]): Record<string, string>
     const host = v.slice(0, eq).trim();
     const region = v.slice(eq + 1).trim();
     if (eq <= 0 || !host || !/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
-      throw new ArchcheckError('CONFIG', `--ecr-host "${v}": expected HOST=REGION, e.g. ecr.example.com=us-east-1`);
+      throw settingError('ecrHosts', 'expected HOST=REGION, e.g. ecr.example.com=us-east-1', v);
     }
     out[host] = region;
   }

@@ -1,4 +1,4 @@
-import { ArchcheckError } from '../errors.js';
+import { ArchcheckError, settingError } from '../errors.js';
 import type { ImageReference } from '../reference.js';
 
 /** Where one lookup is sent: a mirror or the source registry itself. */
@@ -43,7 +43,7 @@ export function parseMirrorRule(spec: string): MirrorRule {
   const source = spec.slice(0, eq).trim().toLowerCase();
   const target = spec.slice(eq + 1).trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (eq <= 0 || !target) {
-    throw new ArchcheckError('CONFIG', `--registry-mirror "${spec}": use SOURCE=MIRROR[/PATH-PREFIX], e.g. docker.io=myacr.azurecr.io/docker-hub`);
+    throw settingError('registryMirrors', 'use SOURCE=MIRROR[/PATH-PREFIX], e.g. docker.io=myacr.azurecr.io/docker-hub', spec);
   }
   const slash = target.indexOf('/');
   const mirror = slash === -1 ? target : target.slice(0, slash);

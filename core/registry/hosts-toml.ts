@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'smol-toml';
-import { ArchcheckError } from '../errors.js';
+import { ArchcheckError, settingError } from '../errors.js';
 import type { HostsConfig } from './endpoints.js';
 
 /** TLS settings for one host, gathered from hosts.toml `ca` / `skip_verify` and `--registry-ca`. */
@@ -108,7 +108,7 @@ export async function loadHostsDir(dir: string): Promise<HostsDir> {
   try {
     names = await readdir(dir);
   } catch (e) {
-    throw new ArchcheckError('CONFIG', `--registry-hosts-dir ${dir}: ${(e as Error).message}`);
+    throw settingError('registryHostsDir', `${dir}: ${(e as Error).message}`);
   }
   const result: HostsDir = { configs: new Map(), tls: {}, warnings: [] };
   for (const name of names.sort()) {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ArchcheckError } from '../errors.js';
+import { settingError } from '../errors.js';
 import { parseMirrorRule } from './endpoints.js';
 import { loadHostsDir } from './hosts-toml.js';
 import type { RegistryOptions } from './options.js';
@@ -38,16 +38,16 @@ export async function loadRegistrySettings(s: RegistrySettings): Promise<{ optio
   const cas: Record<string, string> = {};
   for (const spec of s.registryCAs ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0) throw new ArchcheckError('CONFIG', `--registry-ca "${spec}": use HOST[:PORT]=FILE`);
+    if (eq <= 0) throw settingError('registryCAs', 'use HOST[:PORT]=FILE', spec);
     const host = spec.slice(0, eq).trim();
     const file = spec.slice(eq + 1).trim();
     try {
       cas[host] = await readFile(file, 'utf8');
     } catch (e) {
-      throw new ArchcheckError('CONFIG', `--registry-ca ${host}: cannot read ${file}: ${(e as Error).message}`);
+      throw settingError('registryCAs', `${host}: cannot read ${file}: ${(e as Error).message}`);
     }
     if (!cas[host]!.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new ArchcheckError('CONFIG', `--registry-ca ${host}: ${file} holds no PEM certificate`);
+      throw settingError('registryCAs', `${host}: ${file} holds no PEM certificate`);
     }
   }
   if (Object.keys(cas).length > 0) options.registryCAs = cas;
