@@ -67,40 +67,35 @@ function scheme(url: URL): 'http' | 'https' {
  */
 export function endpointsFor(ref: ImageReference, config: EndpointConfig): Endpoint[] {
   const byTag = ref.digest === undefined;
-  const out: Endpoint[] = [];
   const hosts = config.hostsConfigs?.get(ref.registry) ?? config.hostsConfigs?.get('_default');
-  for (const h of hosts?.hosts ?? []) {
-    if (!h.canPull || (byTag && !h.canResolveTags)) continue;
-    out.push({
-      host: h.url.host,
-      repository: ref.repository,
-      apiPath: apiPathOf(h.url, h.overridePath),
-      scheme: scheme(h.url),
-      canResolveTags: h.canResolveTags,
-      isMirror: true,
-    });
-  }
-  for (const rule of config.mirrors.filter((m) => m.source === ref.registry.toLowerCase())) {
-    out.push({
-      host: rule.mirror,
-      repository: rule.pathPrefix ? `${rule.pathPrefix}/${ref.repository}` : ref.repository,
-      apiPath: '/v2',
-      canResolveTags: true,
-      isMirror: true,
-    });
-  }
-  if (!config.mirrorOnly.includes(ref.registry.toLowerCase())) {
-    const server = hosts?.server;
-    if (server && (!byTag || server.canResolveTags)) {
-      out.push({ host: server.url.host, repository: ref.repository, apiPath: apiPathOf(server.url, server.overridePath), scheme: scheme(server.url), canResolveTags: server.canResolveTags, isMirror: false });
-    } else if (!server) {
-      out.push({ host: ref.endpoint, repository: ref.repository, apiPath: '/v2', canResolveTags: true, isMirror: false });
-    }
-  }
+  const out = [...hostsMirrors(ref, hosts, byTag), ...ruleMirrors(ref, config.mirrors)];
+  if (!config.mirrorOnly.includes(ref.registry.toLowerCase())) out.push(...sourceEndpoint(ref, hosts, byTag));
   if (out.length === 0) {
     throw new ArchcheckError('UNREACHABLE', `${ref.canonical}: no endpoint may serve it (${ref.registry} is mirror-only and no mirror can resolve ${byTag ? 'tags' : 'digests'})`, {
       registry: ref.registry,
     });
   }
   return out;
+}
+
+/** hosts.toml `[host."…"]` entries that may pull (and, for tags, resolve). */
+function hostsMirrors(ref: ImageReference, hosts: HostsConfig | undefined, byTag: boolean): Endpoint[] {
+  return (hosts?.hosts ?? [])
+    .filter((h) => h.canPull && (!byTag || h.canResolveTags))
+    .map((h) => ({ host: h.url.host, repository: ref.repository, apiPath: apiPathOf(h.url, h.overridePath), scheme: scheme(h.url), canResolveTags: h.canResolveTags, isMirror: true }));
+}
+
+/** `--registry-mirror` rules for the reference's registry, in order. */
+function ruleMirrors(ref: ImageReference, mirrors: readonly MirrorRule[]): Endpoint[] {
+  return mirrors
+    .filter((m) => m.source === ref.registry.toLowerCase())
+    .map((rule) => ({ host: rule.mirror, repository: rule.pathPrefix ? `${rule.pathPrefix}/${ref.repository}` : ref.repository, apiPath: '/v2', canResolveTags: true, isMirror: true }));
+}
+
+/** The source itself: hosts.toml `server` when set (skipped for tags it may not resolve), else the registry's endpoint. */
+function sourceEndpoint(ref: ImageReference, hosts: HostsConfig | undefined, byTag: boolean): Endpoint[] {
+  const server = hosts?.server;
+  if (!server) return [{ host: ref.endpoint, repository: ref.repository, apiPath: '/v2', canResolveTags: true, isMirror: false }];
+  if (byTag && !server.canResolveTags) return [];
+  return [{ host: server.url.host, repository: ref.repository, apiPath: apiPathOf(server.url, server.overridePath), scheme: scheme(server.url), canResolveTags: server.canResolveTags, isMirror: false }];
 }

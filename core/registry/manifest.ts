@@ -29,19 +29,26 @@ function isDescriptor(v: unknown): v is Descriptor {
  * and proxies answer with `application/json` or omit the type.
  */
 export function parseManifest(body: Buffer, contentType: string | null, where: string): ManifestDocument {
-  let doc: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    doc = parsed as Record<string, unknown>;
-  } catch (e) {
-    throw new ArchcheckError('BAD_RESPONSE', `${where}: manifest is not valid JSON (${(e as Error).message})`);
-  }
+  const doc = manifestObject(body, where);
   const header = baseType(contentType);
   const declared = typeof doc.mediaType === 'string' ? doc.mediaType : '';
   const known = new Set<string>(Object.values(MediaTypes));
   const mediaType = known.has(header) ? header : known.has(declared) ? declared : shapeType(doc);
+  return documentOf(doc, mediaType, header || declared, where);
+}
 
+function manifestObject(body: Buffer, where: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ArchcheckError('BAD_RESPONSE', `${where}: manifest is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The document for a classified media type; `named` is the type the registry claimed, for the error. */
+function documentOf(doc: Record<string, unknown>, mediaType: string, named: string, where: string): ManifestDocument {
   switch (mediaType) {
     case MediaTypes.ociIndex:
     case MediaTypes.dockerManifestList: {
@@ -58,7 +65,7 @@ export function parseManifest(body: Buffer, contentType: string | null, where: s
     case MediaTypes.dockerSchema1Signed:
       return { kind: 'schema1', mediaType, architecture: typeof doc.architecture === 'string' ? doc.architecture : '' };
     default:
-      throw new ArchcheckError('BAD_RESPONSE', `${where}: unrecognized manifest type "${header || declared || 'none'}"`);
+      throw new ArchcheckError('BAD_RESPONSE', `${where}: unrecognized manifest type "${named || 'none'}"`);
   }
 }
 
