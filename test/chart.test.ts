@@ -110,9 +110,12 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
 
   it('keeps the webhook defaults as chart defaults (helm install and the bare binary behave the same)', () => {
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { config: Record<string, unknown> };
+    // Where the chart knows more than the bare binary: the Lease is named after the release.
+    const chartDefaults: Record<string, string> = { leaseName: '' };
     for (const [key, value] of Object.entries(values.config)) {
       const s = configSchema[key as keyof typeof configSchema];
-      if (s.kind === 'list') expect(value, key).toEqual([]);
+      if (key in chartDefaults) expect(String(value), key).toBe(chartDefaults[key]);
+      else if (s.kind === 'list') expect(value, key).toEqual([]);
       else expect(String(value), key).toBe(s.defaultText);
     }
   });
@@ -329,6 +332,21 @@ describe('default values', () => {
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
   });
 
+  it('grants the gate controller pod writes, evictions, Events and its Lease only with config.onUnresolved gate', async () => {
+    const gated = await render(helm, { setJson: { 'config.onUnresolved': 'gate' } });
+    const rules = gated.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
+    const gateRules = [
+      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ];
+    for (const g of gateRules) expect(rules).toContainEqual(g);
+    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
+    const defaults = objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules as Any[]);
+    expect(defaults.filter((r) => r.resources.includes('pods'))).toEqual([]);
+  });
+
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {
     const secret = spec(get(objs, 'Secret', 'archcheck-tls'));
     expect(secret.data).toBeUndefined();
@@ -459,7 +477,7 @@ describe('ci values', () => {
     const o = await render(helm, { valuesFiles: [ci('existing-secret-values.yaml')] });
     const w = spec(get(o, 'MutatingWebhookConfiguration')).webhooks[0];
     expect(w.clientConfig.caBundle).toMatch(/^LS0tLS1CRUdJTi/);
-    expect(find(o, 'Role')).toBeUndefined();
+    expect(find(o, 'Role', 'archcheck')).toBeUndefined();
     expect(spec(get(o, 'Deployment')).spec.template.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'archcheck-serving-cert' } });
   });
 

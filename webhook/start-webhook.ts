@@ -14,6 +14,7 @@ import type { AdmissionEnv } from './handlers/admission-env.js';
 import { ImageLookup } from './images/image-lookup.js';
 import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
 import { loadKubeConfig, ownNamespace } from './kube/kube-config.js';
+import { startControllers, type RunningControllers } from './gate/controller-runner.js';
 import { createLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { policySettings } from './policy/settings.js';
@@ -42,6 +43,8 @@ export interface RunningWebhook {
   caPem(): string | undefined;
   readiness: Readiness;
   metrics: WebhookMetrics;
+  /** The gate controller (leader-elected), when onUnresolved is gate and the API is reachable. */
+  controllers: RunningControllers | undefined;
   /** Resolves when /readyz would answer 200 (certificate loaded, caBundle published, first node list read). */
   waitUntilReady(timeoutMs?: number): Promise<void>;
   /** Graceful stop: not ready, drain in-flight requests (up to drainTimeout), close. */
@@ -179,6 +182,25 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
   );
 }
 
+/** The leader-elected gate controller (onUnresolved gate). */
+function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string | undefined, env: AdmissionEnv, metrics: WebhookMetrics, logger: Logger): RunningControllers | undefined {
+  const gate = config.onUnresolved === 'gate';
+  if (!api.kube || !gate) return undefined;
+  if (!namespace) throw new ConfigError('the gate controller needs the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
+  return startControllers(
+    api.kube.kubeConfig,
+    env,
+    metrics.registry,
+    {
+      namespace,
+      leaseName: config.leaseName,
+      mutatingWebhookConfiguration: config.mutatingWebhookConfiguration,
+      gate: { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } },
+    },
+    logger,
+  );
+}
+
 async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!readiness.ready()) {
@@ -200,6 +222,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
+  const controllers = runControllers(config, api, namespace, env, metrics, logger);
   const source = await identitySource({ config, deps, api, namespace, logger, readiness });
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
@@ -212,9 +235,11 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
     caPem: () => source.caPem(),
     readiness,
     metrics,
+    controllers,
     waitUntilReady: (timeoutMs = 60_000) => waitUntilReady(readiness, timeoutMs),
     async stop(): Promise<void> {
       readiness.wait('shutting-down');
+      await controllers?.stop();
       source.stop();
       await server.close(config.drainTimeout);
       await api.stop();
