@@ -16,7 +16,9 @@ import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
 import { loadKubeConfig, ownNamespace } from './kube/kube-config.js';
 import { startControllers, type RunningControllers } from './gate/controller-runner.js';
 import { createLogger } from './logger.js';
+import { archcheckVersion } from './build-info.js';
 import { WebhookMetrics } from './metrics.js';
+import { configuredRegistryHosts } from './registry-host-labels.js';
 import { policySettings } from './policy/settings.js';
 import { buildApp } from './server/app.js';
 import { listenHttps, type TlsIdentity } from './server/https-server.js';
@@ -216,18 +218,23 @@ async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<
 export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}): Promise<RunningWebhook> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const readiness = new Readiness();
-  const metrics = new WebhookMetrics();
+  const metrics = new WebhookMetrics({ version: archcheckVersion(), registries: configuredRegistryHosts(config) });
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
   if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
+  if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
   const controllers = runControllers(config, api, namespace, env, metrics, logger);
   const source = await identitySource({ config, deps, api, namespace, logger, readiness });
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
   const server = await listenHttps(app, config.listen, source.initial, inFlight);
-  source.start((identity) => server.setIdentity(identity));
+  metrics.observeCertificate(source.initial.certPem);
+  source.start((identity) => {
+    server.setIdentity(identity);
+    metrics.observeCertificate(identity.certPem);
+  });
   logger.info({ url: server.url, mode: config.mode, certMode: deps.identity ? 'given' : config.certMode, namespace }, 'archcheck webhook listening');
   return {
     url: server.url,

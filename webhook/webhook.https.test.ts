@@ -53,7 +53,9 @@ describe('webhook over HTTPS', () => {
     ]) {
       expect(metrics).toContain(`# TYPE ${name} `);
     }
-    expect(metrics).toContain('archcheck_admission_requests_total{operation="CREATE",decision="injected"}');
+    expect(metrics).toContain('archcheck_admission_requests_total{endpoint="mutate",operation="CREATE",kind="Pod",decision="injected",reason="none",mode="mutate"}');
+    for (const name of ['controller_runtime_webhook_requests_total', 'controller_runtime_webhook_latency_seconds', 'controller_runtime_webhook_requests_in_flight', 'archcheck_build_info', 'archcheck_certificate_expiry_timestamp_seconds', 'archcheck_image_lookups_total', 'archcheck_cache_entries']) expect(metrics).toContain(`# TYPE ${name} `);
+    expect(metrics).toContain('controller_runtime_webhook_requests_total{webhook="/mutate",code="200"}');
   });
 
   // Every mode through the namespace label, over the wire.

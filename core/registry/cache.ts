@@ -73,6 +73,10 @@ export class TtlCache<V> {
   delete(key: string): void {
     this.entries.delete(key);
   }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 /** Identical concurrent lookups share one promise: 200 pods of a new Deployment cause one registry fetch. */

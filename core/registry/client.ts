@@ -144,6 +144,17 @@ export class RegistryClient implements ImageResolver {
     return this.transport.rateLimitRemaining.get(registry);
   }
 
+  /** Entries (and accounted bytes where bounded by bytes) per cache, for the webhook's cache gauges. */
+  cacheSizes(): Record<string, { entries: number; bytes?: number }> {
+    return {
+      content: { entries: this.content.size, bytes: this.content.totalBytes },
+      resolved: { entries: this.resolved.size, bytes: this.resolved.totalBytes },
+      answers: { entries: this.answers.size, bytes: this.answers.totalBytes },
+      tags: { entries: this.tags.size },
+      failures: { entries: this.failures.size },
+    };
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.transport.close(), ...(this.deps.providers ?? []).map((p) => p.close?.())]);
   }

@@ -1,3 +1,5 @@
+import type { Mode } from '../policy/settings.js';
+
 /** What the policy decided for one admission request, before it is written as an AdmissionResponse. */
 export interface AdmissionOutcome {
   allowed: boolean;
@@ -11,6 +13,8 @@ export interface AdmissionOutcome {
   /** Bounded vocabulary for metrics and logs: `injected`, `kept`, `skipped:<reason>`, `denied:<reason>`, `unresolved`, `allowed`, prefixed `warn:`/`audit:` outside mutate mode. */
   decision: string;
   archs?: string[];
+  /** The mode the request was judged in (the namespace's, else the configured one); for metrics and logs. */
+  mode?: Mode;
 }
 
 export function allowUnchanged(decision: string, extra: Partial<AdmissionOutcome> = {}): AdmissionOutcome {

@@ -30,6 +30,10 @@ function skipOutcome(verdict: SkipVerdict, mode: Mode): AdmissionOutcome {
  * answered the same in every mode. Decisions outside mutate mode carry the mode (`warn:denied:arch-conflict`).
  */
 export function applyMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
+  return { ...answerInMode(verdict, mode), mode };
+}
+
+function answerInMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
   if (verdict.kind === 'skip') return skipOutcome(verdict, mode);
   if (mode === 'off') return allowUnchanged('skipped:mode-off');
   const decision = mode === 'mutate' ? verdict.decision : `${mode}:${verdict.decision}`;

@@ -57,14 +57,14 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       read = readReview(req, res);
     } catch (e) {
       if (!(e instanceof BadAdmissionRequest)) throw e;
-      deps.metrics.admissionRequests.inc({ operation: 'none', decision: 'bad-request' });
+      deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, decision: 'bad-request' });
       res.status(e.status).json({ error: e.message });
       return;
     }
     if ('problem' in read) {
       // Malformed but answerable: allowed with a warning, never a 500 (decision 0013).
       res.json(outcomeToReview({ uid: read.uid }, applyMode(malformed(read.problem), 'mutate')));
-      deps.metrics.admissionRequests.inc({ operation: 'none', decision: 'ignored:malformed' });
+      deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, decision: 'ignored:malformed' });
       deps.logger.info({ endpoint, uid: read.uid, decision: 'ignored:malformed', problem: read.problem }, 'admission');
       return;
     }
@@ -75,12 +75,11 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       const outcome = await admit(endpoint, request, deps.env, deadline);
       res.json(outcomeToReview(request, outcome));
       const seconds = (performance.now() - started) / 1000;
-      deps.metrics.admissionRequests.inc({ operation: request.operation, decision: outcome.decision });
-      deps.metrics.admissionDuration.observe(seconds);
+      deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: outcome.decision, ...(outcome.mode && { mode: outcome.mode }), seconds });
       logOutcome(deps, endpoint, request, outcome, seconds * 1000);
     } catch (e) {
       // A bug, not a policy answer: the apiserver applies the webhook's failurePolicy.
-      deps.metrics.admissionRequests.inc({ operation: request.operation, decision: 'error' });
+      deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: 'error' });
       deps.logger.error({ endpoint, uid: request.uid, err: e }, 'admission failed');
       if (!res.headersSent) res.status(500).json({ error: 'internal error (logged)' });
     } finally {

@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { admissionRoute, type AdmissionRouteDeps } from './admission-route.js';
 import { bodyErrorHandler, jsonBody, requireJson } from './body-limits.js';
+import { WEBHOOK_PATHS, type WebhookPath } from '../metrics.js';
 import type { Readiness } from './readiness.js';
 
 export interface AppDeps extends AdmissionRouteDeps {
@@ -15,6 +16,20 @@ function trackInFlight(deps: AppDeps): (req: Request, res: Response, next: NextF
     res.on('close', () => deps.inFlight.leave());
     // While draining, ask keep-alive clients (the apiserver) to reconnect elsewhere.
     if (deps.inFlight.draining()) res.setHeader('Connection', 'close');
+    next();
+  };
+}
+
+/** controller-runtime's webhook metrics for one admission path: in flight, then status code and latency once answered. */
+function countWebhookRequests(deps: AppDeps, path: WebhookPath): (req: Request, res: Response, next: NextFunction) => void {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const started = performance.now();
+    deps.metrics.webhookInFlight.inc({ webhook: path });
+    res.on('close', () => {
+      deps.metrics.webhookInFlight.dec({ webhook: path });
+      deps.metrics.webhookRequests.inc({ webhook: path, code: String(res.statusCode) });
+      deps.metrics.webhookLatency.observe({ webhook: path }, (performance.now() - started) / 1000);
+    });
     next();
   };
 }
@@ -36,6 +51,7 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  for (const path of WEBHOOK_PATHS) app.use(path, countWebhookRequests(deps, path));
   app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
   app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
   app.use((_req, res) => {
