@@ -18,6 +18,7 @@ const CI_FILES = readdirSync(CI_DIR)
 /** Config keys the chart sets from other values (the rest come 1:1 from .Values.config). */
 const CHART_OWNED_KEYS = [
   'listen',
+  'metricsListen',
   'certMode',
   'tlsCertFile',
   'tlsPrivateKeyFile',

@@ -14,6 +14,11 @@ export function parseListen(text: string): ListenAddress {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+/** `HOST:PORT`, or empty for "not listening". */
+export function parseOptionalListen(text: string): ListenAddress | undefined {
+  return text.trim() === '' ? undefined : parseListen(text);
+}
+
 export function parseEnum<T extends string>(allowed: readonly T[]): (text: string) => T {
   return (text) => {
     const v = text.trim();

@@ -18,6 +18,7 @@ import {
   parseHostAssignment,
   parseHostPort,
   parseListen,
+  parseOptionalListen,
   parseObjectName,
   parseText,
   type ListenAddress,
@@ -100,6 +101,7 @@ export const configSchema = {
   garHosts: list<string>({ flag: 'gar-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as Google Artifact Registry besides *-docker.pkg.dev and gcr.io (repeatable).' }),
   azureIdentity: scalar<AzureIdentityMode>({ flag: 'azure-identity', value: AZURE_IDENTITY_MODES.join('|'), defaultText: 'auto', parse: parseEnum(AZURE_IDENTITY_MODES), description: 'Azure identity for ACR: auto (workload identity if injected, else a service principal from env, else managed identity in a cluster), or exactly one.' }),
   kubeconfig: scalar<string>({ flag: 'kubeconfig', value: 'PATH', defaultText: '', parse: parseText, description: 'Kubeconfig for API access. Empty: in-cluster service account; with neither the webhook runs without API access (no discovery, pull secrets, namespace modes or self certs).' }),
+  metricsListen: scalar<ListenAddress | undefined>({ flag: 'metrics-listen', value: 'HOST:PORT', defaultText: '', parse: parseOptionalListen, description: 'Address for plain-HTTP /metrics, apart from the admission port (the chart sets 0.0.0.0:8080). Empty: none (/metrics stays on the HTTPS port too).' }),
   logLevel: scalar<LogLevel>({ flag: 'log-level', value: LOG_LEVELS.join('|'), defaultText: 'info', parse: parseEnum(LOG_LEVELS), description: 'Log level (JSON logs on stdout).' }),
   drainTimeout: scalar<number>({ flag: 'drain-timeout', value: 'DURATION', defaultText: '20s', parse: parseBoundedDuration(0, 300_000), description: 'On SIGTERM, how long to wait for admission requests in flight before closing connections.' }),
 } satisfies Record<string, Spec>;

@@ -23,6 +23,7 @@ import { policySettings } from './policy/settings.js';
 import { buildApp } from './server/app.js';
 import { listenHttps, type TlsIdentity } from './server/https-server.js';
 import { InFlight } from './server/in-flight.js';
+import { listenMetrics } from './server/metrics-server.js';
 import { Readiness } from './server/readiness.js';
 import { fileIdentitySource, fixedIdentitySource, READY_TLS, selfIdentitySource, type IdentitySource } from './tls/identity-source.js';
 
@@ -41,6 +42,8 @@ export interface RunningWebhook {
   /** `https://127.0.0.1:PORT` when listening on all addresses. */
   url: string;
   port: number;
+  /** `http://127.0.0.1:PORT` of the plain-HTTP metrics port, when --metrics-listen is set. */
+  metricsUrl: string | undefined;
   /** The CA bundle to trust: --cert-mode self's, or the one handed in. */
   caPem(): string | undefined;
   readiness: Readiness;
@@ -230,14 +233,16 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
   const server = await listenHttps(app, config.listen, source.initial, inFlight);
+  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen) : undefined;
   metrics.observeCertificate(source.initial.certPem);
   source.start((identity) => {
     server.setIdentity(identity);
     metrics.observeCertificate(identity.certPem);
   });
-  logger.info({ url: server.url, mode: config.mode, certMode: deps.identity ? 'given' : config.certMode, namespace }, 'archcheck webhook listening');
+  logger.info({ url: server.url, metricsUrl: metricsServer?.url, mode: config.mode, certMode: deps.identity ? 'given' : config.certMode, namespace }, 'archcheck webhook listening');
   return {
     url: server.url,
+    metricsUrl: metricsServer?.url,
     port: server.port,
     caPem: () => source.caPem(),
     readiness,
@@ -249,6 +254,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       await controllers?.stop();
       source.stop();
       await server.close(config.drainTimeout);
+      await metricsServer?.close();
       await api.stop();
       if (resolver instanceof RegistryClient) await resolver.close();
       logger.info('archcheck webhook stopped');
