@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdTimeFunctions, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -13,6 +13,9 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
   const options = {
     level,
     base: { service: 'archcheck-webhook' },
+    // `"level":"info"` and ISO-8601 times: what log pipelines and people read without a lookup table.
+    formatters: { level: (label: string) => ({ level: label }) },
+    timestamp: stdTimeFunctions.isoTime,
     redact: { paths: ['*.data', '*.password', '*.auth', '*.token', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -239,7 +239,17 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
     server.setIdentity(identity);
     metrics.observeCertificate(identity.certPem);
   });
-  logger.info({ url: server.url, metricsUrl: metricsServer?.url, mode: config.mode, certMode: deps.identity ? 'given' : config.certMode, namespace }, 'archcheck webhook listening');
+  logger.info(
+    {
+      version: archcheckVersion(),
+      url: server.url,
+      metricsUrl: metricsServer?.url,
+      certMode: deps.identity ? 'given' : config.certMode,
+      namespace,
+      config: { mode: config.mode, singleArch: config.singleArch, onUnresolved: config.onUnresolved, resolveTimeoutMs: config.resolveTimeout, allowedArchs: config.allowedArchs, excludedNamespaces: config.excludedNamespaces, logLevel: config.logLevel },
+    },
+    'archcheck webhook listening',
+  );
   return {
     url: server.url,
     metricsUrl: metricsServer?.url,

@@ -7,5 +7,6 @@ export interface AdmissionEnv {
   /** Settings as configured; allowed archs and arch taints are completed from the cluster per request (request-scope.ts). */
   settings: PolicySettings;
   cluster: ClusterFacts;
-  images: ImageLookup;
+  /** The resolving part of ImageLookup (the decision log wraps it per request to see every image's answer). */
+  images: Pick<ImageLookup, 'resolvePodImages'>;
 }

@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AdmissionOutcome } from '../admission/outcome.js';
+import type { ResolvedPodImage } from '../../core/placement/index.js';
 import { outcomeToReview } from '../admission/response.js';
-import { BadAdmissionRequest, readAdmissionReview, type AdmissionRequest, type ReadReview } from '../admission/review.js';
+import { BadAdmissionRequest, readAdmissionReview, type ReadReview } from '../admission/review.js';
 import { admit, type Endpoint } from '../handlers/admit.js';
 import type { AdmissionEnv } from '../handlers/admission-env.js';
 import { admissionDeadlineMs, Deadline } from '../images/deadline.js';
@@ -10,6 +10,7 @@ import type { WebhookMetrics } from '../metrics.js';
 import { applyMode } from '../policy/apply-mode.js';
 import { malformed } from '../policy/verdict.js';
 import { tooDeepBody } from './body-limits.js';
+import { decisionLogFields, recordingEnv } from './decision-log.js';
 import { MAX_JSON_DEPTH } from './json-envelope.js';
 
 export interface AdmissionRouteDeps {
@@ -19,27 +20,8 @@ export interface AdmissionRouteDeps {
   resolveTimeoutMs: number;
 }
 
-function objectName(request: AdmissionRequest): string | undefined {
-  const meta = (request.object as { metadata?: { name?: string; generateName?: string } } | undefined)?.metadata;
-  return request.name || meta?.name || (meta?.generateName ? `${meta.generateName}*` : undefined);
-}
-
-function logOutcome(deps: AdmissionRouteDeps, endpoint: Endpoint, request: AdmissionRequest, outcome: AdmissionOutcome, ms: number): void {
-  const fields = {
-    endpoint,
-    uid: request.uid,
-    kind: request.kind.kind,
-    operation: request.operation,
-    namespace: request.namespace,
-    name: objectName(request),
-    decision: outcome.decision,
-    allowed: outcome.allowed,
-    archs: outcome.archs?.join(','),
-    warnings: outcome.warnings.length || undefined,
-    dryRun: request.dryRun || undefined,
-    ms: Math.round(ms * 10) / 10,
-  };
-  if (outcome.decision.startsWith('ignored')) deps.logger.debug(fields, 'admission');
+function logOutcome(deps: AdmissionRouteDeps, fields: Record<string, unknown>, ignored: boolean): void {
+  if (ignored) deps.logger.debug(fields, 'admission');
   else deps.logger.info(fields, 'admission');
 }
 
@@ -72,11 +54,12 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
     const timeout = typeof req.query.timeout === 'string' ? req.query.timeout : undefined;
     const deadline = new Deadline(admissionDeadlineMs(deps.resolveTimeoutMs, timeout));
     try {
-      const outcome = await admit(endpoint, request, deps.env, deadline);
+      const images: ResolvedPodImage[] = [];
+      const outcome = await admit(endpoint, request, recordingEnv(deps.env, images), deadline);
       res.json(outcomeToReview(request, outcome));
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: outcome.decision, ...(outcome.mode && { mode: outcome.mode }), seconds });
-      logOutcome(deps, endpoint, request, outcome, seconds * 1000);
+      logOutcome(deps, decisionLogFields(endpoint, request, outcome, images, seconds * 1000), outcome.decision.startsWith('ignored'));
     } catch (e) {
       // A bug, not a policy answer: the apiserver applies the webhook's failurePolicy.
       deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: 'error' });

@@ -2,7 +2,7 @@ import { Agent, fetch, type Response } from 'undici';
 import type { ImageResolver } from '../../core/resolver.js';
 import type { ClusterFacts } from '../cluster-facts.js';
 import { defaultConfig, type WebhookConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { startWebhook, type RunningWebhook } from '../start-webhook.js';
 import { createCertificateAuthority, createServingCertificate, type KeyPairPem } from '../tls/certificates.js';
 import { FakeResolver } from './fake-resolver.js';
@@ -29,13 +29,15 @@ export async function startTestServer(options: {
   /** 'registry': the real RegistryClient built from the config (registry flags included). Default: FakeResolver. */
   resolver?: ImageResolver | 'registry';
   certs?: ReturnType<typeof localhostCertificates>;
+  /** Default: silent. */
+  logger?: Logger;
 }): Promise<TestServer> {
   const certs = options.certs ?? localhostCertificates();
   const config: WebhookConfig = { ...defaultConfig, listen: { host: '127.0.0.1', port: 0 }, certMode: 'file', drainTimeout: 5_000, ...options.config };
   const webhook = await startWebhook(config, {
     ...(options.resolver !== 'registry' && { resolver: options.resolver ?? new FakeResolver() }),
     cluster: options.cluster,
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     // With cert files configured the server reads (and watches) them; otherwise it serves the test certificate.
     ...(options.config?.tlsCertFile ? { certPollMs: 50 } : { identity: { ...certs.serving, caPem: certs.ca.certPem } }),
   });
