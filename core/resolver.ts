@@ -11,6 +11,8 @@ export interface ResolveRequest {
    * left until it, capped by the client's own per-image budget, so one timeout means one deadline.
    */
   deadlineAt?: number;
+  /** The per-image budget instead of the client's resolveTimeoutMs (the gate controller, which waits longer than admission). */
+  budgetMs?: number;
   /** Skip the tag → digest cache (e.g. imagePullPolicy: Always); digests stay cached. */
   revalidateTag?: boolean;
 }

@@ -212,7 +212,7 @@ export class RegistryClient implements ImageResolver {
     key: string,
     candidatesByEndpoint: Map<Endpoint, Candidate[]>,
   ): Promise<ImageInfo> {
-    const deadline = Math.min(Date.now() + this.options.resolveTimeoutMs, request.deadlineAt ?? Infinity);
+    const deadline = Math.min(Date.now() + (request.budgetMs ?? this.options.resolveTimeoutMs), request.deadlineAt ?? Infinity);
     const tried: string[] = [];
     let lastError: ArchcheckError | undefined;
     for (const [i, ep] of endpoints.entries()) {

@@ -122,12 +122,13 @@ export class GateController {
     const gatedForMs = Date.now() - created;
     const settings = effectiveSettings(this.env);
     const untilTimeout = Math.max(0, this.options.gate.gateTimeoutMs - gatedForMs);
-    const deadline = new Deadline(Math.max(1_000, Math.min(this.attemptTimeoutMs, untilTimeout)));
+    const attemptMs = Math.max(1_000, Math.min(this.attemptTimeoutMs, untilTimeout));
+    const deadline = new Deadline(attemptMs);
     let action: GateAction;
     try {
       // The same lookup as admission (pull secrets, then the webhook's credentials; overrides; verified platforms).
       const scope = { namespace: typed.metadata?.namespace ?? '', mode: settings.mode, settings };
-      const podArchs = await resolvePodImages({ spec: pod.spec, allowedArchs: settings.allowedArchs }, scope, this.env, deadline);
+      const podArchs = await resolvePodImages({ spec: pod.spec, allowedArchs: settings.allowedArchs, budgetMs: attemptMs }, scope, this.env, deadline);
       action = decideGate({ pod, podArchs, settings, nodeArchs: this.env.cluster.nodeArchs() ?? [], gate: this.options.gate, gatedForMs: Date.now() - created });
     } finally {
       deadline.dispose();

@@ -27,10 +27,10 @@ export class ImageLookup {
 
   async resolvePodImages(
     images: readonly PodImage[],
-    request: { credentials: KeyedCredential[]; deadline: Deadline; overrides: readonly ImageOverride[] },
+    request: { credentials: KeyedCredential[]; deadline: Deadline; overrides: readonly ImageOverride[]; budgetMs?: number },
   ): Promise<ResolvedPodImage[]> {
     const wanted = [...new Set(images.filter((i) => !findImageOverride(request.overrides, i.image)).map((i) => i.image))];
-    const answers = await Promise.all(wanted.map((image) => this.resolveOne(image, request.credentials, request.deadline)));
+    const answers = await Promise.all(wanted.map((image) => this.resolveOne(image, request.credentials, request.deadline, request.budgetMs)));
     const byImage = new Map(wanted.map((image, i) => [image, answers[i]!]));
     return images.map((i) => {
       const info = byImage.get(i.image);
@@ -38,10 +38,10 @@ export class ImageLookup {
     });
   }
 
-  private async resolveOne(image: string, credentials: KeyedCredential[], deadline: Deadline): Promise<ImageInfo> {
+  private async resolveOne(image: string, credentials: KeyedCredential[], deadline: Deadline, budgetMs: number | undefined): Promise<ImageInfo> {
     const started = performance.now();
     // The resolver never throws by contract; a bug that does is reported as the image's error, not as a timeout.
-    const lookup = this.resolver.resolve(image, { credentials, signal: deadline.signal, deadlineAt: deadline.at }).catch((e: unknown) => failedAnswer(image, toArchcheckError(e).toJSON()));
+    const lookup = this.resolver.resolve(image, { credentials, signal: deadline.signal, deadlineAt: deadline.at, ...(budgetMs !== undefined && { budgetMs }) }).catch((e: unknown) => failedAnswer(image, toArchcheckError(e).toJSON()));
     const info = (await deadline.race<ImageInfo | undefined>(lookup, undefined)) ?? failedAnswer(image, { code: 'TIMEOUT', message: 'no answer before the admission deadline' });
     this.observer?.onResolve((performance.now() - started) / 1000, info);
     return info;
@@ -64,6 +64,8 @@ export interface PodImagesRequest {
   allowedArchs: readonly string[];
   /** Default: the spec's imagePullSecrets. */
   pullSecretNames?: readonly string[];
+  /** Per-image registry budget instead of resolveTimeout (the gate controller's longer attempts); still cut by the deadline. */
+  budgetMs?: number;
 }
 
 /**
@@ -75,6 +77,6 @@ export async function resolvePodImages(request: PodImagesRequest, scope: Request
   const names = request.pullSecretNames ?? pullSecretNames(request.spec);
   const credentials = names.length > 0 ? await deadline.race(env.cluster.pullSecrets(scope.namespace, names).catch(() => []), []) : [];
   const overrides = scope.settings.imageOverrides;
-  const resolved = await env.images.resolvePodImages(request.images ?? podImages(request.spec), { credentials, deadline, overrides });
+  const resolved = await env.images.resolvePodImages(request.images ?? podImages(request.spec), { credentials, deadline, overrides, ...(request.budgetMs !== undefined && { budgetMs: request.budgetMs }) });
   return { ...podArchitectures(resolved, overrides, request.allowedArchs, podOS(request.spec)), mismatches: platformMismatches(resolved) };
 }
