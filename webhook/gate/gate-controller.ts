@@ -24,12 +24,28 @@ export interface GateControllerOptions {
 const keyOf = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 const asPlain = (pod: V1Pod): Pod => pod as unknown as Pod;
 
-/** The typed pod with the fields placement edits taken from `edited` (none of them holds dates). */
+const asDate = (value: unknown): Date | undefined => (value === undefined || value === null ? undefined : value instanceof Date ? value : new Date(String(value)));
+
+/**
+ * The pod to write: the watched pod with the fields placement edits taken from `edited`. The watch delivers plain
+ * JSON (dates as strings) while the client serializes a V1Pod's dates with toISOString, so the metadata dates are
+ * made Dates and the fields an update ignores or owns elsewhere (status, managedFields) are left out.
+ */
 function withEdits(typed: V1Pod, edited: Pod): V1Pod {
   const { affinity, tolerations, schedulingGates: _gates, ...spec } = typed.spec!;
+  const { managedFields: _managed, creationTimestamp, deletionTimestamp, ...metadata } = typed.metadata ?? {};
+  const created = asDate(creationTimestamp);
+  const deleted = asDate(deletionTimestamp);
   return {
-    ...typed,
-    metadata: { ...typed.metadata, labels: edited.metadata?.labels ?? {}, annotations: edited.metadata?.annotations ?? {} },
+    apiVersion: typed.apiVersion ?? 'v1',
+    kind: typed.kind ?? 'Pod',
+    metadata: {
+      ...metadata,
+      ...(created && { creationTimestamp: created }),
+      ...(deleted && { deletionTimestamp: deleted }),
+      labels: edited.metadata?.labels ?? {},
+      annotations: edited.metadata?.annotations ?? {},
+    },
     spec: {
       ...spec,
       ...((edited.spec.affinity ?? affinity) && { affinity: (edited.spec.affinity ?? affinity) as V1Affinity }),
