@@ -121,6 +121,8 @@ export interface Archcheck {
   caPem: string;
   /** Everything the current and earlier webhooks logged (JSON lines). */
   logs: string[];
+  /** The flags every local webhook gets (config file, SA kubeconfig, certificate, listen address), e.g. for a second replica. */
+  baseFlags: readonly string[];
   current: WebhookProcess | undefined;
   /** The webhook in this process (startWebhook) with the chart's config file plus `flags`. */
   startInProcess(flags?: readonly string[]): Promise<WebhookProcess>;
@@ -208,6 +210,7 @@ export async function installArchcheck(cluster: TestCluster, opts: InstallOption
     port,
     caPem: certs.ca.certPem,
     logs,
+    baseFlags,
     current: undefined,
     async startInProcess(flags = []) {
       if (arch.current) throw new Error('a webhook is already running; stop it first');
