@@ -83,3 +83,25 @@ describe('chart observability: ServiceMonitor, PrometheusRule, Grafana dashboard
     await expect(renderText(helm, { setJson: { 'serviceMonitor.enabled': true, 'metrics.port': 0 } })).rejects.toThrow(/serviceMonitor.enabled needs metrics.port/);
   });
 });
+
+describe('chart NetworkPolicy', () => {
+  it('admits the API server CIDRs to the admission port and the scrapers to the metrics port, nothing else', async () => {
+    const helm = await ensureHelm();
+    const objects = await render(helm, { setJson: { 'networkPolicy.enabled': true, 'networkPolicy.apiServerCIDRs': ['10.0.0.1/32'], 'networkPolicy.metricsFrom': [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] } });
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy') as Any;
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([
+      { ports: [{ port: 'https', protocol: 'TCP' }], from: [{ ipBlock: { cidr: '10.0.0.1/32' } }] },
+      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+    ]);
+    const deployment = objects.find((o) => o.kind === 'Deployment') as Any;
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(deployment.spec.template.spec.containers[0].ports.map((p: Any) => p.name)).toEqual(['https', 'metrics']);
+    expect((await render(helm)).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+  });
+
+  it('rejects an API server address that is not a CIDR', async () => {
+    const helm = await ensureHelm();
+    await expect(renderText(helm, { setJson: { 'networkPolicy.apiServerCIDRs': ['kubernetes.default'] } })).rejects.toThrow(/apiServerCIDRs/);
+  });
+});
