@@ -105,3 +105,14 @@ describe('chart NetworkPolicy', () => {
     await expect(renderText(helm, { setJson: { 'networkPolicy.apiServerCIDRs': ['kubernetes.default'] } })).rejects.toThrow(/apiServerCIDRs/);
   });
 });
+
+describe('chart values: quantities', () => {
+  it.each([['128Mi'], ['100m'], ['0.5'], ['1Gi']])('accepts resources quantity %s', async (q) => {
+    const helm = await ensureHelm();
+    await expect(renderText(helm, { setJson: { 'resources.limits': { memory: q } } })).resolves.toMatch(new RegExp(`memory: "?${q.replace(".", "\\.")}"?\\n`));
+  });
+  it.each([['128MB'], ['lots'], ['-1Gi']])('rejects resources quantity %s, naming the value', async (q) => {
+    const helm = await ensureHelm();
+    await expect(renderText(helm, { setJson: { 'resources.limits': { memory: q } } })).rejects.toThrow(/resources/);
+  });
+});
