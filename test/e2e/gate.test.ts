@@ -73,13 +73,16 @@ describe('onUnresolved gate', () => {
     expect(states.filter((s) => s.decision === undefined)).toEqual([]);
     expect(misplaced(states, images)).toEqual([]);
     expect(states.filter((s) => s.gates.length > 0)).toEqual([]);
-    // Gated at admission (nothing answered in 1 s), placed by the controller.
-    expect(states.filter((s) => !/gated \(images resolved by the gate controller\)/.test(s.reason ?? ''))).toEqual([]);
+    // The first pod of each image met no answer in 1 s: gated at admission, placed by the controller. Later pods of
+    // an image may find it cached by then (the controller's lookup filled the cache) and be placed at admission.
+    const firsts = images.map((_, i) => `p${String(i).padStart(3, '0')}`);
+    const byController = states.filter((s) => /gated \(images resolved by the gate controller\)/.test(s.reason ?? '')).map((s) => s.name);
+    expect(firsts.filter((name) => !byController.includes(name))).toEqual([]);
     expect(new Set(states.map((s) => s.decision))).toEqual(new Set(['injected']));
     const seconds = [...created].map(([name, at]) => ((boundAt.get(name) ?? NaN) - at) / 1000);
     console.log(
       `[e2e-gate] burst: ${BURST_PODS} pods / ${BURST_IMAGES} images, manifests delayed ${SLOW_MS} ms, admission deadline ${ADMISSION_MS} ms: ` +
-        `time to schedule p50 ${percentile(seconds, 50).toFixed(2)} s, p99 ${percentile(seconds, 99).toFixed(2)} s, all bound after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `time to schedule p50 ${percentile(seconds, 50).toFixed(2)} s, p99 ${percentile(seconds, 99).toFixed(2)} s, all bound after ${((Date.now() - t0) / 1000).toFixed(1)} s, ${byController.length} placed by the controller`,
     );
   }, TEST_MS);
 
