@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'INVALID_REFERENCE'
   | 'BAD_RESPONSE'
   | 'FORBIDDEN_ADDRESS'
+  /** The image needs more work than one lookup may cause (index entries, nesting, child fetches): left unresolved. */
+  | 'LIMIT_EXCEEDED'
   /** A setting that cannot work (a bad value, a file that cannot be read): the caller names where it came from. */
   | 'CONFIG';
 

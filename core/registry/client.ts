@@ -3,22 +3,22 @@ import type { CredentialProvider } from '../credential-provider.js';
 import { credentialFingerprint, matchCredentials, type Credential, type KeyedCredential } from '../credentials.js';
 import { ArchcheckError, toArchcheckError, type ErrorCode } from '../errors.js';
 import type { ImageInfo } from '../image-info.js';
-import { isUnknownPlatform, nodeArchitectures, normalizePlatform, platformString, uniquePlatforms, type Platform } from '../platform.js';
+import { nodeArchitectures, platformString, type Platform } from '../platform.js';
 import { parseReference, type ImageReference } from '../reference.js';
 import type { ImageResolver, ResolveRequest } from '../resolver.js';
 import { RegistryAuth, type AuthContext } from './auth.js';
 import { ByteLruCache, KeyedSemaphore, SingleFlight, TtlCache } from './cache.js';
 import { endpointsFor, type Endpoint } from './endpoints.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { isAttestation, isImageManifest, parseManifest, platformFromConfig, type Descriptor, type ManifestDocument } from './manifest.js';
+import { IndexWalk, type ChildSource, type Resolution } from './index-walk.js';
+import { parseManifest, platformFromConfig, type ManifestDocument } from './manifest.js';
 import { defaultRegistryOptions, type RegistryOptions } from './options.js';
 import { RegistryTransport, type HttpResponse, type RequestEvent } from './transport.js';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-const MAX_INDEX_DEPTH = 4;
 const NEGATIVE_TTL_MS = 10_000;
-const CACHEABLE_FAILURES: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'UNAUTHORIZED', 'DENIED', 'NOT_AN_IMAGE', 'UNSUPPORTED_SCHEMA1']);
+const CACHEABLE_FAILURES: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'UNAUTHORIZED', 'DENIED', 'NOT_AN_IMAGE', 'UNSUPPORTED_SCHEMA1', 'LIMIT_EXCEEDED']);
 /** Failures after which the next credential is tried at the same endpoint. */
 const NEXT_CREDENTIAL: ReadonlySet<ErrorCode> = new Set(['UNAUTHORIZED', 'DENIED']);
 /** Failures after which the next endpoint (mirror → source) is tried; an answer about the content itself is final. */
@@ -54,10 +54,6 @@ export interface RegistryClientDeps {
 /** One way of authenticating a lookup: a stored credential, a provider asked on demand, or anonymous. */
 type Candidate = { kind: 'stored'; keyed: KeyedCredential } | { kind: 'provider'; provider: CredentialProvider } | { kind: 'anonymous' };
 
-interface Resolution {
-  platforms: Platform[];
-  findings: string[];
-}
 
 /** Everything an ImageInfo says about a digest: immutable, so kept as is and served without re-parsing anything. */
 type Answer = Pick<ImageInfo, 'mediaType' | 'platforms' | 'platformStrings' | 'multiArch' | 'findings'>;
@@ -108,7 +104,7 @@ export class RegistryClient implements ImageResolver {
   private readonly transport: RegistryTransport;
   private readonly auth: RegistryAuth;
   private readonly content: ByteLruCache<StoredContent>;
-  private readonly resolved: ByteLruCache<Resolution>;
+  private readonly resolved: ByteLruCache<Resolution | { error: ArchcheckError }>;
   private readonly answers: ByteLruCache<Answer>;
   private readonly tags: TtlCache<string>;
   private readonly failures: TtlCache<ArchcheckError>;
@@ -132,7 +128,7 @@ export class RegistryClient implements ImageResolver {
     });
     this.auth = new RegistryAuth(this.transport);
     this.content = new ByteLruCache(this.options.cacheMaxBytes, (c) => c.body.length + 200);
-    this.resolved = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (r) => 200 + r.platforms.length * 80);
+    this.resolved = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (r) => ('error' in r ? 400 : 200 + r.platforms.length * 80));
     this.answers = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (a) => 300 + a.platforms.length * 120);
     this.tags = new TtlCache(50_000);
     this.failures = new TtlCache(10_000);
@@ -298,7 +294,7 @@ export class RegistryClient implements ImageResolver {
       return { ...base, digest: known, ...answered };
     }
     const top = ctx.ref.digest ? await this.manifestByDigest(ctx, ctx.ref.digest) : await this.manifestByTag(ctx, revalidateTag);
-    const resolution = await this.resolveDigest(ctx, top.digest, top.doc, 0);
+    const resolution = await this.resolveDigest(ctx, top.digest, top.doc, this.walk(ctx), 0);
     const platforms = resolution.platforms;
     const answer: Answer = {
       mediaType: top.doc.mediaType,
@@ -386,68 +382,29 @@ export class RegistryClient implements ImageResolver {
     return this.options.verifyPlatforms ? `${digest}|verified` : digest;
   }
 
-  private async resolveDigest(ctx: Ctx, digest: string, doc: ManifestDocument, depth: number): Promise<Resolution> {
+  private async resolveDigest(ctx: Ctx, digest: string, doc: ManifestDocument, walk: IndexWalk, depth: number): Promise<Resolution> {
     const key = this.resolvedKey(digest);
     const cached = this.resolved.get(key);
+    if (cached && 'error' in cached) throw cached.error;
     if (cached) return cached;
-    const resolution = await this.resolveDocument(ctx, doc, depth);
-    this.resolved.set(key, resolution);
-    return resolution;
-  }
-
-  private async resolveDocument(ctx: Ctx, doc: ManifestDocument, depth: number): Promise<Resolution> {
-    if (doc.kind === 'schema1') {
-      throw new ArchcheckError(
-        'UNSUPPORTED_SCHEMA1',
-        `${ctx.ref.canonical} is a Docker schema1 manifest (architecture "${doc.architecture || 'unknown'}"): containerd 2.1+ cannot pull it; rebuild and push it with a current builder`,
-        { registry: ctx.ref.registry },
-      );
-    }
-    if (doc.kind === 'manifest') {
-      if (!isImageManifest(doc)) {
-        const type = doc.artifactType || doc.config.mediaType || 'unknown';
-        throw new ArchcheckError('NOT_AN_IMAGE', `${ctx.ref.canonical} is an artifact (${type}), not a runnable container image`, {
-          registry: ctx.ref.registry,
-        });
-      }
-      return { platforms: [await this.configPlatform(ctx, doc.config.digest)], findings: [] };
-    }
-    if (depth >= MAX_INDEX_DEPTH) {
-      throw new ArchcheckError('BAD_RESPONSE', `${ctx.ref.canonical}: indexes nested deeper than ${MAX_INDEX_DEPTH} levels`, { registry: ctx.ref.registry });
-    }
-    const parts = await Promise.all(doc.manifests.filter((d) => !isAttestation(d)).map((entry) => this.resolveIndexEntry(ctx, entry, depth)));
-    const platforms = uniquePlatforms(parts.flatMap((p) => p.platforms).filter((p) => !isUnknownPlatform(p)));
-    if (platforms.length === 0) {
-      throw new ArchcheckError('NOT_AN_IMAGE', `${ctx.ref.canonical}: the index lists no runnable platform (only attestations or artifacts)`, {
-        registry: ctx.ref.registry,
-      });
-    }
-    return { platforms, findings: parts.flatMap((p) => p.findings) };
-  }
-
-  private async resolveIndexEntry(ctx: Ctx, entry: Descriptor, depth: number): Promise<Resolution> {
-    const isIndex = /index|list/.test(entry.mediaType ?? '');
-    const declared = entry.platform && !isIndex ? normalizePlatform(entry.platform) : undefined;
-    if (declared && isUnknownPlatform(declared)) return { platforms: [], findings: [] };
-    if (declared && !this.options.verifyPlatforms) return { platforms: [declared], findings: [] };
-    // No platform on the entry (docker manifest create, kaniko), a nested index, or verification: ask the child.
-    const child = await this.manifestByDigest(ctx, entry.digest);
-    let actual: Resolution;
     try {
-      actual = await this.resolveDigest(ctx, entry.digest, child.doc, depth + 1);
+      const resolution = await walk.resolveDocument(doc, depth);
+      this.resolved.set(key, resolution);
+      return resolution;
     } catch (e) {
-      const err = toArchcheckError(e);
-      if (err.code === 'NOT_AN_IMAGE') return { platforms: [], findings: [] };
-      throw err;
+      // Over a work cap is a property of immutable content: remembered, so the next admission sends no request for it.
+      if (e instanceof ArchcheckError && e.code === 'LIMIT_EXCEEDED') this.resolved.set(key, { error: e });
+      throw e;
     }
-    if (!declared || child.doc.kind !== 'manifest') return actual;
-    const fromConfig = actual.platforms[0];
-    if (fromConfig && platformString(fromConfig) !== platformString(declared)) {
-      // The image's own config is what the node will run; the index label is only a claim.
-      const finding = `platform-mismatch: index says ${platformString(declared)}, image config says ${platformString(fromConfig)} (${entry.digest})`;
-      return { platforms: actual.platforms, findings: [...actual.findings, finding] };
-    }
-    return { platforms: [{ ...declared, ...(fromConfig?.osVersion && { osVersion: fromConfig.osVersion }) }], findings: actual.findings };
+  }
+
+  private walk(ctx: Ctx): IndexWalk {
+    const source: ChildSource = {
+      manifest: async (digest) => (await this.manifestByDigest(ctx, digest)).doc,
+      configPlatform: (digest) => this.configPlatform(ctx, digest),
+      resolveChild: (digest, doc, walk, depth) => this.resolveDigest(ctx, digest, doc, walk, depth),
+    };
+    return new IndexWalk(source, this.options.workLimits, { name: ctx.ref.canonical, registry: ctx.ref.registry, verifyPlatforms: this.options.verifyPlatforms });
   }
 
   private async configPlatform(ctx: Ctx, configDigest: string): Promise<Platform> {

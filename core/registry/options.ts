@@ -1,5 +1,6 @@
 import type { HostsConfig, MirrorRule } from './endpoints.js';
 import type { HostTls } from './hosts-toml.js';
+import { defaultWorkLimits, type WorkLimits } from './index-walk.js';
 
 /** Registry settings shared by the webhook and the plugin: one schema, used by flags, env and Helm values. */
 export interface RegistryOptions {
@@ -29,6 +30,8 @@ export interface RegistryOptions {
   hostsConfigs?: Map<string, HostsConfig>;
   /** Fetch each index child's config and trust it over the index's platform label. */
   verifyPlatforms: boolean;
+  /** Caps on the work one image may cause (index entries, nesting, child fetches); beyond them: LIMIT_EXCEEDED. */
+  workLimits: WorkLimits;
 }
 
 export const defaultRegistryOptions: RegistryOptions = {
@@ -41,4 +44,5 @@ export const defaultRegistryOptions: RegistryOptions = {
   mirrors: [],
   mirrorOnly: [],
   verifyPlatforms: false,
+  workLimits: defaultWorkLimits,
 };
