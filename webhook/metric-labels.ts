@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'INVALID_REFERENCE',
   'BAD_RESPONSE',
   'FORBIDDEN_ADDRESS',
+  'LIMIT_EXCEEDED',
   'CONFIG',
 ] as const satisfies readonly ErrorCode[];
 const allErrorCodesListed: ErrorCode extends (typeof ERROR_CODES)[number] ? true : never = true;

@@ -1,0 +1,65 @@
+/** Work caps against a loopback HTTP registry that counts what it is asked (counts, never timings). */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, expect, it } from 'vitest';
+import { RegistryClient } from './client.js';
+import { MediaTypes } from './media-types.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const config = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux' }));
+const image = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: sha(config), size: config.length }, layers: [] }));
+
+/** Serves `index` at tag 1, the arm64 image and its config by digest; returns the host and the request log. */
+async function serve(index: Buffer): Promise<{ host: string; paths: string[] }> {
+  const paths: string[] = [];
+  const blobs = new Map([[sha(image), image], [sha(config), config]]);
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url === '/v2/') return res.writeHead(200).end();
+    if (req.url?.endsWith('/manifests/1')) return res.writeHead(200, { 'content-type': MediaTypes.ociIndex }).end(index);
+    const body = blobs.get(req.url?.split('/').pop() ?? '');
+    if (body) return res.writeHead(200, { 'content-type': body === image ? MediaTypes.ociManifest : 'application/octet-stream' }).end(body);
+    return res.writeHead(404).end();
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, paths };
+}
+
+const entry = (extra: object = {}): object => ({ mediaType: MediaTypes.ociManifest, digest: sha(image), size: image.length, ...extra });
+const indexOf = (entries: object[]): Buffer => Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: entries }));
+
+it('leaves an index of 3,000 entries unresolved naming the cap, with one manifest request, and none on the next lookup', async () => {
+  const { host, paths } = await serve(indexOf(Array.from({ length: 3000 }, () => entry())));
+  const client = new RegistryClient({ insecureRegistries: [host] });
+  const first = await client.resolve(`${host}/big:1`);
+  expect(first.error?.code).toBe('LIMIT_EXCEEDED');
+  expect(first.error?.message).toMatch(/3000 platform entries.*maxIndexEntries 64/);
+  expect(paths.filter((p) => p.includes('/manifests/') || p.includes('/blobs/'))).toEqual(['/v2/big/manifests/1']);
+  paths.length = 0;
+  expect((await client.resolve(`${host}/big:1`)).error?.code).toBe('LIMIT_EXCEEDED');
+  expect(paths).toEqual([]);
+});
+
+it('skips attestation and unknown-type entries without fetching them', async () => {
+  const attestation = entry({ platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' }, digest: `sha256:${'a'.repeat(64)}` });
+  const unknown = { mediaType: 'application/vnd.example.thing', digest: `sha256:${'b'.repeat(64)}`, size: 1 };
+  const { host, paths } = await serve(indexOf([entry(), ...Array.from({ length: 2000 }, () => attestation), ...Array.from({ length: 2000 }, () => unknown)]));
+  const info = await new RegistryClient({ insecureRegistries: [host] }).resolve(`${host}/app:1`);
+  expect(info.platformStrings).toEqual(['linux/arm64']);
+  expect(paths.filter((p) => p.includes('a'.repeat(64)) || p.includes('b'.repeat(64)))).toEqual([]);
+});
+
+it('stops at the child-fetch cap', async () => {
+  const { host } = await serve(indexOf(Array.from({ length: 10 }, () => entry())));
+  const client = new RegistryClient({ insecureRegistries: [host], workLimits: { maxIndexEntries: 64, maxIndexDepth: 3, maxChildFetches: 5 } });
+  const info = await client.resolve(`${host}/app:1`);
+  expect(info.error?.code).toBe('LIMIT_EXCEEDED');
+  expect(info.error?.message).toMatch(/maxChildFetches 5/);
+});
