@@ -111,12 +111,16 @@ export class IndexWalk {
       throw err;
     }
     if (!declared || child.kind !== 'manifest') return actual;
-    const fromConfig = actual.platforms[0];
-    if (fromConfig && platformString(fromConfig) !== platformString(declared)) {
-      // The image's own config is what the node will run; the index label is only a claim.
-      const finding = `platform-mismatch: index says ${platformString(declared)}, image config says ${platformString(fromConfig)} (${entry.digest})`;
-      return { platforms: actual.platforms, findings: [...actual.findings, finding] };
-    }
-    return { platforms: [{ ...declared, ...(fromConfig?.osVersion && { osVersion: fromConfig.osVersion }) }], findings: actual.findings };
+    return checkedAgainstLabel(declared, actual, entry.digest);
   }
+}
+
+/** An index label checked against the child's config: the config is what the node will run; the label is only a claim. */
+function checkedAgainstLabel(declared: Platform, actual: Resolution, digest: string): Resolution {
+  const fromConfig = actual.platforms[0];
+  if (fromConfig && platformString(fromConfig) !== platformString(declared)) {
+    const finding = `platform-mismatch: index says ${platformString(declared)}, image config says ${platformString(fromConfig)} (${digest})`;
+    return { platforms: actual.platforms, findings: [...actual.findings, finding] };
+  }
+  return { platforms: [{ ...declared, ...(fromConfig?.osVersion && { osVersion: fromConfig.osVersion }) }], findings: actual.findings };
 }
