@@ -111,8 +111,9 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
 
   it('keeps the webhook defaults as chart defaults (helm install and the bare binary behave the same)', () => {
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { config: Record<string, unknown> };
-    // Where the chart knows more than the bare binary: the Lease is named after the release.
-    const chartDefaults: Record<string, string> = { leaseName: '' };
+    // Where the chart knows more than the bare binary: a gate needs the controller, which needs API access (the
+    // chart always has it); the Lease is named after the release.
+    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '' };
     for (const [key, value] of Object.entries(values.config)) {
       const s = configSchema[key as keyof typeof configSchema];
       if (key in chartDefaults) expect(String(value), key).toBe(chartDefaults[key]);
@@ -326,16 +327,19 @@ describe('default values', () => {
       expect(r.resources).not.toContain('*');
       if (r.apiGroups.includes('admissionregistration.k8s.io')) expect(r.resourceNames?.length).toBeGreaterThan(0);
     }
-    // Writes name their object, except creating Secrets in the release namespace (RBAC cannot name what is created).
-    const written = rules.filter((r) => r.verbs.some((v: string) => ['update', 'patch', 'delete'].includes(v)));
+    // Writes name their object, except creating Secrets in the release namespace (RBAC cannot name what is created)
+    // and the gate controller's (its own test below): it places pods in any namespace and records Events on them.
+    const gateResources = ['pods', 'pods/eviction', 'events', 'leases'];
+    const others = rules.filter((r) => !r.resources.some((x: string) => gateResources.includes(x)));
+    const written = others.filter((r) => r.verbs.some((v: string) => ['update', 'patch', 'delete'].includes(v)));
     for (const r of written) expect(r.resourceNames?.length, JSON.stringify(r)).toBeGreaterThan(0);
-    expect(rules.filter((r) => r.verbs.includes('create'))).toEqual([{ kind: 'Role', apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
+    expect(others.filter((r) => r.verbs.includes('create'))).toEqual([{ kind: 'Role', apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
   });
 
-  it('grants the gate controller pod writes, evictions, Events and its Lease only with config.onUnresolved gate', async () => {
-    const gated = await render(helm, { setJson: { 'config.onUnresolved': 'gate' } });
-    const rules = gated.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
+  it('grants the gate controller (the default) pod writes, evictions, Events and its Lease; none of them with config.onUnresolved allow', async () => {
+    const rulesOf = (rendered: Any[]): Any[] => rendered.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
+    const rules = rulesOf(objs);
     const gateRules = [
       { kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
       { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
@@ -344,8 +348,8 @@ describe('default values', () => {
     ];
     for (const g of gateRules) expect(rules).toContainEqual(g);
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
-    const defaults = objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules as Any[]);
-    expect(defaults.filter((r) => r.resources.includes('pods'))).toEqual([]);
+    const allowed = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
+    expect(allowed.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
   });
 
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {
