@@ -1,5 +1,7 @@
 import { credentialFingerprint, type Credential } from '../credentials.js';
 import { ArchcheckError } from '../errors.js';
+import { canonicalHostPort, parseIpLiteral } from '../ip-address.js';
+import { refusalReason } from '../network-guard.js';
 import { jwtTimes } from '../jwt.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { RegistryTransport } from './transport.js';
@@ -25,7 +27,11 @@ export interface AuthContext {
 
 /**
  * Registry authentication: remembers each host's challenge so later requests authenticate up front, and caches
- * bearer tokens per (realm, service, scope, credential) until shortly before they expire.
+ * bearer tokens per (host, realm, service, scope, credential) until shortly before they expire.
+ *
+ * A challenge is remembered only once it produced an Authorization header, and forgotten as soon as it fails: a
+ * realm that is refused (a metadata address), unreachable or answers garbage fails that one lookup, and the host's
+ * next request asks the registry again instead of inheriting the failure.
  */
 export class RegistryAuth {
   private readonly challenges = new Map<string, Challenge>();
@@ -36,9 +42,15 @@ export class RegistryAuth {
 
   /** Authorization header for a request, from the cached challenge; undefined when the host needs none (yet). */
   async authorization(ctx: AuthContext): Promise<string | undefined> {
-    const challenge = this.challenges.get(ctx.endpoint);
+    const host = canonicalHostPort(ctx.endpoint);
+    const challenge = this.challenges.get(host);
     if (!challenge) return ctx.credential?.kind === 'registryToken' ? `Bearer ${ctx.credential.token}` : undefined;
-    return this.authorizationFor(challenge, ctx);
+    try {
+      return await this.authorizationFor(challenge, ctx);
+    } catch (e) {
+      if (this.challenges.get(host) === challenge) this.challenges.delete(host);
+      throw e;
+    }
   }
 
   /** Records a 401's challenge; returns the header to retry with, or undefined when no scheme we speak was offered. */
@@ -46,11 +58,12 @@ export class RegistryAuth {
     const offered = parseChallenges(wwwAuthenticate ?? '');
     const challenge = offered.find((c) => c.scheme === 'bearer') ?? offered.find((c) => c.scheme === 'basic');
     if (!challenge) return undefined;
-    const previous = this.challenges.get(ctx.endpoint);
-    this.challenges.set(ctx.endpoint, challenge);
+    const host = canonicalHostPort(ctx.endpoint);
     // A token we already sent was refused: drop it so the next attempt fetches a fresh one.
-    if (previous) this.tokens.delete(this.tokenKey(challenge, ctx));
-    return this.authorizationFor(challenge, ctx);
+    if (this.challenges.has(host)) this.tokens.delete(this.tokenKey(challenge, ctx));
+    const header = await this.authorizationFor(challenge, ctx);
+    this.challenges.set(host, challenge);
+    return header;
   }
 
   private async authorizationFor(challenge: Challenge, ctx: AuthContext): Promise<string | undefined> {
@@ -63,7 +76,8 @@ export class RegistryAuth {
   }
 
   private tokenKey(challenge: Challenge, ctx: AuthContext): string {
-    return [challenge.params.realm, challenge.params.service, this.scope(ctx), credentialFingerprint(ctx.credential)].join('|');
+    // The host is part of the key: a token goes only to the registry whose challenge named its realm.
+    return [canonicalHostPort(ctx.endpoint), challenge.params.realm, challenge.params.service, this.scope(ctx), credentialFingerprint(ctx.credential)].join('|');
   }
 
   private scope(ctx: AuthContext): string {
@@ -89,6 +103,13 @@ export class RegistryAuth {
       url = new URL(realm ?? '');
     } catch {
       throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm "${realm ?? ''}" is not a URL`, { registry: ctx.registry });
+    }
+    // The realm is registry-controlled: an address never contacted is refused here with the realm named, and
+    // DNS names are checked again when the transport connects.
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    const refused = parseIpLiteral(hostname) ? refusalReason(url.host, hostname, { configured: this.transport.isConfigured(hostname) }) : refusalReason(url.host, '');
+    if (refused) {
+      throw new ArchcheckError('FORBIDDEN_ADDRESS', `${ctx.registry}: token realm ${url.origin} refused: ${refused}; no request is sent there`, { registry: ctx.registry });
     }
     const registryIsHttp = this.transport.baseUrl(ctx.endpoint, ctx.scheme).startsWith('http:');
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && registryIsHttp)) {

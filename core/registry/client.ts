@@ -9,10 +9,11 @@ import type { ImageResolver, ResolveRequest } from '../resolver.js';
 import { RegistryAuth, type AuthContext } from './auth.js';
 import { ByteLruCache, KeyedSemaphore, SingleFlight, TtlCache } from './cache.js';
 import { endpointsFor, type Endpoint } from './endpoints.js';
+import type { ConnectAttempt, LookupFunction } from './guarded-connect.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { IndexWalk, type ChildSource, type Resolution } from './index-walk.js';
 import { parseManifest, platformFromConfig, type ManifestDocument } from './manifest.js';
-import { defaultRegistryOptions, type RegistryOptions } from './options.js';
+import { configuredRegistryHosts, defaultRegistryOptions, type RegistryOptions } from './options.js';
 import { RegistryTransport, type HttpResponse, type RequestEvent } from './transport.js';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -29,6 +30,8 @@ export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'negative-hit';
 export interface RegistryObserver {
   onRequest?(e: RequestEvent): void;
   onCache?(result: CacheResult): void;
+  /** Every address a connection is attempted to (registry, token realm, redirect target). */
+  onConnect?(attempt: ConnectAttempt): void;
 }
 
 /** Optional persistent store for immutable content (the plugin's on-disk cache). */
@@ -49,6 +52,8 @@ export interface RegistryClientDeps {
   contentStore?: ContentStore;
   /** Cloud identities and other dynamic sources, tried after a request's credentials, before `credentials`. */
   providers?: CredentialProvider[];
+  /** DNS resolution (default `dns.lookup`); tests stub it. */
+  lookup?: LookupFunction;
 }
 
 /** One way of authenticating a lookup: a stored credential, a provider asked on demand, or anonymous. */
@@ -124,7 +129,10 @@ export class RegistryClient implements ImageResolver {
       requestTimeoutMs: this.options.requestTimeoutMs,
       connectionsPerHost: this.options.maxConcurrencyPerRegistry,
       hostTls,
+      configuredHosts: configuredRegistryHosts(this.options),
       onRequest: (e) => deps.observer?.onRequest?.(e),
+      onConnect: (a) => deps.observer?.onConnect?.(a),
+      ...(deps.lookup && { lookup: deps.lookup }),
     });
     this.auth = new RegistryAuth(this.transport);
     this.content = new ByteLruCache(this.options.cacheMaxBytes, (c) => c.body.length + 200);

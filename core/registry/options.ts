@@ -46,3 +46,18 @@ export const defaultRegistryOptions: RegistryOptions = {
   verifyPlatforms: false,
   workLimits: defaultWorkLimits,
 };
+
+/**
+ * Hosts a registry is explicitly configured at, by the operator rather than by an image string: insecure
+ * registries, mirrors, hosts with a CA or hosts.toml entry, hosts.toml mirrors and servers.
+ */
+export function configuredRegistryHosts(o: Partial<RegistryOptions>): string[] {
+  const fromHostsToml = [...(o.hostsConfigs?.values() ?? [])].flatMap((c) => [...c.hosts.map((h) => h.url.host), ...(c.server ? [c.server.url.host] : [])]);
+  return [
+    ...(o.insecureRegistries ?? []),
+    ...(o.mirrors ?? []).map((m) => m.mirror),
+    ...Object.keys(o.registryCAs ?? {}),
+    ...Object.keys(o.hostTls ?? {}),
+    ...fromHostsToml,
+  ];
+}

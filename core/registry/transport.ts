@@ -1,9 +1,9 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { ArchcheckError } from '../errors.js';
-import { assertAllowedAddress, isForbiddenAddress } from '../network-guard.js';
+import { canonicalHost, canonicalHostPort, parseIpLiteral, urlDestination } from '../ip-address.js';
+import { assertAllowedAddress } from '../network-guard.js';
 import { hostOf } from '../reference.js';
+import { guardedConnector, type ConnectAttempt, type LookupFunction } from './guarded-connect.js';
 import type { HostTls } from './hosts-toml.js';
 
 export interface HttpResponse {
@@ -31,6 +31,15 @@ export interface TransportOptions {
   /** Per host[:port] (or bare host): extra CA and, from hosts.toml only, skip_verify. Never global. */
   hostTls?: Record<string, HostTls>;
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * Hosts a registry is explicitly configured at (insecure registries, mirrors, CAs, hosts.toml): only there are
+   * unspecified and multicast addresses accepted. Link-local and metadata addresses are refused everywhere.
+   */
+  configuredHosts?: string[];
+  /** DNS resolution (default `dns.lookup`); tests stub it to play DNS rebinding. */
+  lookup?: LookupFunction;
+  /** Called with every address a connection is attempted to. */
+  onConnect?: (attempt: ConnectAttempt) => void;
 }
 
 export interface RequestInit {
@@ -50,25 +59,8 @@ const MAX_REDIRECTS = 5;
 const MAX_RETRIES = 3;
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
-function guardedLookup(
-  hostname: string,
-  options: { all?: boolean },
-  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, '');
-    const allowed = addresses.filter((a) => !isForbiddenAddress(a.address));
-    if (allowed.length === 0) {
-      const e = Object.assign(new Error(`${hostname} resolves only to link-local or metadata addresses`), { code: 'EFORBIDDEN' });
-      return callback(e, '');
-    }
-    if (options.all) return callback(null, allowed);
-    return callback(null, allowed[0]!.address, allowed[0]!.family);
-  });
-}
-
 export function isLoopbackHost(host: string): boolean {
-  const h = hostOf(host);
+  const h = canonicalHost(hostOf(host));
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
@@ -105,21 +97,32 @@ function parseRateLimitRemaining(value: string | null): number | undefined {
 export class RegistryTransport {
   private readonly agents = new Map<string, Dispatcher>();
   private readonly httpFallback = new Set<string>();
+  private readonly insecure: Set<string>;
+  private readonly configured: Set<string>;
   readonly rateLimitRemaining = new Map<string, number>();
 
-  constructor(private readonly options: TransportOptions) {}
+  constructor(private readonly options: TransportOptions) {
+    this.insecure = new Set(options.insecureRegistries.map(canonicalHostPort));
+    this.configured = new Set((options.configuredHosts ?? []).map((h) => canonicalHost(hostOf(h))));
+  }
 
   /** Base URL for a registry host: https, or http for configured insecure registries and loopback fallbacks. */
   baseUrl(endpoint: string, fixedScheme?: 'http' | 'https'): string {
     return `${fixedScheme ?? this.schemeFor(endpoint)}://${endpoint}`;
   }
 
+  /** Configured for plain http; `[::ffff:7f00:1]:5000` is the same registry as `127.0.0.1:5000`. */
   isInsecure(endpoint: string): boolean {
-    return this.options.insecureRegistries.some((r) => r.toLowerCase() === endpoint.toLowerCase());
+    return this.insecure.has(canonicalHostPort(endpoint));
+  }
+
+  /** A registry is explicitly configured at this hostname (any spelling). */
+  isConfigured(hostname: string): boolean {
+    return this.configured.has(canonicalHost(hostname));
   }
 
   private schemeFor(endpoint: string): 'http' | 'https' {
-    return this.isInsecure(endpoint) || this.httpFallback.has(endpoint) ? 'http' : 'https';
+    return this.isInsecure(endpoint) || this.httpFallback.has(canonicalHostPort(endpoint)) ? 'http' : 'https';
   }
 
   private agentFor(host: string): Dispatcher {
@@ -129,8 +132,13 @@ export class RegistryTransport {
     if (!agent) {
       // A private CA is added to the system roots' place for that host only; skip_verify comes only from hosts.toml.
       const tlsOptions = { ...(tls?.ca && { ca: tls.ca }), ...(tls?.skipVerify && { rejectUnauthorized: false }) };
+      const guard = {
+        isConfigured: (hostname: string) => this.isConfigured(hostname),
+        ...(this.options.lookup && { lookup: this.options.lookup }),
+        ...(this.options.onConnect && { onConnect: this.options.onConnect }),
+      };
       agent = new Agent({
-        connect: { lookup: guardedLookup as never, ...tlsOptions, minVersion: 'TLSv1.2' } as never,
+        connect: guardedConnector({ ...tlsOptions, minVersion: 'TLSv1.2' } as never, guard),
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
         connections: this.options.connectionsPerHost ?? 16,
@@ -182,14 +190,16 @@ export class RegistryTransport {
       if (!location) return res;
       const next = new URL(location, url);
       this.assertRedirectAllowed(url, next);
-      if (init.body !== undefined && next.host !== url.host) {
+      const sameDestination = urlDestination(next) === urlDestination(url);
+      if (init.body !== undefined && !sameDestination) {
         // A request body here is a token exchange (AAD token, refresh token): it never leaves the host it was meant for.
         throw new ArchcheckError('BAD_RESPONSE', `${url.host} redirected a token request to ${next.host}: refused, credentials stay on the host they were issued for`, {
           registry: init.registry,
         });
       }
-      if (next.host !== url.host) {
-        // Blob redirects go to CDNs: credentials issued for the registry must not follow.
+      if (!sameDestination) {
+        // Blob redirects go to CDNs: credentials issued for the registry follow only to the same host and port,
+        // compared in canonical form (so `[::ffff:7f00:1]:5000` is `127.0.0.1:5000`, and `127.0.0.2:5000` is not).
         const { authorization: _dropped, Authorization: _Dropped, ...rest } = headers;
         headers = rest;
       }
@@ -200,15 +210,16 @@ export class RegistryTransport {
 
   private assertRedirectAllowed(from: URL, to: URL): void {
     if (to.protocol === 'https:') return;
-    if (to.protocol === 'http:' && (this.isInsecure(to.host) || (from.protocol === 'http:' && to.host === from.host))) return;
+    if (to.protocol === 'http:' && (this.isInsecure(to.host) || (from.protocol === 'http:' && urlDestination(to) === urlDestination(from)))) return;
     throw new ArchcheckError('BAD_RESPONSE', `${from.host} redirected to ${to.protocol}//${to.host}, which is not https: refused`, {
       registry: from.host,
     });
   }
 
   private async requestOnce(url: URL, init: RequestInit): Promise<HttpResponse> {
+    // IP literals are refused here with a clear message; DNS names are checked again at connect time.
     const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(hostname)) assertAllowedAddress(hostname, url.host);
+    assertAllowedAddress(parseIpLiteral(hostname) ? hostname : '', url.host, { configured: this.isConfigured(hostname) });
     const started = Date.now();
     const remaining = init.deadline - started;
     if (remaining <= 0) throw new ArchcheckError('TIMEOUT', `${url.host}: deadline passed before the request`, { registry: init.registry });
@@ -238,7 +249,7 @@ export class RegistryTransport {
       const err = this.mapError(e, url, init, timeout.aborted);
       this.options.onRequest?.({ registry: init.registry, method: init.method, code: err.code, durationMs: Date.now() - started });
       if (err.code === 'UNREACHABLE' && this.shouldFallBackToHttp(url, e)) {
-        this.httpFallback.add(url.host);
+        this.httpFallback.add(canonicalHostPort(url.host));
         const httpUrl = new URL(url);
         httpUrl.protocol = 'http:';
         return this.requestOnce(httpUrl, init);
