@@ -44,6 +44,8 @@ describe('matchCredentials (kubelet rules)', () => {
     basic('*.azurecr.io', 'glob'),
     basic('myreg.io:5000', 'port'),
     basic('https://other.io/v2/', 'other'),
+    basic('127.0.0.1:5000', 'loopback'),
+    basic('[::1]', 'v6'),
   ];
   const users = (ref: string): string[] =>
     matchCredentials(all, parseReference(ref)).map((c) => (c.credential.kind === 'basic' ? c.credential.username : '?'));
@@ -60,6 +62,14 @@ describe('matchCredentials (kubelet rules)', () => {
     ['a.prod.azurecr.io/x', []],
     ['other.io/v2/x', ['other']],
     ['unknown.io/x', []],
+    // The same address in another spelling is the same host; a neighbouring address is not.
+    ['127.0.0.1:5000/x', ['loopback']],
+    ['[::ffff:127.0.0.1]:5000/x', ['loopback']],
+    ['[::ffff:7f00:1]:5000/x', ['loopback']],
+    ['127.0.0.2:5000/x', []],
+    ['127.0.0.1:5001/x', []],
+    ['[::1]/x', ['v6']],
+    ['[0:0:0:0:0:0:0:1]/x', ['v6']],
   ])('%s → %j', (ref, want) => {
     expect(users(ref)).toEqual(want);
   });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ArchcheckError } from './errors.js';
+import { canonicalHostPort } from './ip-address.js';
 import type { ImageReference } from './reference.js';
 
 /** A credential for one registry, as found in a Docker config.json or a Kubernetes pull secret. */
@@ -100,9 +101,10 @@ function parseKey(key: string): ParsedKey {
   let k = key.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
   if (DOCKER_HUB_KEYS.has(k.toLowerCase())) k = 'docker.io';
   const slash = k.indexOf('/');
-  const hostPort = slash === -1 ? k : k.slice(0, slash);
+  // IP literals compare in one spelling: a key for 127.0.0.1:5000 is the key for [::ffff:7f00:1]:5000.
+  const hostPort = canonicalHostPort(slash === -1 ? k : k.slice(0, slash));
   const path = slash === -1 ? '' : k.slice(slash + 1);
-  const colon = hostPort.lastIndexOf(':');
+  const colon = hostPort.endsWith(']') ? -1 : hostPort.lastIndexOf(':');
   const host = colon === -1 ? hostPort : hostPort.slice(0, colon);
   const port = colon === -1 ? '' : hostPort.slice(colon + 1);
   return { hostPattern: host.toLowerCase().split('.'), port, path };
@@ -133,7 +135,7 @@ function specificity(k: ParsedKey): number {
  * label), port when the key names one, and path prefix. Every match is returned; the caller tries each, then anonymous.
  */
 export function matchCredentials(credentials: KeyedCredential[], ref: Pick<ImageReference, 'registry' | 'repository'>): KeyedCredential[] {
-  const registry = ref.registry.toLowerCase();
+  const registry = canonicalHostPort(ref.registry);
   const colon = registry.lastIndexOf(':');
   const hasPort = colon !== -1 && !registry.endsWith(']');
   const host = (hasPort ? registry.slice(0, colon) : registry).split('.');

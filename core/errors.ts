@@ -26,14 +26,24 @@ export class ArchcheckError extends Error {
    */
   readonly setting: string | undefined;
   readonly value: string | undefined;
+  /**
+   * The failure came from authenticating (a challenge that could not be used, a realm refused or unreachable, a
+   * token server's answer): it is never cached beyond the lookup it happened in, so a host recovers on its next request.
+   */
+  readonly fromAuthentication: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { registry?: string; cause?: unknown; setting?: string; value?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { registry?: string; cause?: unknown; setting?: string; value?: string; fromAuthentication?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ArchcheckError';
     this.code = code;
     this.registry = options.registry;
     this.setting = options.setting;
     this.value = options.value;
+    this.fromAuthentication = options.fromAuthentication ?? false;
   }
 
   toJSON(): { code: ErrorCode; message: string } {

@@ -82,7 +82,7 @@ describe('refusalReason and assertAllowedAddress', () => {
   });
 
   it('throws FORBIDDEN_ADDRESS with a one-line message', () => {
-    expect(() => assertAllowedAddress('2852039166', 'reg:80')).toThrowError(/^refusing to connect to reg:80: 2852039166, which reaches 169\.254\.169\.254 is a cloud metadata address; link-local/);
+    expect(() => assertAllowedAddress('2852039166', 'reg:80')).toThrowError(/^refusing to connect to reg:80: 2852039166 \(which reaches 169\.254\.169\.254\) is a cloud metadata address; link-local/);
     expect(() => assertAllowedAddress('127.0.0.1', 'reg:80')).not.toThrow();
   });
 });

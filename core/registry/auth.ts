@@ -53,11 +53,22 @@ export class RegistryAuth {
     }
   }
 
-  /** Records a 401's challenge; returns the header to retry with, or undefined when no scheme we speak was offered. */
+  /**
+   * Records a 401's challenge once it produced a header; returns the header to retry with, or undefined when the
+   * challenge needs a credential the lookup does not have. A 401 without a challenge we can use (none, malformed, or
+   * only schemes we do not speak) fails this lookup only.
+   */
   async onUnauthorized(wwwAuthenticate: string | null, ctx: AuthContext): Promise<string | undefined> {
     const offered = parseChallenges(wwwAuthenticate ?? '');
     const challenge = offered.find((c) => c.scheme === 'bearer') ?? offered.find((c) => c.scheme === 'basic');
-    if (!challenge) return undefined;
+    if (!challenge) {
+      const shown = (wwwAuthenticate ?? '').slice(0, 120);
+      throw new ArchcheckError(
+        'BAD_RESPONSE',
+        `${ctx.registry} answered HTTP 401 without a usable challenge (WWW-Authenticate: ${shown ? JSON.stringify(shown) : 'missing'}); archcheck speaks Bearer and Basic`,
+        { registry: ctx.registry, fromAuthentication: true },
+      );
+    }
     const host = canonicalHostPort(ctx.endpoint);
     // A token we already sent was refused: drop it so the next attempt fetches a fresh one.
     if (this.challenges.has(host)) this.tokens.delete(this.tokenKey(challenge, ctx));
@@ -102,19 +113,20 @@ export class RegistryAuth {
     try {
       url = new URL(realm ?? '');
     } catch {
-      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm "${realm ?? ''}" is not a URL`, { registry: ctx.registry });
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm "${realm ?? ''}" is not a URL`, { registry: ctx.registry, fromAuthentication: true });
     }
     // The realm is registry-controlled: an address never contacted is refused here with the realm named, and
     // DNS names are checked again when the transport connects.
     const hostname = url.hostname.replace(/^\[|\]$/g, '');
     const refused = parseIpLiteral(hostname) ? refusalReason(url.host, hostname, { configured: this.transport.isConfigured(hostname) }) : refusalReason(url.host, '');
     if (refused) {
-      throw new ArchcheckError('FORBIDDEN_ADDRESS', `${ctx.registry}: token realm ${url.origin} refused: ${refused}; no request is sent there`, { registry: ctx.registry });
+      throw new ArchcheckError('FORBIDDEN_ADDRESS', `${ctx.registry}: token realm ${url.origin} refused: ${refused}; no request is sent there`, { registry: ctx.registry, fromAuthentication: true });
     }
     const registryIsHttp = this.transport.baseUrl(ctx.endpoint, ctx.scheme).startsWith('http:');
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && registryIsHttp)) {
       throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token realm ${url.origin} is not https; refusing to send credentials`, {
         registry: ctx.registry,
+        fromAuthentication: true,
       });
     }
     return url;
@@ -147,11 +159,11 @@ export class RegistryAuth {
       throw new ArchcheckError(
         'UNAUTHORIZED',
         `${ctx.registry}: token server ${url.host} refused ${c ? 'the credentials' : 'anonymous access'} for ${ctx.repository} (HTTP ${res.status})`,
-        { registry: ctx.registry },
+        { registry: ctx.registry, fromAuthentication: true },
       );
     }
     if (res.status !== 200) {
-      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token server ${url.host} answered HTTP ${res.status}`, { registry: ctx.registry });
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token server ${url.host} answered HTTP ${res.status}`, { registry: ctx.registry, fromAuthentication: true });
     }
     return this.storeToken(res.body, challenge, ctx);
   }
@@ -161,10 +173,10 @@ export class RegistryAuth {
     try {
       doc = JSON.parse(body.toString('utf8')) as typeof doc;
     } catch {
-      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response is not JSON`, { registry: ctx.registry });
+      throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response is not JSON`, { registry: ctx.registry, fromAuthentication: true });
     }
     const token = typeof doc.token === 'string' && doc.token ? doc.token : typeof doc.access_token === 'string' ? doc.access_token : '';
-    if (!token) throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response has no token`, { registry: ctx.registry });
+    if (!token) throw new ArchcheckError('BAD_RESPONSE', `${ctx.registry}: token response has no token`, { registry: ctx.registry, fromAuthentication: true });
     // ACR's /oauth2/token sends no expires_in: a JWT's own exp then says how long it lives.
     const fromJwt = jwtTimes(token);
     const jwtLifetimeS = fromJwt.expiresAt !== undefined ? (fromJwt.expiresAt - (fromJwt.issuedAt ?? Date.now())) / 1000 : 0;

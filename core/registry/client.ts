@@ -3,6 +3,7 @@ import type { CredentialProvider } from '../credential-provider.js';
 import { credentialFingerprint, matchCredentials, type Credential, type KeyedCredential } from '../credentials.js';
 import { ArchcheckError, toArchcheckError, type ErrorCode } from '../errors.js';
 import type { ImageInfo } from '../image-info.js';
+import { urlDestination } from '../ip-address.js';
 import { nodeArchitectures, platformString, type Platform } from '../platform.js';
 import { parseReference, type ImageReference } from '../reference.js';
 import type { ImageResolver, ResolveRequest } from '../resolver.js';
@@ -230,7 +231,7 @@ export class RegistryClient implements ImageResolver {
     }
     const err = lastError ?? new ArchcheckError('BAD_RESPONSE', 'no lookup was attempted');
     const final = tried.length > 1 ? new ArchcheckError(err.code, `${err.message} (tried ${tried.join('; ')})`, { registry: err.registry }) : err;
-    if (CACHEABLE_FAILURES.has(final.code)) this.failures.set(key, final, NEGATIVE_TTL_MS);
+    if (CACHEABLE_FAILURES.has(final.code) && !lastErrorFromAuthentication(lastError)) this.failures.set(key, final, NEGATIVE_TTL_MS);
     return failedInfo(ref.original, ref.canonical, final);
   }
 
@@ -439,6 +440,10 @@ export class RegistryClient implements ImageResolver {
       const init = { method, maxBytes, deadline: ctx.deadline, registry, ...(ctx.signal && { signal: ctx.signal }) };
       const authorization = await this.auth.authorization(authCtx);
       let res = await this.transport.request(url, { ...init, headers: { ...headers, ...(authorization && { authorization }) } });
+      if (res.status === 401 && urlDestination(res.url) !== urlDestination(url)) {
+        // A blob redirect's CDN is not the registry: its challenge must never become the registry's.
+        throw new ArchcheckError('BAD_RESPONSE', `${res.url.host}, where ${registry} redirected ${path}, answered HTTP 401`, { registry, fromAuthentication: true });
+      }
       if (res.status === 401) {
         const retryWith = await this.auth.onUnauthorized(res.headers.get('www-authenticate'), authCtx);
         if (retryWith && retryWith !== authorization) {
@@ -488,6 +493,11 @@ function statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError 
       }
       return new ArchcheckError('BAD_RESPONSE', `${registry} answered HTTP ${res.status} for ${what}`, { registry });
   }
+}
+
+/** Authentication failures (challenge, realm, token server) are answers about this moment, not about the image. */
+function lastErrorFromAuthentication(e: ArchcheckError | undefined): boolean {
+  return e?.fromAuthentication ?? false;
 }
 
 function failedInfo(reference: string, canonical: string, err: ArchcheckError): ImageInfo {

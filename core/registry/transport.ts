@@ -189,6 +189,8 @@ export class RegistryTransport {
       const location = res.headers.get('location');
       if (!location) return res;
       const next = new URL(location, url);
+      // A refused address is named as such before any other rule about the redirect applies.
+      this.assertAddressAllowed(next);
       this.assertRedirectAllowed(url, next);
       const sameDestination = urlDestination(next) === urlDestination(url);
       if (init.body !== undefined && !sameDestination) {
@@ -208,6 +210,12 @@ export class RegistryTransport {
     throw new ArchcheckError('BAD_RESPONSE', `${start.host}: more than ${MAX_REDIRECTS} redirects`, { registry: init.registry });
   }
 
+  /** IP literals and metadata names are refused here with a clear message; DNS names are checked again at connect time. */
+  private assertAddressAllowed(url: URL): void {
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    assertAllowedAddress(parseIpLiteral(hostname) ? hostname : '', url.host, { configured: this.isConfigured(hostname) });
+  }
+
   private assertRedirectAllowed(from: URL, to: URL): void {
     if (to.protocol === 'https:') return;
     if (to.protocol === 'http:' && (this.isInsecure(to.host) || (from.protocol === 'http:' && urlDestination(to) === urlDestination(from)))) return;
@@ -217,9 +225,7 @@ export class RegistryTransport {
   }
 
   private async requestOnce(url: URL, init: RequestInit): Promise<HttpResponse> {
-    // IP literals are refused here with a clear message; DNS names are checked again at connect time.
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    assertAllowedAddress(parseIpLiteral(hostname) ? hostname : '', url.host, { configured: this.isConfigured(hostname) });
+    this.assertAddressAllowed(url);
     const started = Date.now();
     const remaining = init.deadline - started;
     if (remaining <= 0) throw new ArchcheckError('TIMEOUT', `${url.host}: deadline passed before the request`, { registry: init.registry });
