@@ -112,6 +112,12 @@ export class RegistryClient implements ImageResolver {
   private readonly content: ByteLruCache<StoredContent>;
   private readonly resolved: ByteLruCache<Resolution | { error: ArchcheckError }>;
   private readonly answers: ByteLruCache<Answer>;
+  /**
+   * Who has been shown able to read a manifest (endpoint, repository, digest): credential fingerprints, or
+   * `anonymous` when anyone can. An answer cached by digest is served only to a lookup whose credential is in it,
+   * so an image resolved with one namespace's pull secret is never answered for a pod without that secret.
+   */
+  private readonly access: ByteLruCache<Set<string>>;
   private readonly tags: TtlCache<string>;
   private readonly failures: TtlCache<ArchcheckError>;
   private readonly flights = new SingleFlight<ImageInfo>();
@@ -139,6 +145,7 @@ export class RegistryClient implements ImageResolver {
     this.content = new ByteLruCache(this.options.cacheMaxBytes, (c) => c.body.length + 200);
     this.resolved = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (r) => ('error' in r ? 400 : 200 + r.platforms.length * 80));
     this.answers = new ByteLruCache(Math.max(1024 * 1024, this.options.cacheMaxBytes / 16), (a) => 300 + a.platforms.length * 120);
+    this.access = new ByteLruCache(2 * 1024 * 1024, (who) => 200 + who.size * 48);
     this.tags = new TtlCache(50_000);
     this.failures = new TtlCache(10_000);
     this.limiter = new KeyedSemaphore(this.options.maxConcurrencyPerRegistry);
@@ -298,6 +305,8 @@ export class RegistryClient implements ImageResolver {
     // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
     const known = ctx.ref.digest ?? (revalidateTag ? undefined : this.tags.get(this.tagKey(ctx)));
     const answered = known === undefined ? undefined : this.answers.get(this.resolvedKey(known));
+    // A digest is not a secret: before anything cached is served for one, this credential must be able to read it.
+    if (ctx.ref.digest && (answered || this.content.get(ctx.ref.digest))) await this.proveAccess(ctx, ctx.ref.digest);
     if (known !== undefined && answered) {
       if (!ctx.ref.digest) this.deps.observer?.onCache?.('hit');
       return { ...base, digest: known, ...answered };
@@ -313,7 +322,27 @@ export class RegistryClient implements ImageResolver {
       ...(resolution.findings.length > 0 && { findings: resolution.findings }),
     };
     this.answers.set(this.resolvedKey(top.digest), answer);
+    this.recordAccess(ctx, top.digest);
     return { ...base, digest: top.digest, ...answer };
+  }
+
+  private accessKey(ctx: Ctx, digest: string): string {
+    return `${ctx.ep.host}${ctx.ep.apiPath}/${ctx.ep.repository}@${digest}`;
+  }
+
+  private recordAccess(ctx: Ctx, digest: string): void {
+    const key = this.accessKey(ctx, digest);
+    const who = new Set(this.access.get(key) ?? []);
+    who.add(credentialFingerprint(ctx.credential));
+    this.access.set(key, who);
+  }
+
+  /** One HEAD with this lookup's credential unless it (or anonymous access) already read this manifest. */
+  private async proveAccess(ctx: Ctx, digest: string): Promise<void> {
+    const who = this.access.get(this.accessKey(ctx, digest));
+    if (who?.has('anonymous') || who?.has(credentialFingerprint(ctx.credential))) return;
+    await this.registryRequest(ctx, 'HEAD', `manifests/${digest}`, { accept: MANIFEST_ACCEPT }, 0);
+    this.recordAccess(ctx, digest);
   }
 
   private tagKey(ctx: Ctx): string {
