@@ -80,7 +80,8 @@ async function startLocalWebhook(namespace: string, fullname: string, overrides:
   const configFile = await installedConfigFile(namespace, fullname);
   // The webhook gets exactly the chart's RBAC.
   const kubeconfig = await serviceAccountKubeconfig(cluster, namespace, fullname, path.join(scratch, `${namespace}-${fullname}.kubeconfig`));
-  const config = loadConfig(['--config', configFile, '--kubeconfig', kubeconfig, ...overrides], {});
+  // The chart's metrics port listens on 0.0.0.0:8080 in the pod; here it must be loopback and never collide.
+  const config = loadConfig(['--config', configFile, '--kubeconfig', kubeconfig, '--metrics-listen', '127.0.0.1:0', ...overrides], {});
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done): void {

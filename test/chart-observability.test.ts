@@ -71,9 +71,12 @@ describe('chart observability: ServiceMonitor, PrometheusRule, Grafana dashboard
   });
 
   it('leaves the gated-pods alert out unless the gate is on, and renders none of these by default', async () => {
-    const plain = await render(helm, { setJson: { 'prometheusRule.enabled': true } });
-    const rules = (plain.find((o) => o.kind === 'PrometheusRule') as Any).spec.groups[0].rules as { alert: string }[];
-    expect(rules.map((r) => r.alert)).not.toContain('ArchcheckGatedPodsPilingUp');
+    const alerts = async (onUnresolved: string): Promise<string[]> => {
+      const objects = await render(helm, { setJson: { 'prometheusRule.enabled': true, 'config.onUnresolved': onUnresolved } });
+      return ((objects.find((o) => o.kind === 'PrometheusRule') as Any).spec.groups[0].rules as { alert: string }[]).map((r) => r.alert);
+    };
+    expect(await alerts('allow')).not.toContain('ArchcheckGatedPodsPilingUp');
+    expect(await alerts('gate')).toContain('ArchcheckGatedPodsPilingUp');
     const defaults = await render(helm);
     expect(defaults.map((o) => o.kind)).not.toEqual(expect.arrayContaining(['ServiceMonitor']));
     expect(defaults.some((o) => o.kind === 'PrometheusRule' || o.metadata.name.endsWith('-dashboard'))).toBe(false);

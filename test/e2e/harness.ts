@@ -198,7 +198,9 @@ export async function installArchcheck(cluster: TestCluster, opts: InstallOption
   const configFile = path.join(dir, 'config.yaml');
   writeFileSync(configFile, cm.data['config.yaml'] as string);
   const kubeconfig = await serviceAccountKubeconfig(cluster, namespace, fullname, path.join(dir, 'sa.kubeconfig'), opts.tokenDuration);
-  const baseFlags = ['--config', configFile, '--kubeconfig', kubeconfig, '--cert-mode', 'file', '--tls-cert-file', certFile, '--tls-private-key-file', keyFile, '--listen', `127.0.0.1:${port}`];
+  // The chart's metrics port listens on 0.0.0.0:8080 in the pod; here it must be loopback and never collide.
+  const baseFlags = ['--config', configFile, '--kubeconfig', kubeconfig, '--cert-mode', 'file', '--tls-cert-file', certFile, '--tls-private-key-file', keyFile];
+  baseFlags.push('--listen', `127.0.0.1:${port}`, '--metrics-listen', '127.0.0.1:0');
   const agent = new Agent({ connect: { ca: certs.ca.certPem } });
   const logs: string[] = [];
 
