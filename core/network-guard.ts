@@ -101,11 +101,22 @@ export function refusalReason(host: string, address: string, options: GuardOptio
   return `${shown} is ${EXPLANATION[verdict.risk]}`;
 }
 
+/**
+ * Why a URL's hostname is refused before any DNS lookup: an IP literal in any spelling (brackets allowed) by its
+ * address, a DNS name only when it names a metadata service (its answers are checked at connect time).
+ */
+export function hostRefusal(hostname: string, options: GuardOptions = {}): string | undefined {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  return refusalReason(hostname, parseIpLiteral(bare) ? bare : '', options);
+}
+
+export function forbiddenAddressError(host: string, reason: string): ArchcheckError {
+  return new ArchcheckError('FORBIDDEN_ADDRESS', `refusing to connect to ${host}: ${reason}; link-local and cloud metadata addresses are never contacted`, {
+    registry: host,
+  });
+}
+
 export function assertAllowedAddress(address: string, host: string, options: GuardOptions = {}): void {
   const reason = refusalReason(host, address, options);
-  if (reason) {
-    throw new ArchcheckError('FORBIDDEN_ADDRESS', `refusing to connect to ${host}: ${reason}; link-local and cloud metadata addresses are never contacted`, {
-      registry: host,
-    });
-  }
+  if (reason) throw forbiddenAddressError(host, reason);
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDockerConfigFile, parseDockerConfig } from '../core/credentials.js';
 import { RegistryClient } from '../core/registry/client.js';
+import type { RequestEvent } from '../core/registry/transport.js';
 import { buildDockerConfig, pushStandardFixtures, writeDockerConfig, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
 
@@ -153,6 +154,33 @@ describe('htpasswd registry', () => {
     expect(failed.error?.message).toContain('pull secret ns/wrong: UNAUTHORIZED');
     expect(failed.error?.message).toContain('anonymous: UNAUTHORIZED');
     expect(failed.error?.message).not.toContain('nope');
+  });
+
+  // A digest is not a secret: an answer resolved with namespace B's pull secret is served from cache only to a
+  // credential shown able to read that manifest (issue 12 item 6, decision 0021).
+  it.each([
+    ['by digest', (f: Fixtures) => f.multi.digestRef, (f: Fixtures) => f.multi.digestRef],
+    ['by tag, then the same image by digest', (f: Fixtures) => f.multi.ref, (f: Fixtures) => f.multi.digestRef],
+  ])('resolved %s with namespace B’s secret, it is not answered for a pod without it (nor with a wrong one)', async (_name, first, second) => {
+    const secret = (password: string, source: string) => parseDockerConfig(JSON.stringify({ auths: { [registry.host]: { username: 'alice', password } } }), source);
+    const requests: RequestEvent[] = [];
+    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { observer: { onRequest: (e) => requests.push(e) } });
+    const b = await client.resolve(first(fx), { credentials: secret('wonderland', 'pull secret b/regcred') });
+    expect(b.error).toBeNull();
+    expect(b.platformStrings).toEqual(fx.multi.expected.labelledPlatformStrings);
+
+    const a = await client.resolve(second(fx));
+    expect(a.error?.code).toBe('UNAUTHORIZED');
+    expect(a.platformStrings).toEqual([]);
+    const c = await client.resolve(second(fx), { credentials: secret('not-it', 'pull secret c/regcred') });
+    expect(c.error?.code).toBe('UNAUTHORIZED');
+
+    // B itself keeps being answered from the cache: one HEAD at most proves it, and no manifest is fetched again.
+    const before = requests.length;
+    const again = await client.resolve(second(fx), { credentials: secret('wonderland', 'pull secret b/regcred') });
+    expect(again.error).toBeNull();
+    expect(again.platformStrings).toEqual(fx.multi.expected.labelledPlatformStrings);
+    expect(requests.slice(before).filter((r) => r.method === 'GET' && r.code === '200')).toEqual([]);
   });
 });
 

@@ -1,7 +1,6 @@
 import { credentialFingerprint, type Credential } from '../credentials.js';
 import { ArchcheckError } from '../errors.js';
-import { canonicalHostPort, parseIpLiteral } from '../ip-address.js';
-import { refusalReason } from '../network-guard.js';
+import { canonicalHostPort } from '../ip-address.js';
 import { jwtTimes } from '../jwt.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { RegistryTransport } from './transport.js';
@@ -117,8 +116,7 @@ export class RegistryAuth {
     }
     // The realm is registry-controlled: an address never contacted is refused here with the realm named, and
     // DNS names are checked again when the transport connects.
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    const refused = parseIpLiteral(hostname) ? refusalReason(url.host, hostname, { configured: this.transport.isConfigured(hostname) }) : refusalReason(url.host, '');
+    const refused = this.transport.refusalFor(url);
     if (refused) {
       throw new ArchcheckError('FORBIDDEN_ADDRESS', `${ctx.registry}: token realm ${url.origin} refused: ${refused}; no request is sent there`, { registry: ctx.registry, fromAuthentication: true });
     }

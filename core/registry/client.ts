@@ -238,7 +238,8 @@ export class RegistryClient implements ImageResolver {
     }
     const err = lastError ?? new ArchcheckError('BAD_RESPONSE', 'no lookup was attempted');
     const final = tried.length > 1 ? new ArchcheckError(err.code, `${err.message} (tried ${tried.join('; ')})`, { registry: err.registry }) : err;
-    if (CACHEABLE_FAILURES.has(final.code) && !lastErrorFromAuthentication(lastError)) this.failures.set(key, final, NEGATIVE_TTL_MS);
+    // Authentication failures (challenge, realm, token server) are answers about this moment, not about the image.
+    if (CACHEABLE_FAILURES.has(final.code) && !lastError?.fromAuthentication) this.failures.set(key, final, NEGATIVE_TTL_MS);
     return failedInfo(ref.original, ref.canonical, final);
   }
 
@@ -522,11 +523,6 @@ function statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError 
       }
       return new ArchcheckError('BAD_RESPONSE', `${registry} answered HTTP ${res.status} for ${what}`, { registry });
   }
-}
-
-/** Authentication failures (challenge, realm, token server) are answers about this moment, not about the image. */
-function lastErrorFromAuthentication(e: ArchcheckError | undefined): boolean {
-  return e?.fromAuthentication ?? false;
 }
 
 function failedInfo(reference: string, canonical: string, err: ArchcheckError): ImageInfo {

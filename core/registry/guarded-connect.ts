@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { buildConnector } from 'undici';
 import { canonicalHost, parseIpLiteral } from '../ip-address.js';
-import { refusalReason } from '../network-guard.js';
+import { hostRefusal, refusalReason } from '../network-guard.js';
 
 /** DNS resolution as `dns.lookup` with `all: true`; tests pass a stub to play DNS rebinding. */
 export type LookupFunction = (hostname: string, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
@@ -15,7 +15,7 @@ export interface ConnectAttempt {
 }
 
 export interface ConnectGuard {
-  /** Whether a registry is explicitly configured at this hostname (canonical form). */
+  /** Whether a registry is explicitly configured at this hostname (any spelling). */
   isConfigured(hostname: string): boolean;
   lookup?: LookupFunction;
   onConnect?: (attempt: ConnectAttempt) => void;
@@ -38,7 +38,7 @@ function guardedLookup(guard: ConnectGuard) {
   return (hostname: string, options: { all?: boolean }, callback: NetLookupCallback): void => {
     lookup(hostname, (err, addresses) => {
       if (err) return callback(err, '');
-      const configured = guard.isConfigured(canonicalHost(hostname));
+      const configured = guard.isConfigured(hostname);
       const reasons: string[] = [];
       const allowed = addresses.filter((a) => {
         const reason = refusalReason(hostname, a.address, { configured });
@@ -63,14 +63,12 @@ export function guardedConnector(tls: buildConnector.BuildOptions, guard: Connec
   const base = buildConnector({ ...tls, lookup: guardedLookup(guard) } as buildConnector.BuildOptions);
   return (opts, callback) => {
     const hostname = opts.hostname;
-    const configured = guard.isConfigured(canonicalHost(hostname));
-    const literal = parseIpLiteral(hostname) !== undefined;
-    const reason = refusalReason(hostname, literal ? hostname : '', { configured });
+    const reason = hostRefusal(hostname, { configured: guard.isConfigured(hostname) });
     if (reason) {
       callback(forbidden(reason), null);
       return;
     }
-    if (literal) guard.onConnect?.({ host: hostname, address: canonicalHost(hostname) });
+    if (parseIpLiteral(hostname)) guard.onConnect?.({ host: hostname, address: canonicalHost(hostname) });
     base(opts, callback);
   };
 }

@@ -2,33 +2,17 @@
  * Behaviours a well-behaved registry never shows but a hostile or broken one can: these run against small
  * loopback HTTP servers that misbehave on purpose. Well-behaved flows are tested against the real registry in test/.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import { MediaTypes } from './media-types.js';
+import { armConfig, armManifest, loopbackServers, sha256, type Handler } from './testing/loopback-registry.js';
 import { parseRetryAfter } from './transport.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const servers: Server[] = [];
-
-async function serve(handler: Handler): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-});
-
-const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const config = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux' }));
-const manifest = Buffer.from(
-  JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: sha(config), size: config.length }, layers: [] }),
-);
+const servePort = loopbackServers();
+const serve = async (handler: Handler): Promise<string> => `127.0.0.1:${await servePort(handler)}`;
+const sha = sha256;
+const config = armConfig;
+const manifest = armManifest;
 
 function client(host: string, extra: ConstructorParameters<typeof RegistryClient>[0] = {}): RegistryClient {
   return new RegistryClient({ insecureRegistries: [host], resolveTimeoutMs: 3000, requestTimeoutMs: 1000, ...extra });

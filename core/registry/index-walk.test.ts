@@ -1,25 +1,19 @@
 /** Work caps against a loopback HTTP registry that counts what it is asked (counts, never timings). */
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import { MediaTypes } from './media-types.js';
+import { armConfig, armManifest, loopbackServers, sha256 } from './testing/loopback-registry.js';
 
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-});
-
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const config = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux' }));
-const image = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: sha(config), size: config.length }, layers: [] }));
+const listen = loopbackServers();
+const sha = sha256;
+const config = armConfig;
+const image = armManifest;
 
 /** Serves `index` at tag 1, the arm64 image and its config by digest; returns the host and the request log. */
 async function serve(index: Buffer): Promise<{ host: string; paths: string[] }> {
   const paths: string[] = [];
   const blobs = new Map([[sha(image), image], [sha(config), config]]);
-  const server = createServer((req, res) => {
+  const port = await listen((req, res) => {
     paths.push(req.url ?? '');
     if (req.url === '/v2/') return res.writeHead(200).end();
     if (req.url?.endsWith('/manifests/1')) return res.writeHead(200, { 'content-type': MediaTypes.ociIndex }).end(index);
@@ -27,9 +21,7 @@ async function serve(index: Buffer): Promise<{ host: string; paths: string[] }> 
     if (body) return res.writeHead(200, { 'content-type': body === image ? MediaTypes.ociManifest : 'application/octet-stream' }).end(body);
     return res.writeHead(404).end();
   });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, paths };
+  return { host: `127.0.0.1:${port}`, paths };
 }
 
 const entry = (extra: object = {}): object => ({ mediaType: MediaTypes.ociManifest, digest: sha(image), size: image.length, ...extra });

@@ -4,25 +4,16 @@
  * rebinding. Every socket this file's process opens is recorded below the client (net.Socket#connect), and any
  * non-loopback destination is blocked there, so a guard failure shows as a recorded attempt and never leaves the machine.
  */
-import { createHash } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP, Socket, type AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isIP, Socket } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalHost } from '../ip-address.js';
 import { RegistryClient } from './client.js';
 import type { ConnectAttempt, LookupFunction } from './guarded-connect.js';
 import { MediaTypes } from './media-types.js';
+import { armConfig, armManifest, loopbackServers } from './testing/loopback-registry.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const servers: Server[] = [];
-
-async function serve(handler: Handler): Promise<number> {
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
-}
+const serve = loopbackServers();
 
 const isLoopback = (address: string): boolean => /^127\./.test(canonicalHost(address)) || canonicalHost(address) === '::1';
 
@@ -66,15 +57,8 @@ beforeEach(() => {
   sockets = [];
 });
 
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-});
-
-const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const config = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux' }));
-const manifest = Buffer.from(
-  JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: sha(config), size: config.length }, layers: [] }),
-);
+const config = armConfig;
+const manifest = armManifest;
 
 /** DNS for this file: names it knows resolve to what the test says; every question is recorded. */
 function fakeDns(answers: Record<string, string[] | (() => string[])>): { lookup: LookupFunction; asked: string[] } {

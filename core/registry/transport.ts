@@ -1,7 +1,7 @@
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { ArchcheckError } from '../errors.js';
-import { canonicalHost, canonicalHostPort, parseIpLiteral, urlDestination } from '../ip-address.js';
-import { assertAllowedAddress } from '../network-guard.js';
+import { canonicalHost, canonicalHostPort, urlDestination } from '../ip-address.js';
+import { forbiddenAddressError, hostRefusal } from '../network-guard.js';
 import { hostOf } from '../reference.js';
 import { guardedConnector, type ConnectAttempt, type LookupFunction } from './guarded-connect.js';
 import type { HostTls } from './hosts-toml.js';
@@ -210,10 +210,14 @@ export class RegistryTransport {
     throw new ArchcheckError('BAD_RESPONSE', `${start.host}: more than ${MAX_REDIRECTS} redirects`, { registry: init.registry });
   }
 
-  /** IP literals and metadata names are refused here with a clear message; DNS names are checked again at connect time. */
+  /** Why a URL's host is never contacted (an IP literal in any spelling, a metadata name); DNS answers are checked at connect time. */
+  refusalFor(url: URL): string | undefined {
+    return hostRefusal(url.hostname, { configured: this.isConfigured(url.hostname.replace(/^\[|\]$/g, '')) });
+  }
+
   private assertAddressAllowed(url: URL): void {
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    assertAllowedAddress(parseIpLiteral(hostname) ? hostname : '', url.host, { configured: this.isConfigured(hostname) });
+    const reason = this.refusalFor(url);
+    if (reason) throw forbiddenAddressError(url.host, reason);
   }
 
   private assertRedirectAllowed(from: URL, to: URL): void {

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Express } from 'express';
 import type { InFlight } from './in-flight.js';
+import { listenOn } from './listen.js';
 
 /** A serving certificate and its key (PEM). */
 export interface TlsIdentity {
@@ -43,14 +42,11 @@ export async function listenHttps(app: Express, listen: { host: string; port: nu
   const server = createServer(contextOptions(identity), app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 35_000;
-  server.listen(listen.port, listen.host);
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  const { port, hostForUrl } = await listenOn(server, listen);
   return {
     server,
     port,
-    url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `https://${hostForUrl}:${port}`,
     setIdentity(next: TlsIdentity): void {
       checkIdentity(next);
       server.setSecureContext(contextOptions(next));

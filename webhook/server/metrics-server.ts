@@ -1,7 +1,6 @@
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenOn } from './listen.js';
 
 export interface MetricsServerHandle {
   /** `http://host:port` as bound (port 0 resolved). */
@@ -27,12 +26,9 @@ export async function listenMetrics(registry: Registry, listen: { host: string; 
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
-  server.listen(listen.port, listen.host);
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  const { port, hostForUrl } = await listenOn(server, listen);
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${hostForUrl}:${port}`,
     port,
     async close(): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
