@@ -13,8 +13,6 @@ export interface ResolveRequest {
   deadlineAt?: number;
   /** The per-image budget instead of the client's resolveTimeoutMs (the gate controller, which waits longer than admission). */
   budgetMs?: number;
-  /** Skip the tag → digest cache (e.g. imagePullPolicy: Always); digests stay cached. */
-  revalidateTag?: boolean;
 }
 
 /** Answers "which platforms can this reference run on?". Never throws: failures are in `ImageInfo.error`. */

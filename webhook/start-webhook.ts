@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { loadDockerConfigFile } from '../core/credentials.js';
-import { cloudsToEnable, createCloudProviders, parseCloudAuthSpec, parseEcrHosts } from '../core/cloud-auth/index.js';
-import type { CredentialProvider } from '../core/credential-provider.js';
 import { RegistryClient } from '../core/registry/client.js';
-import { loadRegistrySettings } from '../core/registry/settings.js';
-import type { RegistryOptions } from '../core/registry/options.js';
+import { openRegistryClient } from '../core/registry/open-client.js';
 import type { ImageResolver } from '../core/resolver.js';
 import { noClusterFacts, type ClusterFacts } from './cluster-facts.js';
 import { describeSettingError } from '../core/errors.js';
@@ -66,68 +62,28 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-/** Registry settings (mirrors, hosts.toml, CAs, platform verification): files are read once, warnings logged once. */
-async function registryOptions(config: WebhookConfig, logger: Logger): Promise<Partial<RegistryOptions>> {
-  let loaded;
-  try {
-    loaded = await loadRegistrySettings({
-      insecureRegistries: config.insecureRegistries,
-      registryMirrors: config.registryMirrors,
-      mirrorOnly: config.mirrorOnly,
-      ...(config.registryHostsDir && { registryHostsDir: config.registryHostsDir }),
-      registryCAs: config.registryCAs,
-      verifyPlatforms: config.verifyPlatforms,
-    });
-  } catch (e) {
-    throw new ConfigError(describeSettingError(e, settingFlag));
-  }
-  for (const warning of loaded.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
-  return {
-    ...loaded.options,
-    ...(config.registryConfig && { registryConfig: config.registryConfig }),
+/**
+ * The registry client, built by core's openRegistryClient from the configuration's registry settings (the same
+ * table the plugin's flags come from); files are read once, warnings and the enabled cloud identities logged once.
+ */
+async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, logger: Logger): Promise<RegistryClient> {
+  const timing = {
     resolveTimeoutMs: config.resolveTimeout,
     // Per HTTP request. Under the gate, the controller's lookups may take longer than resolveTimeout (admission
     // lookups are still cut by their deadline); otherwise one slow endpoint must not eat the whole budget.
     requestTimeoutMs: config.onUnresolved === 'gate' ? 5_000 : Math.min(config.resolveTimeout, 5_000),
   };
-}
-
-/** Cloud identities (ACR/ECR/GAR): off unless configured; constructing them makes no network call. */
-function cloudProviders(config: WebhookConfig, options: Partial<RegistryOptions>, metrics: WebhookMetrics, logger: Logger): CredentialProvider[] {
+  let opened;
   try {
-    const spec = parseCloudAuthSpec(config.cloudAuth);
-    const clouds = cloudsToEnable(spec);
-    logger.info({ cloudAuth: clouds.length > 0 ? clouds : 'none' }, clouds.length > 0 ? `cloud identities: ${clouds.map((c) => `${c.cloud} (${c.reason})`).join(', ')}` : 'cloud identities: none');
-    const observer = metrics.registryObserver();
-    return createCloudProviders(spec, process.env, {
-      acrHosts: config.acrHosts,
-      ecrHosts: parseEcrHosts(config.ecrHosts),
-      garHosts: config.garHosts,
-      azureIdentity: config.azureIdentity,
-      transport: {
-        requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
-        ...(options.registryCAs && { registryCAs: options.registryCAs }),
-        ...(options.hostTls && { hostTls: options.hostTls }),
-        onRequest: (e) => observer.onRequest?.(e),
-      },
-    });
+    opened = await openRegistryClient(config, timing, { observer: metrics.registryObserver() });
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
     throw new ConfigError(describeSettingError(e, settingFlag));
   }
-}
-
-async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, logger: Logger): Promise<RegistryClient> {
-  let credentials;
-  try {
-    credentials = await loadDockerConfigFile(config.registryConfig || undefined);
-  } catch (e) {
-    throw new ConfigError(`--registry-config: ${(e as Error).message}`);
-  }
-  const options = await registryOptions(config, logger);
-  const providers = cloudProviders(config, options, metrics, logger);
-  // The client's close() closes the providers too.
-  return new RegistryClient(options, { providers, credentials, observer: metrics.registryObserver() });
+  for (const warning of opened.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
+  const clouds = opened.clouds;
+  logger.info({ cloudAuth: clouds.length > 0 ? clouds : 'none' }, clouds.length > 0 ? `cloud identities: ${clouds.map((c) => `${c.cloud} (${c.reason})`).join(', ')}` : 'cloud identities: none');
+  // The client's close() closes the cloud identities too.
+  return opened.client;
 }
 
 interface ApiAccess {

@@ -183,7 +183,7 @@ export class RegistryClient implements ImageResolver {
     }
     // Candidates are computed once per lookup: they key the shared flight and drive the attempts.
     const candidatesByEndpoint = new Map(endpoints.map((ep) => [ep, this.candidates(ref, ep, request.credentials ?? [])]));
-    const key = lookupKey(ref, candidatesByEndpoint, request);
+    const key = lookupKey(ref, candidatesByEndpoint);
     const failed = this.failures.get(key);
     if (failed) {
       this.deps.observer?.onCache?.('negative-hit');
@@ -267,7 +267,7 @@ export class RegistryClient implements ImageResolver {
         credential = candidate.keyed.credential;
       }
       try {
-        return { info: await this.resolveAs({ ref, ep, credential, deadline, signal: request.signal }, request.revalidateTag === true) };
+        return { info: await this.resolveAs({ ref, ep, credential, deadline, signal: request.signal }, ) };
       } catch (e) {
         lastError = toArchcheckError(e);
         tried.push(`${label}: ${lastError.code}`);
@@ -300,11 +300,11 @@ export class RegistryClient implements ImageResolver {
     }
   }
 
-  private async resolveAs(ctx: Ctx, revalidateTag: boolean): Promise<ImageInfo> {
+  private async resolveAs(ctx: Ctx): Promise<ImageInfo> {
     const endpoint = ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host;
     const base = { reference: ctx.ref.original, canonical: ctx.ref.canonical, error: null, endpoint };
     // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
-    const known = ctx.ref.digest ?? (revalidateTag ? undefined : this.tags.get(this.tagKey(ctx)));
+    const known = ctx.ref.digest ?? this.tags.get(this.tagKey(ctx));
     const answered = known === undefined ? undefined : this.answers.get(this.resolvedKey(known));
     // A digest is not a secret: before anything cached is served for one, this credential must be able to read it.
     if (ctx.ref.digest && (answered || this.content.get(ctx.ref.digest))) await this.proveAccess(ctx, ctx.ref.digest);
@@ -312,7 +312,7 @@ export class RegistryClient implements ImageResolver {
       if (!ctx.ref.digest) this.deps.observer?.onCache?.('hit');
       return { ...base, digest: known, ...answered };
     }
-    const top = ctx.ref.digest ? await this.manifestByDigest(ctx, ctx.ref.digest) : await this.manifestByTag(ctx, revalidateTag);
+    const top = ctx.ref.digest ? await this.manifestByDigest(ctx, ctx.ref.digest) : await this.manifestByTag(ctx);
     const resolution = await this.resolveDigest(ctx, top.digest, top.doc, this.walk(ctx), 0);
     const platforms = resolution.platforms;
     const answer: Answer = {
@@ -352,10 +352,10 @@ export class RegistryClient implements ImageResolver {
 
   // ---- tags and manifests ----
 
-  private async manifestByTag(ctx: Ctx, revalidate: boolean): Promise<Top> {
+  private async manifestByTag(ctx: Ctx): Promise<Top> {
     const key = this.tagKey(ctx);
     const known = this.tags.peek(key);
-    if (known?.fresh && !revalidate) {
+    if (known?.fresh) {
       this.deps.observer?.onCache?.('hit');
       return this.manifestByDigest(ctx, known.value);
     }
@@ -487,11 +487,11 @@ export class RegistryClient implements ImageResolver {
 }
 
 /** Lookups are shared only between callers presenting the same credentials. */
-function lookupKey(ref: ImageReference, candidatesByEndpoint: Map<Endpoint, Candidate[]>, request: ResolveRequest): string {
+function lookupKey(ref: ImageReference, candidatesByEndpoint: Map<Endpoint, Candidate[]>): string {
   const ids = [...candidatesByEndpoint.values()].flatMap((candidates) =>
     candidates.map((c) => (c.kind === 'stored' ? credentialFingerprint(c.keyed.credential) : c.kind === 'provider' ? `provider:${c.provider.name}` : 'anonymous')),
   );
-  return `${ref.canonical}|${ids.join(',')}|${request.revalidateTag ? 'r' : ''}`;
+  return `${ref.canonical}|${ids.join(',')}`;
 }
 
 function statusError(ctx: Ctx, res: HttpResponse, path: string): ArchcheckError {

@@ -6,8 +6,6 @@ import { defaultWorkLimits, type WorkLimits } from './index-walk.js';
 export interface RegistryOptions {
   /** host[:port] that may be reached over plain http (loopback hosts may also fall back to http). */
   insecureRegistries: string[];
-  /** Docker config.json with credentials; undefined = $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
-  registryConfig?: string;
   /** Per HTTP request. */
   requestTimeoutMs: number;
   /** Overall budget for resolving one reference (retries included). */

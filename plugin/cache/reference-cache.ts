@@ -50,10 +50,8 @@ export class CachingResolver implements ImageResolver {
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
     const key = cacheKey(reference, request);
-    if (!request.revalidateTag) {
-      const cached = await this.read(key);
-      if (cached) return { ...cached, reference };
-    }
+    const cached = await this.read(key);
+    if (cached) return { ...cached, reference };
     const info = await this.inner.resolve(reference, request);
     if (info.error === null) await this.write(key, info);
     return info;

@@ -1,0 +1,77 @@
+import { cloudsToEnable, createCloudProviders, parseCloudAuthSpec, parseEcrHosts, type Detected } from '../cloud-auth/index.js';
+import type { CredentialProvider } from '../credential-provider.js';
+import { loadDockerConfigFile, type KeyedCredential } from '../credentials.js';
+import { settingError } from '../errors.js';
+import { RegistryClient, type ContentStore, type RegistryObserver } from './client.js';
+import type { LookupFunction } from './guarded-connect.js';
+import type { RegistryOptions } from './options.js';
+import type { RegistrySettings } from './registry-settings.js';
+import { loadRegistrySettings } from './settings.js';
+
+/** How long the client may take: set by each shell (an admission's budget is not an audit's). */
+export type RegistryTiming = Pick<RegistryOptions, 'resolveTimeoutMs' | 'requestTimeoutMs'> & Partial<Pick<RegistryOptions, 'maxConcurrencyPerRegistry'>>;
+
+export interface OpenClientDeps {
+  observer?: RegistryObserver;
+  contentStore?: ContentStore;
+  /** DNS resolution (default `dns.lookup`); tests stub it. */
+  lookup?: LookupFunction;
+  /** Where cloud identities are detected and configured from (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Extra sources tried after the configured cloud identities (tests, embedding programs). */
+  providers?: CredentialProvider[];
+  /** Extra stored credentials tried after the docker config's. */
+  credentials?: KeyedCredential[];
+}
+
+export interface OpenedClient {
+  client: RegistryClient;
+  /** Things to show once at start-up (unsupported hosts.toml keys). */
+  warnings: string[];
+  /** The cloud identities enabled, each with why (for the start-up log). */
+  clouds: Detected[];
+}
+
+/** Docker config credentials; an unreadable file is a setting error naming `registryConfig`. */
+async function dockerConfigCredentials(path: string): Promise<KeyedCredential[]> {
+  try {
+    return await loadDockerConfigFile(path || undefined);
+  } catch (e) {
+    throw settingError('registryConfig', (e as Error).message);
+  }
+}
+
+/**
+ * THE place a registry client is built, for the webhook and the plugin alike: reads the files the settings name
+ * (docker config, hosts.toml directory, CA bundles), makes the cloud identities, and hands the client its options
+ * and credential sources. A setting that cannot work throws an ArchcheckError with code CONFIG naming the setting
+ * (`describeSettingError` lets each shell say how the user wrote it). Nothing is contacted over the network here.
+ */
+export async function openRegistryClient(settings: RegistrySettings, timing: RegistryTiming, deps: OpenClientDeps = {}): Promise<OpenedClient> {
+  const env = deps.env ?? process.env;
+  const loaded = await loadRegistrySettings(settings);
+  const options: Partial<RegistryOptions> = { ...loaded.options, ...timing };
+  const credentials = await dockerConfigCredentials(settings.registryConfig);
+  const spec = parseCloudAuthSpec(settings.cloudAuth);
+  const clouds = cloudsToEnable(spec, env);
+  const providers = createCloudProviders(spec, env, {
+    acrHosts: settings.acrHosts,
+    ecrHosts: parseEcrHosts(settings.ecrHosts),
+    garHosts: settings.garHosts,
+    azureIdentity: settings.azureIdentity,
+    transport: {
+      requestTimeoutMs: timing.requestTimeoutMs,
+      ...(options.registryCAs && { registryCAs: options.registryCAs }),
+      ...(options.hostTls && { hostTls: options.hostTls }),
+      ...(deps.observer?.onRequest && { onRequest: (e) => deps.observer?.onRequest?.(e) }),
+    },
+  });
+  const client = new RegistryClient(options, {
+    providers: [...providers, ...(deps.providers ?? [])],
+    credentials: [...credentials, ...(deps.credentials ?? [])],
+    ...(deps.observer && { observer: deps.observer }),
+    ...(deps.contentStore && { contentStore: deps.contentStore }),
+    ...(deps.lookup && { lookup: deps.lookup }),
+  });
+  return { client, warnings: loaded.warnings, clouds };
+}
