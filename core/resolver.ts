@@ -4,6 +4,8 @@ import type { ImageInfo } from './image-info.js';
 export interface ResolveRequest {
   /** Extra credentials for this lookup (a pod's pull secrets), tried kubelet-style before the client's own. */
   credentials?: KeyedCredential[];
+  /** A ServiceAccount's pull secrets not already merged into `credentials` (the audit of a workload with no pods), tried after them. */
+  serviceAccountCredentials?: KeyedCredential[];
   /** Aborts the lookup; the result then carries a TIMEOUT error. */
   signal?: AbortSignal;
   /**

@@ -1,7 +1,7 @@
 import { FALLBACK_ARCHS } from '../core/placement/index.js';
 import { runAudit } from './audit/audit.js';
 import { AssumedPlacement, ClusterPlacement, type PlacementModel } from './audit/arch-reachability.js';
-import { PullSecretReader } from './audit/pull-secrets.js';
+import { WorkloadPullSecrets } from './audit/pull-secrets.js';
 import type { AuditReport } from './audit/report.js';
 import { rollUpWorkloads } from './audit/workloads.js';
 import { warn, type CommandContext } from './cli-io.js';
@@ -47,7 +47,7 @@ export async function auditCluster(flags: ClusterAuditFlags, targetArch: string,
   const workloads = rollUpWorkloads(inventory.objects, inventory.pods, kube.namespace).filter((w) => matchesLabels(selector, w.labels));
   const handle = await openImageResolver(flags, (s) => warn(ctx.io, s));
   const progress = createProgress({ isTTY: ctx.io.stderrIsTTY === true, write: ctx.io.stderr }, 'resolving images');
-  const secrets = new PullSecretReader(kube);
+  const secrets = new WorkloadPullSecrets(kube);
   try {
     const report = await runAudit({
       workloads,

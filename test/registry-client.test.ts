@@ -11,6 +11,7 @@ import { RegistryClient } from '../core/registry/client.js';
 import type { RequestEvent } from '../core/registry/transport.js';
 import { buildDockerConfig, pushStandardFixtures, writeDockerConfig, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
+import { defaultCredentialSources } from '../core/registry/credential-sources.js';
 
 function dockerConfig(host: string, user: string, pass: string): string {
   return writeDockerConfig(mkdtempSync(join(tmpdir(), 'archcheck-dockercfg-')), buildDockerConfig(host, user, pass));
@@ -130,7 +131,7 @@ describe('htpasswd registry', () => {
 
   it('resolves with credentials from a Docker config file', async () => {
     const creds = await loadDockerConfigFile(dockerConfig(registry.host, 'alice', 'wonderland'));
-    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { credentials: creds });
+    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { sources: defaultCredentialSources([], creds) });
     const info = await client.resolve(fx.privateSecret.ref);
     expect(info.error).toBeNull();
     expect(info.platformStrings).toEqual(fx.privateSecret.expected.labelledPlatformStrings);
@@ -206,7 +207,7 @@ describe('token-auth registry', () => {
 
   it('pulls private repositories with basic credentials exchanged at the realm', async () => {
     const creds = parseDockerConfig(JSON.stringify({ auths: { [registry.host]: { username: 'alice', password: 'wonderland' } } }), 'test');
-    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { credentials: creds });
+    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { sources: defaultCredentialSources([], creds) });
     const info = await client.resolve(fx.privateSecret.ref);
     expect(info.error).toBeNull();
     expect(info.platformStrings).toEqual(fx.privateSecret.expected.labelledPlatformStrings);
@@ -227,7 +228,7 @@ describe('token-auth registry', () => {
   it('pulls private repositories with an identity (refresh) token', async () => {
     const refresh = registry.token!.issueRefreshToken('alice');
     const creds = parseDockerConfig(JSON.stringify({ auths: { [registry.host]: { identitytoken: refresh } } }), 'test');
-    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { credentials: creds });
+    const client = new RegistryClient({ insecureRegistries: [registry.host] }, { sources: defaultCredentialSources([], creds) });
     expect((await client.resolve(fx.privateSecret.ref)).error).toBeNull();
     const post = registry.token!.requests.find((r) => r.method === 'POST');
     expect(post).toMatchObject({ grantType: 'refresh_token', authenticated: true, user: 'alice' });

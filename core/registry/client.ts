@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CredentialProvider } from '../credential-provider.js';
-import { credentialFingerprint, matchCredentials, type Credential, type KeyedCredential } from '../credentials.js';
+import { credentialFingerprint, type Credential } from '../credentials.js';
 import { ArchcheckError, toArchcheckError, type ErrorCode } from '../errors.js';
 import type { ImageInfo } from '../image-info.js';
 import { urlDestination } from '../ip-address.js';
@@ -8,6 +8,7 @@ import { nodeArchitectures, platformString, type Platform } from '../platform.js
 import { parseReference, type ImageReference } from '../reference.js';
 import type { ImageResolver, ResolveRequest } from '../resolver.js';
 import { RegistryAuth, type AuthContext } from './auth.js';
+import { candidatesFrom, podPullSecrets, type Candidate, type CredentialSource } from './credential-sources.js';
 import { ByteLruCache, KeyedSemaphore, SingleFlight, TtlCache } from './cache.js';
 import { endpointsFor, type Endpoint } from './endpoints.js';
 import type { ConnectAttempt, LookupFunction } from './guarded-connect.js';
@@ -47,18 +48,13 @@ export interface StoredContent {
 }
 
 export interface RegistryClientDeps {
-  /** The client's own credentials (docker config), tried after a request's own. */
-  credentials?: KeyedCredential[];
+  /** Where credentials come from, in the order they are tried (then anonymous). Default: the request's pull secrets only. */
+  sources?: CredentialSource[];
   observer?: RegistryObserver;
   contentStore?: ContentStore;
-  /** Cloud identities and other dynamic sources, tried after a request's credentials, before `credentials`. */
-  providers?: CredentialProvider[];
   /** DNS resolution (default `dns.lookup`); tests stub it. */
   lookup?: LookupFunction;
 }
-
-/** One way of authenticating a lookup: a stored credential, a provider asked on demand, or anonymous. */
-type Candidate = { kind: 'stored'; keyed: KeyedCredential } | { kind: 'provider'; provider: CredentialProvider } | { kind: 'anonymous' };
 
 
 /** Everything an ImageInfo says about a digest: immutable, so kept as is and served without re-parsing anything. */
@@ -123,12 +119,14 @@ export class RegistryClient implements ImageResolver {
   private readonly flights = new SingleFlight<ImageInfo>();
   private readonly contentFlights = new SingleFlight<StoredContent>();
   private readonly limiter: KeyedSemaphore;
+  private readonly sources: CredentialSource[];
 
   constructor(
     options: Partial<RegistryOptions> = {},
     private readonly deps: RegistryClientDeps = {},
   ) {
     this.options = { ...defaultRegistryOptions, ...options };
+    this.sources = deps.sources ?? [podPullSecrets];
     const hostTls = { ...this.options.hostTls };
     for (const [host, ca] of Object.entries(this.options.registryCAs ?? {})) hostTls[host] = { ...hostTls[host], ca };
     this.transport = new RegistryTransport({
@@ -168,7 +166,7 @@ export class RegistryClient implements ImageResolver {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.transport.close(), ...(this.deps.providers ?? []).map((p) => p.close?.())]);
+    await Promise.all([this.transport.close(), ...this.sources.map((s) => s.close?.())]);
   }
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
@@ -182,7 +180,7 @@ export class RegistryClient implements ImageResolver {
       return failedInfo(reference, reference, err);
     }
     // Candidates are computed once per lookup: they key the shared flight and drive the attempts.
-    const candidatesByEndpoint = new Map(endpoints.map((ep) => [ep, this.candidates(ref, ep, request.credentials ?? [])]));
+    const candidatesByEndpoint = new Map(endpoints.map((ep) => [ep, candidatesFrom(this.sources, credentialScope(ref, ep), request)]));
     const key = lookupKey(ref, candidatesByEndpoint);
     const failed = this.failures.get(key);
     if (failed) {
@@ -191,30 +189,6 @@ export class RegistryClient implements ImageResolver {
     }
     const info = await this.flights.run(key, () => this.resolveAtEndpoints(ref, endpoints, request, key, candidatesByEndpoint));
     return { ...info, reference };
-  }
-
-  /**
-   * Kubelet's order, extended: the request's credentials (the pod's pull secrets), then cloud identities for the
-   * host, then the client's own docker config, then anonymous.
-   */
-  private candidates(ref: ImageReference, ep: Endpoint, extra: KeyedCredential[]): Candidate[] {
-    const scope = credentialScope(ref, ep);
-    const seen = new Set<string>();
-    const stored = (list: KeyedCredential[]): Candidate[] =>
-      matchCredentials(list, scope)
-        .filter((c) => {
-          const fp = credentialFingerprint(c.credential);
-          if (seen.has(fp)) return false;
-          seen.add(fp);
-          return true;
-        })
-        .map((keyed) => ({ kind: 'stored', keyed }));
-    return [
-      ...stored(extra),
-      ...(this.deps.providers ?? []).filter((p) => p.appliesTo(scope.registry)).map((provider): Candidate => ({ kind: 'provider', provider })),
-      ...stored(this.deps.credentials ?? []),
-      { kind: 'anonymous' },
-    ];
   }
 
   private async resolveAtEndpoints(

@@ -7,6 +7,7 @@ import type { LookupFunction } from './guarded-connect.js';
 import type { RegistryOptions } from './options.js';
 import type { RegistrySettings } from './registry-settings.js';
 import { loadRegistrySettings } from './settings.js';
+import { defaultCredentialSources } from './credential-sources.js';
 
 /** How long the client may take: set by each shell (an admission's budget is not an audit's). */
 export type RegistryTiming = Pick<RegistryOptions, 'resolveTimeoutMs' | 'requestTimeoutMs'> & Partial<Pick<RegistryOptions, 'maxConcurrencyPerRegistry'>>;
@@ -67,8 +68,8 @@ export async function openRegistryClient(settings: RegistrySettings, timing: Reg
     },
   });
   const client = new RegistryClient(options, {
-    providers: [...providers, ...(deps.providers ?? [])],
-    credentials: [...credentials, ...(deps.credentials ?? [])],
+    // Kubelet's order, extended (credential-sources.ts): pod secrets, ServiceAccount secrets, cloud identities, docker config.
+    sources: defaultCredentialSources([...providers, ...(deps.providers ?? [])], [...credentials, ...(deps.credentials ?? [])]),
     ...(deps.observer && { observer: deps.observer }),
     ...(deps.contentStore && { contentStore: deps.contentStore }),
     ...(deps.lookup && { lookup: deps.lookup }),
