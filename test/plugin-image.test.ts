@@ -57,7 +57,7 @@ describe('kubectl archcheck image', () => {
     const out = JSON.parse(r.stdout) as { images: Array<{ platforms: unknown[]; error: { code: string; message: string } }> };
     expect(out.images[0]!.platforms).toEqual([]);
     expect(out.images[0]!.error.code).toBe('UNAUTHORIZED');
-    expect(out.images[0]!.error.message).toMatch(/--registry-config/);
+    expect(out.images[0]!.error.message).toMatch(/imagePullSecret or an entry in the registry config \(registryConfig/);
   });
 
   it('prints a table by default, with findings for an index that lies', () => {

@@ -244,12 +244,15 @@ describe('TLS registry with a private CA', () => {
   });
   afterAll(() => registry?.stop());
 
-  it('is accepted with --registry-ca for that host and refused without it', async () => {
+  it('is accepted with a CA for that host (registryCAs) and refused without it', async () => {
     const trusted = new RegistryClient({ registryCAs: { [registry.host]: registry.caCertPem! } });
     expect((await trusted.resolve(fx.multi.ref)).platformStrings).toEqual(fx.multi.expected.labelledPlatformStrings);
     const untrusted = await new RegistryClient({ resolveTimeoutMs: 3000 }).resolve(fx.multi.ref);
     expect(untrusted.error?.code).toBe('UNREACHABLE');
     expect(untrusted.error?.message).toMatch(/certificate/i);
+    // Core names the setting (registryCAs), never a flag of one shell.
+    expect(untrusted.error?.message).toMatch(/registryCAs/);
+    expect(untrusted.error?.message).not.toMatch(/--/);
   });
 
   it('does not use the CA for other hosts', async () => {
