@@ -146,7 +146,7 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
 }
 
 /** The leader-elected gate controller (onUnresolved gate). */
-function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string | undefined, env: AdmissionEnv, metrics: WebhookMetrics, logger: Logger): RunningControllers | undefined {
+function runControllers({ config, api, namespace, logger }: StartContext, env: AdmissionEnv, metrics: WebhookMetrics): RunningControllers | undefined {
   const gate = config.onUnresolved === 'gate';
   if (!api.kube || !gate) return undefined;
   if (!namespace) throw new ConfigError('the gate controller needs the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
@@ -186,8 +186,9 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
-  const controllers = runControllers(config, api, namespace, env, metrics, logger);
-  const source = await identitySource({ config, deps, api, namespace, logger, readiness });
+  const start: StartContext = { config, deps, api, namespace, logger, readiness };
+  const controllers = runControllers(start, env, metrics);
+  const source = await identitySource(start);
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
   const server = await listenHttps(app, config.listen, source.initial, inFlight);

@@ -9,7 +9,7 @@ import type { LookupContext } from './lookup-context.js';
 import { defaultRegistryOptions } from './options.js';
 
 const ref = parseReference('docker.io/library/nginx:1');
-const endpoints = endpointsFor(ref, { ...defaultRegistryOptions, mirrors: [{ source: 'docker.io', mirror: 'mirror.local' }] });
+const endpoints = endpointsFor(ref, { ...defaultRegistryOptions, mirrors: [{ source: 'docker.io', mirror: 'mirror.local', pathPrefix: '' }] });
 const secret = (name: string): Candidate => ({ kind: 'stored', keyed: { key: 'docker.io', credential: { kind: 'basic', username: name, password: 'p' }, source: name } });
 const plan: LookupPlan = { ref, endpoints, candidates: new Map(endpoints.map((ep) => [ep, [secret('a'), secret('b'), { kind: 'anonymous' } as Candidate]])), request: {} };
 const ok = { reference: 'x', canonical: 'x', platforms: [], platformStrings: ['linux/amd64'], multiArch: false, error: null } as ImageInfo;

@@ -44,7 +44,7 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
     {
       onStartedLeading: () => {
         if (options.gate) {
-          gate = new GateController(kubeConfig, env, writes, metrics, options.gate, log);
+          gate = new GateController(kubeConfig, env, options.gate, { writes, metrics, logger: log });
           void gate.start().catch((e: unknown) => log.warn({ error: String(e) }, 'gate controller: start failed'));
         }
       },
