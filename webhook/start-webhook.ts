@@ -14,7 +14,6 @@ import { startControllers, type RunningControllers } from './gate/controller-run
 import { createLogger } from './logger.js';
 import { archcheckVersion } from './build-info.js';
 import { WebhookMetrics } from './metrics.js';
-import { configuredRegistryHosts } from './registry-host-labels.js';
 import { policySettings } from './policy/settings.js';
 import { buildApp } from './server/app.js';
 import { listenHttps, type TlsIdentity } from './server/https-server.js';
@@ -79,6 +78,7 @@ async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, log
   } catch (e) {
     throw new ConfigError(describeSettingError(e, settingFlag));
   }
+  metrics.addConfiguredRegistries(opened.namedHosts);
   for (const warning of opened.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
   const clouds = opened.clouds;
   logger.info({ cloudAuth: clouds.length > 0 ? clouds : 'none' }, clouds.length > 0 ? `cloud identities: ${clouds.map((c) => `${c.cloud} (${c.reason})`).join(', ')}` : 'cloud identities: none');
@@ -179,7 +179,7 @@ async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<
 export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}): Promise<RunningWebhook> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const readiness = new Readiness();
-  const metrics = new WebhookMetrics({ version: archcheckVersion(), registries: configuredRegistryHosts(config) });
+  const metrics = new WebhookMetrics({ version: archcheckVersion() });
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
   if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');

@@ -52,6 +52,16 @@ describe('openRegistryClient', () => {
     for (const [settings, setting] of cases) expect(await settingOf(settings), JSON.stringify(settings)).toBe(setting);
   });
 
+  it('reports every host the settings name, parsed (for the metric label values)', async () => {
+    const { client, namedHosts } = await openRegistryClient(
+      { ...none, registryMirrors: ['docker.io=MyACR.azurecr.io/docker-hub'], mirrorOnly: ['quay.io'], insecureRegistries: ['dev.local:5000'], ecrHosts: ['ecr.internal=eu-west-1'], garHosts: ['gar.internal'], acrHosts: ['acr.internal'] },
+      timing,
+      { env: {} },
+    );
+    expect(namedHosts.sort()).toEqual(['acr.internal', 'dev.local:5000', 'docker.io', 'ecr.internal', 'gar.internal', 'myacr.azurecr.io', 'quay.io']);
+    await client.close();
+  });
+
   it('hands the client its options and timing, and reports the cloud identities it enabled', async () => {
     const { client, clouds } = await openRegistryClient({ ...none, insecureRegistries: ['127.0.0.1:5000'], mirrorOnly: ['Docker.IO'], cloudAuth: ['aws'] }, timing, { env: {} });
     expect(client.options).toMatchObject({ insecureRegistries: ['127.0.0.1:5000'], mirrorOnly: ['docker.io'], resolveTimeoutMs: 2_000, requestTimeoutMs: 1_000 });

@@ -4,7 +4,7 @@ import { loadDockerConfigFile, type KeyedCredential } from '../credentials.js';
 import { settingError } from '../errors.js';
 import { RegistryClient, type ContentStore, type RegistryObserver } from './client.js';
 import type { LookupFunction } from './guarded-connect.js';
-import type { RegistryOptions } from './options.js';
+import { configuredRegistryHosts, type RegistryOptions } from './options.js';
 import type { RegistrySettings } from './registry-settings.js';
 import { loadRegistrySettings } from './settings.js';
 import { defaultCredentialSources } from './credential-sources.js';
@@ -31,6 +31,11 @@ export interface OpenedClient {
   warnings: string[];
   /** The cloud identities enabled, each with why (for the start-up log). */
   clouds: Detected[];
+  /**
+   * Every registry host the settings name, as parsed: configured hosts (insecure, mirrors, CAs, hosts.toml), mirror
+   * sources and mirror-only sources, cloud registry hosts. The webhook gives these their own metric label values.
+   */
+  namedHosts: string[];
 }
 
 /** Docker config credentials; an unreadable file is a setting error naming `registryConfig`. */
@@ -54,10 +59,11 @@ export async function openRegistryClient(settings: RegistrySettings, timing: Reg
   const options: Partial<RegistryOptions> = { ...loaded.options, ...timing };
   const credentials = await dockerConfigCredentials(settings.registryConfig);
   const spec = parseCloudAuthSpec(settings.cloudAuth);
+  const ecrHosts = parseEcrHosts(settings.ecrHosts);
   const clouds = cloudsToEnable(spec, env);
   const providers = createCloudProviders(spec, env, {
     acrHosts: settings.acrHosts,
-    ecrHosts: parseEcrHosts(settings.ecrHosts),
+    ecrHosts,
     garHosts: settings.garHosts,
     azureIdentity: settings.azureIdentity,
     transport: {
@@ -74,5 +80,13 @@ export async function openRegistryClient(settings: RegistrySettings, timing: Reg
     ...(deps.contentStore && { contentStore: deps.contentStore }),
     ...(deps.lookup && { lookup: deps.lookup }),
   });
-  return { client, warnings: loaded.warnings, clouds };
+  const namedHosts = [
+    ...configuredRegistryHosts(client.options),
+    ...client.options.mirrors.map((m) => m.source),
+    ...client.options.mirrorOnly,
+    ...settings.acrHosts,
+    ...Object.keys(ecrHosts),
+    ...settings.garHosts,
+  ];
+  return { client, warnings: loaded.warnings, clouds, namedHosts: [...new Set(namedHosts.map((h) => h.toLowerCase()))] };
 }

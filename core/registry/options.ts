@@ -16,7 +16,7 @@ export interface RegistryOptions {
   cacheMaxBytes: number;
   /** Concurrent requests per registry host. */
   maxConcurrencyPerRegistry: number;
-  /** Extra CA bundles (PEM) per registry host, for private CAs (`--registry-ca HOST=FILE`). */
+  /** Extra CA bundles (PEM) per registry host, for private CAs (the setting `registryCAs`: `HOST=FILE`). */
   registryCAs?: Record<string, string>;
   /** Per-host TLS from containerd hosts.toml (`ca`, `skip_verify`); merged with registryCAs. */
   hostTls?: Record<string, HostTls>;
