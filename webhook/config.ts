@@ -8,11 +8,13 @@ import {
 } from '../core/placement/index.js';
 import { CLOUD_NAMES, parseEcrHosts, type AzureIdentityMode } from '../core/cloud-auth/index.js';
 import { parseMirrorRule } from '../core/registry/endpoints.js';
+import { defaultWorkLimits } from '../core/registry/index-walk.js';
 import {
   checkedText,
   parseArch,
   parseBoolean,
   parseBoundedDuration,
+  parseBoundedInteger,
   parseDnsLabel,
   parseEnum,
   parseHostAssignment,
@@ -95,6 +97,9 @@ export const configSchema = {
   registryHostsDir: scalar<string>({ flag: 'registry-hosts-dir', value: 'DIR', defaultText: '', parse: parseText, description: "containerd certs.d directory (<host>/hosts.toml: server, [host.\"…\"] capabilities, ca, skip_verify, override_path), as the nodes use it." }),
   registryCAs: list<string>({ flag: 'registry-ca', value: 'HOST[:PORT]=FILE', defaultText: '', parseItem: parseHostAssignment('registry.internal:5000=/etc/archcheck/registry-cas/internal.crt'), description: 'PEM CA bundle trusted for one registry host (repeatable); verification is never turned off globally.' }),
   verifyPlatforms: scalar<boolean>({ flag: 'verify-platforms', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: "Fetch each index child's config once (cached by digest) and trust its os/arch over the index label; mismatches are warned about (denied with single-arch deny)." }),
+  maxIndexEntries: scalar<number>({ flag: 'max-index-entries', value: 'N', defaultText: String(defaultWorkLimits.maxIndexEntries), parse: parseBoundedInteger(1, 4096), description: 'Platform entries looked at per index (attestations not counted); an image with more is left unresolved (LIMIT_EXCEEDED, remembered by digest).' }),
+  maxIndexDepth: scalar<number>({ flag: 'max-index-depth', value: 'N', defaultText: String(defaultWorkLimits.maxIndexDepth), parse: parseBoundedInteger(1, 8), description: 'Index levels followed for one image (1: an index of images); deeper is LIMIT_EXCEEDED.' }),
+  maxChildFetches: scalar<number>({ flag: 'max-child-fetches', value: 'N', defaultText: String(defaultWorkLimits.maxChildFetches), parse: parseBoundedInteger(1, 8192), description: 'Child manifests and configs looked at for one image, cached or not; more is LIMIT_EXCEEDED. Bounds the registry requests one new image can cause.' }),
   cloudAuth: list<string>({ flag: 'cloud-auth', value: 'auto|none|azure,aws,gcp', defaultText: '', parseItem: parseEnum(['auto', 'none', ...CLOUD_NAMES]), flagCommaSplit: true, description: "Cloud identities for ACR/ECR/GAR, tried after the pod's pull secrets: auto (detect from the environment), none, or a list of azure, aws, gcp. Empty: none." }),
   acrHosts: list<string>({ flag: 'acr-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as an Azure Container Registry besides *.azurecr.io|cn|us (repeatable).' }),
   ecrHosts: list<string>({ flag: 'ecr-host', value: 'HOST=REGION', defaultText: '', parseItem: checkedText((t) => parseEcrHosts([t])), flagCommaSplit: true, description: 'Treat HOST as Amazon ECR in REGION besides *.dkr.ecr.REGION.amazonaws.com (repeatable).' }),

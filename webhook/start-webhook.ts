@@ -86,6 +86,7 @@ async function registryOptions(config: WebhookConfig, logger: Logger): Promise<P
     ...loaded.options,
     ...(config.registryConfig && { registryConfig: config.registryConfig }),
     resolveTimeoutMs: config.resolveTimeout,
+    workLimits: { maxIndexEntries: config.maxIndexEntries, maxIndexDepth: config.maxIndexDepth, maxChildFetches: config.maxChildFetches },
     // Per HTTP request. Under the gate, the controller's lookups may take longer than resolveTimeout (admission
     // lookups are still cut by their deadline); otherwise one slow endpoint must not eat the whole budget.
     requestTimeoutMs: config.onUnresolved === 'gate' ? 5_000 : Math.min(config.resolveTimeout, 5_000),
