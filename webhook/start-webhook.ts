@@ -25,6 +25,7 @@ import { listenHttps, type TlsIdentity } from './server/https-server.js';
 import { InFlight } from './server/in-flight.js';
 import { listenMetrics } from './server/metrics-server.js';
 import { Readiness } from './server/readiness.js';
+import { ClientCaWatcher, readClientCa } from './tls/client-ca.js';
 import { fileIdentitySource, fixedIdentitySource, READY_TLS, selfIdentitySource, type IdentitySource } from './tls/identity-source.js';
 
 /** Replace parts for tests and embedding; anything left out is built from the config. */
@@ -209,6 +210,16 @@ function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string
   );
 }
 
+/** `--client-ca-file`: the bundle client certificates must chain to, or undefined when none is asked for. */
+async function loadClientCa(config: WebhookConfig): Promise<string | undefined> {
+  if (!config.clientCAFile) return undefined;
+  try {
+    return await readClientCa(config.clientCAFile);
+  } catch (e) {
+    throw new ConfigError(`--client-ca-file: ${(e as Error).message}`);
+  }
+}
+
 async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!readiness.ready()) {
@@ -233,10 +244,13 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
   const controllers = runControllers(config, api, namespace, env, metrics, logger);
   const source = await identitySource({ config, deps, api, namespace, logger, readiness });
+  const clientCaPem = await loadClientCa(config);
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
-  const server = await listenHttps(app, config.listen, source.initial, inFlight);
-  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen) : undefined;
+  const server = await listenHttps(app, config.listen, source.initial, inFlight, clientCaPem);
+  const clientCaWatcher = clientCaPem ? new ClientCaWatcher(config.clientCAFile, clientCaPem, (pem) => server.setClientCa(pem), logger, deps.certPollMs) : undefined;
+  clientCaWatcher?.start();
+  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen, readiness) : undefined;
   metrics.observeCertificate(source.initial.certPem);
   source.start((identity) => {
     server.setIdentity(identity);
@@ -248,6 +262,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       url: server.url,
       metricsUrl: metricsServer?.url,
       certMode: deps.identity ? 'given' : config.certMode,
+      clientCertificates: clientCaPem ? `required (${config.clientCAFile})` : 'not asked for',
       namespace,
       config: { mode: config.mode, singleArch: config.singleArch, onUnresolved: config.onUnresolved, resolveTimeoutMs: config.resolveTimeout, allowedArchs: config.allowedArchs, excludedNamespaces: config.excludedNamespaces, logLevel: config.logLevel },
     },
@@ -266,6 +281,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       readiness.wait('shutting-down');
       await controllers?.stop();
       source.stop();
+      clientCaWatcher?.stop();
       await server.close(config.drainTimeout);
       await metricsServer?.close();
       await api.stop();
