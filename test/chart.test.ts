@@ -29,6 +29,7 @@ const CHART_OWNED_KEYS = [
   'validatingWebhookConfiguration',
   'registryConfig',
   'kubeconfig',
+  'clientCAFile',
 ];
 const OLD_KUBE = '1.27.0'; // before matchConditions (1.28) and the preStop sleep action (1.30)
 
@@ -188,6 +189,47 @@ describe('registry values', () => {
     const message = await renderError({ valuesFiles: [ci('private-registries-values.yaml')], setJson: { 'config.registryHostsDir': '/etc/containerd/certs.d' } });
     expect(message).toMatch(/registryTLS.hostsToml and config.registryHostsDir/);
   });
+});
+
+describe('clientAuth (mTLS from the API server)', () => {
+  it('mounts the CA bundle as a directory where config.clientCAFile points, and probes the plain-HTTP port', async () => {
+    for (const source of [{ secretName: 'apiserver-client-ca' }, { configMapName: 'apiserver-client-ca' }]) {
+      const objs = await render(helm, { setJson: { clientAuth: { enabled: true, caBundle: { ...source, key: 'bundle.pem' } } } });
+      const config = renderedConfig(objs) as { clientCAFile: string; metricsListen: string };
+      const pod = spec(get(objs, 'Deployment')).spec.template.spec;
+      const container = pod.containers[0];
+      const mount = container.volumeMounts.find((m: Any) => m.name === 'client-ca');
+      const volume = pod.volumes.find((v: Any) => v.name === 'client-ca');
+      expect(mount).toEqual({ name: 'client-ca', mountPath: '/etc/archcheck/client-ca', readOnly: true }); // no subPath: rotations arrive
+      const items = (volume.secret ?? volume.configMap).items as { key: string; path: string }[];
+      expect(volume.secret?.secretName ?? volume.configMap?.name).toBe('apiserver-client-ca');
+      expect(`${mount.mountPath}/${items[0]!.path}`).toBe(config.clientCAFile);
+      expect(items[0]!.key).toBe('bundle.pem');
+      // kubelet presents no client certificate: every probe goes to the metrics port, which serves them over HTTP.
+      const metricsPort = container.ports.find((p: Any) => p.name === 'metrics').containerPort;
+      expect(config.metricsListen).toBe(`0.0.0.0:${metricsPort}`);
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toMatchObject({ port: 'metrics', scheme: 'HTTP' });
+    }
+  });
+
+  it('is off by default: no client CA in the config, nothing mounted', () => {
+    return render(helm).then((objs) => {
+      expect(renderedConfig(objs).clientCAFile).toBeUndefined();
+      expect(spec(get(objs, 'Deployment')).spec.template.spec.volumes.map((v: Any) => v.name)).not.toContain('client-ca');
+    });
+  });
+
+  const failures: [string, Record<string, unknown>, RegExp][] = [
+    ['no CA source', { 'clientAuth.enabled': true }, /needs exactly one of clientAuth.caBundle.secretName or clientAuth.caBundle.configMapName/],
+    ['both CA sources', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'a', 'clientAuth.caBundle.configMapName': 'b' }, /exactly one of/],
+    ['no metrics port for the probes', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'a', 'metrics.port': 0 }, /clientAuth.enabled needs metrics.port/],
+    ['a Secret name that is not an object name', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'Client CA' }, /secretName/],
+  ];
+  for (const [what, setJson, message] of failures) {
+    it(`fails on ${what}, saying what to change`, async () => {
+      expect(await renderError({ setJson })).toMatch(message);
+    });
+  }
 });
 
 describe('charts/archcheck/README.md', () => {

@@ -35,6 +35,15 @@ export function parseBoundedDuration(minMs: number, maxMs: number): (text: strin
   };
 }
 
+/** A whole number within bounds (`64`); no units, no fractions. */
+export function parseBoundedInteger(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const v = text.trim();
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`expected a whole number from ${min} to ${max}`);
+    return Number(v);
+  };
+}
+
 const ARCH = /^[a-z0-9][a-z0-9_]*$/;
 
 export function parseArch(text: string): string {

@@ -6,12 +6,14 @@ import {
   type ArchTaint,
   type ImageOverride,
 } from '../core/placement/index.js';
+import { defaultWorkLimits } from '../core/registry/index-walk.js';
 import { registrySettingSpecs } from '../core/registry/registry-settings.js';
 import { list, scalar, type ListSpec, type ScalarSpec, type Spec, type ValueOf } from '../core/settings/setting-spec.js';
 import {
   parseArch,
   parseBoolean,
   parseBoundedDuration,
+  parseBoundedInteger,
   parseDnsLabel,
   parseEnum,
   parseListen,
@@ -34,6 +36,7 @@ export const configSchema = {
   certMode: scalar<'file' | 'self'>({ flag: 'cert-mode', value: 'file|self', defaultText: 'file', parse: parseEnum(['file', 'self'] as const), description: 'file: serve --tls-cert-file/--tls-private-key-file (watched, hot-reloaded; cert-manager or an existing Secret). self: generate a CA and certificate, keep them in a Secret, patch caBundle, rotate.' }),
   tlsCertFile: scalar<string>({ flag: 'tls-cert-file', value: 'PATH', defaultText: '', parse: parseText, description: 'Serving certificate (PEM) for --cert-mode file.' }),
   tlsPrivateKeyFile: scalar<string>({ flag: 'tls-private-key-file', value: 'PATH', defaultText: '', parse: parseText, description: 'Private key (PEM) for --cert-mode file.' }),
+  clientCAFile: scalar<string>({ flag: 'client-ca-file', value: 'PATH', defaultText: '', parse: parseText, description: 'PEM CA bundle: require a client certificate signed by it on the HTTPS port (mTLS from the API server; connections without one fail the TLS handshake, so probe the --metrics-listen port). Re-read every 10 s. Empty: no client certificate asked for.' }),
   namespace: scalar<string>({ flag: 'namespace', value: 'NAME', defaultText: '', parse: parseDnsLabel(true), description: "The webhook's own namespace (always excluded; holds the self-cert Secret). Empty: POD_NAMESPACE, else the service account's namespace." }),
   serviceName: scalar<string>({ flag: 'service-name', value: 'NAME', defaultText: 'archcheck-webhook', parse: parseDnsLabel(false), description: 'Service in front of the webhook; self certificates are issued for its DNS names.' }),
   certSecret: scalar<string>({ flag: 'cert-secret', value: 'NAME', defaultText: 'archcheck-webhook-tls', parse: parseObjectName(false), description: 'Secret (in --namespace) that --cert-mode self keeps the CA and certificate in, shared by replicas.' }),
@@ -55,8 +58,11 @@ export const configSchema = {
   resolveTimeout: scalar<number>({ flag: 'resolve-timeout', value: 'DURATION', defaultText: '3s', parse: parseBoundedDuration(100, 29_000), description: 'Time allowed for registries per admission request; also capped below the apiserver timeout (?timeout=) minus 20%.' }),
   // Registry settings: one table in core, read the same way by the plugin.
   ...registrySettingSpecs,
+  maxIndexEntries: scalar<number>({ flag: 'max-index-entries', value: 'N', defaultText: String(defaultWorkLimits.maxIndexEntries), parse: parseBoundedInteger(1, 4096), description: 'Platform entries looked at per index (attestations not counted); an image with more is left unresolved (LIMIT_EXCEEDED, remembered by digest).' }),
+  maxIndexDepth: scalar<number>({ flag: 'max-index-depth', value: 'N', defaultText: String(defaultWorkLimits.maxIndexDepth), parse: parseBoundedInteger(1, 8), description: 'Index levels followed for one image (1: an index of images); deeper is LIMIT_EXCEEDED.' }),
+  maxChildFetches: scalar<number>({ flag: 'max-child-fetches', value: 'N', defaultText: String(defaultWorkLimits.maxChildFetches), parse: parseBoundedInteger(1, 8192), description: 'Child manifests and configs looked at for one image, cached or not; more is LIMIT_EXCEEDED. Bounds the registry requests one new image can cause.' }),
   kubeconfig: scalar<string>({ flag: 'kubeconfig', value: 'PATH', defaultText: '', parse: parseText, description: 'Kubeconfig for API access. Empty: in-cluster service account; with neither the webhook runs without API access (no discovery, pull secrets, namespace modes or self certs).' }),
-  metricsListen: scalar<ListenAddress | undefined>({ flag: 'metrics-listen', value: 'HOST:PORT', defaultText: '', parse: parseOptionalListen, description: 'Address for plain-HTTP /metrics, apart from the admission port (the chart sets 0.0.0.0:8080). Empty: none (/metrics stays on the HTTPS port too).' }),
+  metricsListen: scalar<ListenAddress | undefined>({ flag: 'metrics-listen', value: 'HOST:PORT', defaultText: '', parse: parseOptionalListen, description: 'Address for plain-HTTP /metrics, /healthz and /readyz, apart from the admission port (the chart sets 0.0.0.0:8080). Empty: none (/metrics stays on the HTTPS port too).' }),
   logLevel: scalar<LogLevel>({ flag: 'log-level', value: LOG_LEVELS.join('|'), defaultText: 'info', parse: parseEnum(LOG_LEVELS), description: 'Log level (JSON logs on stdout).' }),
   drainTimeout: scalar<number>({ flag: 'drain-timeout', value: 'DURATION', defaultText: '20s', parse: parseBoundedDuration(0, 300_000), description: 'On SIGTERM, how long to wait for admission requests in flight before closing connections.' }),
 } satisfies Record<string, Spec>;

@@ -20,6 +20,7 @@ import { listenHttps, type TlsIdentity } from './server/https-server.js';
 import { InFlight } from './server/in-flight.js';
 import { listenMetrics } from './server/metrics-server.js';
 import { Readiness } from './server/readiness.js';
+import { ClientCaWatcher, readClientCa } from './tls/client-ca.js';
 import { fileIdentitySource, fixedIdentitySource, READY_TLS, selfIdentitySource, type IdentitySource } from './tls/identity-source.js';
 
 /** Replace parts for tests and embedding; anything left out is built from the config. */
@@ -68,6 +69,7 @@ function readOptional(path: string): string | undefined {
 async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, logger: Logger): Promise<RegistryClient> {
   const timing = {
     resolveTimeoutMs: config.resolveTimeout,
+    workLimits: { maxIndexEntries: config.maxIndexEntries, maxIndexDepth: config.maxIndexDepth, maxChildFetches: config.maxChildFetches },
     // Per HTTP request. Under the gate, the controller's lookups may take longer than resolveTimeout (admission
     // lookups are still cut by their deadline); otherwise one slow endpoint must not eat the whole budget.
     requestTimeoutMs: config.onUnresolved === 'gate' ? 5_000 : Math.min(config.resolveTimeout, 5_000),
@@ -164,6 +166,16 @@ function runControllers({ config, api, namespace, logger }: StartContext, env: A
   );
 }
 
+/** `--client-ca-file`: the bundle client certificates must chain to, or undefined when none is asked for. */
+async function loadClientCa(config: WebhookConfig): Promise<string | undefined> {
+  if (!config.clientCAFile) return undefined;
+  try {
+    return await readClientCa(config.clientCAFile);
+  } catch (e) {
+    throw new ConfigError(`--client-ca-file: ${(e as Error).message}`);
+  }
+}
+
 async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!readiness.ready()) {
@@ -189,10 +201,13 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const start: StartContext = { config, deps, api, namespace, logger, readiness };
   const controllers = runControllers(start, env, metrics);
   const source = await identitySource(start);
+  const clientCaPem = await loadClientCa(config);
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
-  const server = await listenHttps(app, config.listen, source.initial, inFlight);
-  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen) : undefined;
+  const server = await listenHttps(app, config.listen, source.initial, inFlight, clientCaPem);
+  const clientCaWatcher = clientCaPem ? new ClientCaWatcher(config.clientCAFile, clientCaPem, (pem) => server.setClientCa(pem), logger, deps.certPollMs) : undefined;
+  clientCaWatcher?.start();
+  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen, readiness) : undefined;
   metrics.observeCertificate(source.initial.certPem);
   source.start((identity) => {
     server.setIdentity(identity);
@@ -204,6 +219,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       url: server.url,
       metricsUrl: metricsServer?.url,
       certMode: deps.identity ? 'given' : config.certMode,
+      clientCertificates: clientCaPem ? `required (${config.clientCAFile})` : 'not asked for',
       namespace,
       config: { mode: config.mode, singleArch: config.singleArch, onUnresolved: config.onUnresolved, resolveTimeoutMs: config.resolveTimeout, allowedArchs: config.allowedArchs, excludedNamespaces: config.excludedNamespaces, logLevel: config.logLevel },
     },
@@ -222,6 +238,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       readiness.wait('shutting-down');
       await controllers?.stop();
       source.stop();
+      clientCaWatcher?.stop();
       await server.close(config.drainTimeout);
       await metricsServer?.close();
       await api.stop();

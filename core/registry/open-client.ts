@@ -10,7 +10,7 @@ import { loadRegistrySettings } from './settings.js';
 import { defaultCredentialSources } from './credential-sources.js';
 
 /** How long the client may take: set by each shell (an admission's budget is not an audit's). */
-export type RegistryTiming = Pick<RegistryOptions, 'resolveTimeoutMs' | 'requestTimeoutMs'> & Partial<Pick<RegistryOptions, 'maxConcurrencyPerRegistry'>>;
+export type RegistryTiming = Pick<RegistryOptions, 'resolveTimeoutMs' | 'requestTimeoutMs'> & Partial<Pick<RegistryOptions, 'maxConcurrencyPerRegistry' | 'workLimits'>>;
 
 export interface OpenClientDeps {
   observer?: RegistryObserver;
