@@ -113,7 +113,7 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { config: Record<string, unknown> };
     // Where the chart knows more than the bare binary: a gate needs the controller, which needs API access (the
     // chart always has it); the Lease is named after the release.
-    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '' };
+    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '', reconcile: 'true' };
     for (const [key, value] of Object.entries(values.config)) {
       const s = configSchema[key as keyof typeof configSchema];
       if (key in chartDefaults) expect(String(value), key).toBe(chartDefaults[key]);
@@ -337,19 +337,21 @@ describe('default values', () => {
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
   });
 
-  it('grants the gate controller (the default) pod writes, evictions, Events and its Lease; none of them with config.onUnresolved allow', async () => {
+  it('grants the gate controller (the default) pod writes, Events and its Lease; evictions only when something evicts; the reconciler alone reads pods; nothing with both off', async () => {
     const rulesOf = (rendered: Any[]): Any[] => rendered.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
     const rules = rulesOf(objs);
-    const gateRules = [
-      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-      { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-    ];
-    for (const g of gateRules) expect(rules).toContainEqual(g);
+    const events = { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
+    const lease = { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] };
+    const eviction = { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] };
+    for (const g of [{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] }, events, lease]) expect(rules).toContainEqual(g);
+    expect(rules).not.toContainEqual(eviction);
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
-    const allowed = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
-    expect(allowed.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
+    for (const set of [{ 'config.gateDenied': 'evict' }, { 'config.reconcileEvictBroken': true }]) expect(rulesOf(await render(helm, { setJson: set })), JSON.stringify(set)).toContainEqual(eviction);
+    const reconcileOnly = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
+    expect(reconcileOnly.filter((r) => r.resources.includes('pods'))).toEqual([{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(reconcileOnly).toContainEqual(lease);
+    const neither = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow', 'config.reconcile': false } }));
+    expect(neither.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
   });
 
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {
