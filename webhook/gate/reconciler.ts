@@ -127,8 +127,15 @@ export class EscapedPodReconciler {
     return modes;
   }
 
+  /** Until the node list is read (a new replica: judging against assumed pools would be a guess), at most 30 s. */
+  private async nodesKnown(): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (this.env.cluster.nodeArchs() === undefined && Date.now() < until && !this.stopped) await new Promise((r) => setTimeout(r, 250));
+  }
+
   async runPass(): Promise<PassSummary> {
     const started = Date.now();
+    await this.nodesKnown();
     const settings = effectiveSettings(this.env);
     const pods = await this.listPods();
     const modes = await this.modes(pods, settings);
