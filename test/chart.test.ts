@@ -354,6 +354,26 @@ describe('default values', () => {
     expect(neither.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
   });
 
+  it('releases every gate before uninstall: a pre-delete hook Job running release-gates under its own minimal RBAC, deleted when it succeeds; only with the gate', async () => {
+    const hooks = objs.filter((o) => spec(o).metadata.annotations?.['helm.sh/hook'] === 'pre-delete');
+    expect(hooks.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/archcheck-release-gates', 'ClusterRoleBinding/archcheck-release-gates', 'Job/archcheck-release-gates', 'ServiceAccount/archcheck-release-gates']);
+    for (const h of hooks) expect(spec(h).metadata.annotations['helm.sh/hook-delete-policy']).toBe('before-hook-creation,hook-succeeded');
+    // RBAC and ServiceAccount exist before the Job runs.
+    expect(hooks.filter((h) => h.kind !== 'Job').every((h) => Number(spec(h).metadata.annotations['helm.sh/hook-weight']) < Number(spec(get(objs, 'Job')).metadata.annotations['helm.sh/hook-weight']))).toBe(true);
+    expect(spec(get(objs, 'ClusterRole', 'archcheck-release-gates')).rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] },
+    ]);
+    const pod = spec(get(objs, 'Job', 'archcheck-release-gates')).spec.template.spec;
+    expect(pod.serviceAccountName).toBe('archcheck-release-gates');
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0].args).toEqual(['release-gates', '--log-level', 'info']);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    for (const set of [{ 'config.onUnresolved': 'allow' }, { 'uninstallHook.enabled': false }]) {
+      expect((await render(helm, { setJson: set })).filter((o) => spec(o).metadata.annotations?.['helm.sh/hook']), JSON.stringify(set)).toEqual([]);
+    }
+  });
+
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {
     const secret = spec(get(objs, 'Secret', 'archcheck-tls'));
     expect(secret.data).toBeUndefined();
