@@ -53,7 +53,7 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
           void gate.start().catch((e: unknown) => log.warn({ error: String(e) }, 'gate controller: start failed'));
         }
         if (options.reconcile) {
-          reconciler = new EscapedPodReconciler({ kubeConfig, env, writes, metrics, logger: log.child({ component: 'reconciler' }) }, options.reconcile);
+          reconciler = new EscapedPodReconciler({ kubeConfig, env, writes, metrics, logger: logger.child({ component: 'reconciler' }) }, options.reconcile);
           reconciler.start();
         }
       },

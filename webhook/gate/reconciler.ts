@@ -194,7 +194,9 @@ export class EscapedPodReconciler {
   private async announce(pod: V1Pod, finding: EscapedPodFinding, images: readonly ImageArchitectures[]): Promise<void> {
     const line = { pod: keyOf(pod), owner: ownerOf(pod), node: pod.spec?.nodeName, status: finding.status, images: images.map(imageLine) };
     if (finding.status !== 'broken' && finding.status !== 'at-risk') {
-      this.logger.info(line, `escaped pod: ${finding.message}`);
+      // ok pods are most pods of a cluster that predates the install: debug only.
+      if (finding.status === 'ok') this.logger.debug(line, `escaped pod: ${finding.message}`);
+      else this.logger.info(line, `escaped pod: ${finding.message}`);
       return;
     }
     this.logger.warn(line, `escaped pod: ${finding.message}`);
