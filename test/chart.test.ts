@@ -114,7 +114,7 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { config: Record<string, unknown> };
     // Where the chart knows more than the bare binary: a gate needs the controller, which needs API access (the
     // chart always has it); the Lease is named after the release.
-    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '' };
+    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '', reconcile: 'true' };
     for (const [key, value] of Object.entries(values.config)) {
       const s = configSchema[key as keyof typeof configSchema];
       if (key in chartDefaults) expect(String(value), key).toBe(chartDefaults[key]);
@@ -379,19 +379,41 @@ describe('default values', () => {
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
   });
 
-  it('grants the gate controller (the default) pod writes, evictions, Events and its Lease; none of them with config.onUnresolved allow', async () => {
+  it('grants the gate controller (the default) pod writes, Events and its Lease; evictions only when something evicts; the reconciler alone reads pods; nothing with both off', async () => {
     const rulesOf = (rendered: Any[]): Any[] => rendered.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
     const rules = rulesOf(objs);
-    const gateRules = [
-      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-      { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-    ];
-    for (const g of gateRules) expect(rules).toContainEqual(g);
+    const events = { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
+    const lease = { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] };
+    const eviction = { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] };
+    for (const g of [{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] }, events, lease]) expect(rules).toContainEqual(g);
+    expect(rules).not.toContainEqual(eviction);
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
-    const allowed = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
-    expect(allowed.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
+    for (const set of [{ 'config.gateDenied': 'evict' }, { 'config.reconcileEvictBroken': true }]) expect(rulesOf(await render(helm, { setJson: set })), JSON.stringify(set)).toContainEqual(eviction);
+    const reconcileOnly = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
+    expect(reconcileOnly.filter((r) => r.resources.includes('pods'))).toEqual([{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(reconcileOnly).toContainEqual(lease);
+    const neither = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow', 'config.reconcile': false } }));
+    expect(neither.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
+  });
+
+  it('releases every gate before uninstall: a pre-delete hook Job running release-gates under its own minimal RBAC, deleted when it succeeds; only with the gate', async () => {
+    const hooks = objs.filter((o) => spec(o).metadata.annotations?.['helm.sh/hook'] === 'pre-delete');
+    expect(hooks.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/archcheck-release-gates', 'ClusterRoleBinding/archcheck-release-gates', 'Job/archcheck-release-gates', 'ServiceAccount/archcheck-release-gates']);
+    for (const h of hooks) expect(spec(h).metadata.annotations['helm.sh/hook-delete-policy']).toBe('before-hook-creation,hook-succeeded');
+    // RBAC and ServiceAccount exist before the Job runs.
+    expect(hooks.filter((h) => h.kind !== 'Job').every((h) => Number(spec(h).metadata.annotations['helm.sh/hook-weight']) < Number(spec(get(objs, 'Job')).metadata.annotations['helm.sh/hook-weight']))).toBe(true);
+    expect(spec(get(objs, 'ClusterRole', 'archcheck-release-gates')).rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] },
+    ]);
+    const pod = spec(get(objs, 'Job', 'archcheck-release-gates')).spec.template.spec;
+    expect(pod.serviceAccountName).toBe('archcheck-release-gates');
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0].args).toEqual(['release-gates', '--log-level', 'info']);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    for (const set of [{ 'config.onUnresolved': 'allow' }, { 'uninstallHook.enabled': false }]) {
+      expect((await render(helm, { setJson: set })).filter((o) => spec(o).metadata.annotations?.['helm.sh/hook']), JSON.stringify(set)).toEqual([]);
+    }
   });
 
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {

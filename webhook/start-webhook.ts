@@ -44,7 +44,7 @@ export interface RunningWebhook {
   caPem(): string | undefined;
   readiness: Readiness;
   metrics: WebhookMetrics;
-  /** The gate controller (leader-elected), when onUnresolved is gate and the API is reachable. */
+  /** The gate controller and reconciler (leader-elected), when onUnresolved is gate or reconcile is on, with API access. */
   controllers: RunningControllers | undefined;
   /** Resolves when /readyz would answer 200 (certificate loaded, caBundle published, first node list read). */
   waitUntilReady(timeoutMs?: number): Promise<void>;
@@ -147,11 +147,11 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
   );
 }
 
-/** The leader-elected gate controller (onUnresolved gate). */
+/** The leader-elected controllers: the gate controller (onUnresolved gate) and the escaped-pod reconciler (reconcile). */
 function runControllers({ config, api, namespace, logger }: StartContext, env: AdmissionEnv, metrics: WebhookMetrics): RunningControllers | undefined {
   const gate = config.onUnresolved === 'gate';
-  if (!api.kube || !gate) return undefined;
-  if (!namespace) throw new ConfigError('the gate controller needs the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
+  if (!api.kube || (!gate && !config.reconcile)) return undefined;
+  if (!namespace) throw new ConfigError('the gate controller and the reconciler need the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
   return startControllers(
     api.kube.kubeConfig,
     env,
@@ -160,7 +160,8 @@ function runControllers({ config, api, namespace, logger }: StartContext, env: A
       namespace,
       leaseName: config.leaseName,
       mutatingWebhookConfiguration: config.mutatingWebhookConfiguration,
-      gate: { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } },
+      gate: gate ? { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } } : undefined,
+      reconcile: config.reconcile ? { periodMs: config.reconcilePeriod, evictBroken: config.reconcileEvictBroken } : undefined,
     },
     logger,
   );
@@ -195,6 +196,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
   if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
+  if (config.reconcile && !api.kube) throw new ConfigError('--reconcile true needs API access (run in a cluster or pass --kubeconfig): the reconciler lists pods; without it use --reconcile false');
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };

@@ -31,7 +31,7 @@ const asDate = (value: unknown): Date | undefined => (value === undefined || val
  * JSON (dates as strings) while the client serializes a V1Pod's dates with toISOString, so the metadata dates are
  * made Dates and the fields an update ignores or owns elsewhere (status, managedFields) are left out.
  */
-function withEdits(typed: V1Pod, edited: Pod): V1Pod {
+export function withEdits(typed: V1Pod, edited: Pod): V1Pod {
   return { apiVersion: typed.apiVersion ?? 'v1', kind: typed.kind ?? 'Pod', metadata: metadataWithEdits(typed, edited), spec: specWithEdits(typed, edited) };
 }
 
