@@ -14,6 +14,8 @@ import type { AdmissionEnv } from './handlers/admission-env.js';
 import { ImageLookup } from './images/image-lookup.js';
 import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
 import { loadKubeConfig, ownNamespace } from './kube/kube-config.js';
+import { noEvents, type EventRecorder } from './kube/event-recorder.js';
+import { startEventRecorder } from './kube/events-api.js';
 import { startControllers, type RunningControllers } from './gate/controller-runner.js';
 import { createLogger } from './logger.js';
 import { archcheckVersion } from './build-info.js';
@@ -190,7 +192,8 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
 }
 
 /** The leader-elected gate controller (onUnresolved gate). */
-function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string | undefined, env: AdmissionEnv, metrics: WebhookMetrics, logger: Logger): RunningControllers | undefined {
+function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string | undefined, env: AdmissionEnv, shared: { events: EventRecorder; metrics: WebhookMetrics; logger: Logger }): RunningControllers | undefined {
+  const { events, metrics, logger } = shared;
   const gate = config.onUnresolved === 'gate';
   if (!api.kube || !gate) return undefined;
   if (!namespace) throw new ConfigError('the gate controller needs the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
@@ -202,6 +205,7 @@ function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string
       namespace,
       leaseName: config.leaseName,
       mutatingWebhookConfiguration: config.mutatingWebhookConfiguration,
+      events,
       gate: { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } },
     },
     logger,
@@ -230,10 +234,12 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
-  const controllers = runControllers(config, api, namespace, env, metrics, logger);
+  // Events are written only with API access; they never hold up an admission (webhook/kube/event-recorder.ts).
+  const events = api.kube ? startEventRecorder(api.kube.kubeConfig, metrics.registry, logger) : undefined;
+  const controllers = runControllers(config, api, namespace, env, { events: events ?? noEvents, metrics, logger });
   const source = await identitySource({ config, deps, api, namespace, logger, readiness });
   const inFlight = new InFlight();
-  const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
+  const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout, ...(events && { events }) });
   const server = await listenHttps(app, config.listen, source.initial, inFlight);
   const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen) : undefined;
   metrics.observeCertificate(source.initial.certPem);
@@ -267,6 +273,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       source.stop();
       await server.close(config.drainTimeout);
       await metricsServer?.close();
+      await events?.stop();
       await api.stop();
       if (resolver instanceof RegistryClient) await resolver.close();
       logger.info('archcheck webhook stopped');
