@@ -46,7 +46,7 @@ metadata:
 HEADER
   HELM_CONFIG_HOME="$PWD/.tmp/helm-home/config" HELM_CACHE_HOME="$PWD/.tmp/helm-home/cache" \
     HELM_DATA_HOME="$PWD/.tmp/helm-home/data" \
-    "$HELM" template "$RELEASE" charts/archcheck --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION"
+    "$HELM" template "$RELEASE" charts/archcheck --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" --skip-tests
 }
 
 case "${1:-}" in
