@@ -354,6 +354,8 @@ describe('default values', () => {
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] });
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] });
+    // Events through events.k8s.io only (the core group's events are not granted).
+    expect(rules.filter((r) => r.resources.includes('events'))).toEqual([{ kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }]);
     expect(rules).toContainEqual({ kind: 'Role', apiGroups: [''], resources: ['secrets'], resourceNames: ['archcheck-tls'], verbs: ['get', 'update', 'patch'] });
     expect(rules).toContainEqual({
       kind: 'ClusterRole',
@@ -370,7 +372,8 @@ describe('default values', () => {
       if (r.apiGroups.includes('admissionregistration.k8s.io')) expect(r.resourceNames?.length).toBeGreaterThan(0);
     }
     // Writes name their object, except creating Secrets in the release namespace (RBAC cannot name what is created)
-    // and the gate controller's (its own test below): it places pods in any namespace and records Events on them.
+    // the gate controller's (its own test below): it places pods in any namespace, and Events (about objects in any
+    // namespace, checked above).
     const gateResources = ['pods', 'pods/eviction', 'events', 'leases'];
     const others = rules.filter((r) => !r.resources.some((x: string) => gateResources.includes(x)));
     const written = others.filter((r) => r.verbs.some((v: string) => ['update', 'patch', 'delete'].includes(v)));
@@ -382,7 +385,7 @@ describe('default values', () => {
   it('grants the gate controller (the default) pod writes, Events and its Lease; evictions only when something evicts; the reconciler alone reads pods; nothing with both off', async () => {
     const rulesOf = (rendered: Any[]): Any[] => rendered.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
     const rules = rulesOf(objs);
-    const events = { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
+    const events = { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
     const lease = { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] };
     const eviction = { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] };
     for (const g of [{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] }, events, lease]) expect(rules).toContainEqual(g);
@@ -429,7 +432,7 @@ describe('default values', () => {
     const w = m.webhooks[0];
     expect(w).toMatchObject({
       admissionReviewVersions: ['v1'],
-      sideEffects: 'None',
+      sideEffects: 'NoneOnDryRun', // Events are written, never on a dry run
       matchPolicy: 'Equivalent',
       reinvocationPolicy: 'IfNeeded',
       failurePolicy: 'Ignore',

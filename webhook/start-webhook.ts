@@ -10,6 +10,8 @@ import type { AdmissionEnv } from './handlers/admission-env.js';
 import { ImageLookup } from './images/image-lookup.js';
 import { KubeClusterFacts } from './kube/kube-cluster-facts.js';
 import { loadKubeConfig, ownNamespace } from './kube/kube-config.js';
+import { noEvents, type EventRecorder } from './kube/event-recorder.js';
+import { startEventRecorder } from './kube/events-api.js';
 import { startControllers, type RunningControllers } from './gate/controller-runner.js';
 import { createLogger } from './logger.js';
 import { archcheckVersion } from './build-info.js';
@@ -148,7 +150,8 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
 }
 
 /** The leader-elected controllers: the gate controller (onUnresolved gate) and the escaped-pod reconciler (reconcile). */
-function runControllers({ config, api, namespace, logger }: StartContext, env: AdmissionEnv, metrics: WebhookMetrics): RunningControllers | undefined {
+function runControllers({ config, api, namespace, logger }: StartContext, env: AdmissionEnv, shared: { events: EventRecorder; metrics: WebhookMetrics }): RunningControllers | undefined {
+  const { events, metrics } = shared;
   const gate = config.onUnresolved === 'gate';
   if (!api.kube || (!gate && !config.reconcile)) return undefined;
   if (!namespace) throw new ConfigError('the gate controller and the reconciler need the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
@@ -160,6 +163,7 @@ function runControllers({ config, api, namespace, logger }: StartContext, env: A
       namespace,
       leaseName: config.leaseName,
       mutatingWebhookConfiguration: config.mutatingWebhookConfiguration,
+      events,
       gate: gate ? { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } } : undefined,
       reconcile: config.reconcile ? { periodMs: config.reconcilePeriod, evictBroken: config.reconcileEvictBroken } : undefined,
     },
@@ -201,11 +205,13 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
   const start: StartContext = { config, deps, api, namespace, logger, readiness };
-  const controllers = runControllers(start, env, metrics);
+  // Events are written only with API access; they never hold up an admission (webhook/kube/event-recorder.ts).
+  const events = api.kube ? startEventRecorder(api.kube.kubeConfig, metrics.registry, logger) : undefined;
+  const controllers = runControllers(start, env, { events: events ?? noEvents, metrics });
   const source = await identitySource(start);
   const clientCaPem = await loadClientCa(config);
   const inFlight = new InFlight();
-  const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout });
+  const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout, ...(events && { events }) });
   const server = await listenHttps(app, config.listen, source.initial, inFlight, clientCaPem);
   const clientCaWatcher = clientCaPem ? new ClientCaWatcher(config.clientCAFile, clientCaPem, (pem) => server.setClientCa(pem), logger, deps.certPollMs) : undefined;
   clientCaWatcher?.start();
@@ -243,6 +249,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       clientCaWatcher?.stop();
       await server.close(config.drainTimeout);
       await metricsServer?.close();
+      await events?.stop();
       await api.stop();
       if (resolver instanceof RegistryClient) await resolver.close();
       logger.info('archcheck webhook stopped');
