@@ -189,6 +189,30 @@ async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<
   }
 }
 
+/** Settings that only work with API access fail at start-up, not at the first admission. */
+function requireApiAccess(config: WebhookConfig, api: ApiAccess): void {
+  if (api.kube) return;
+  if (config.onUnresolved === 'gate') throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
+  if (config.reconcile) throw new ConfigError('--reconcile true needs API access (run in a cluster or pass --kubeconfig): the reconciler lists pods; without it use --reconcile false');
+}
+
+interface ServerParts {
+  app: Parameters<typeof listenHttps>[0];
+  identity: TlsIdentity;
+  inFlight: InFlight;
+  metrics: WebhookMetrics;
+}
+
+/** The HTTPS admission server (asking for client certificates when a client CA is configured) and the plain-HTTP metrics server. */
+async function openServers({ config, deps, logger, readiness }: StartContext, { app, identity, inFlight, metrics }: ServerParts) {
+  const clientCaPem = await loadClientCa(config);
+  const server = await listenHttps(app, config.listen, identity, inFlight, clientCaPem);
+  const clientCaWatcher = clientCaPem ? new ClientCaWatcher(config.clientCAFile, clientCaPem, (pem) => server.setClientCa(pem), logger, deps.certPollMs) : undefined;
+  clientCaWatcher?.start();
+  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen, readiness) : undefined;
+  return { server, clientCaPem, clientCaWatcher, metricsServer };
+}
+
 /**
  * Starts the webhook: API access (optional), registry client, TLS identity, HTTPS server. The returned handle
  * is what main() and the end-to-end suite drive. Throws ConfigError for settings that cannot work.
@@ -199,8 +223,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const metrics = new WebhookMetrics({ version: archcheckVersion() });
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
-  if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
-  if (config.reconcile && !api.kube) throw new ConfigError('--reconcile true needs API access (run in a cluster or pass --kubeconfig): the reconciler lists pods; without it use --reconcile false');
+  requireApiAccess(config, api);
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
@@ -209,13 +232,9 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const events = api.kube ? startEventRecorder(api.kube.kubeConfig, metrics.registry, logger) : undefined;
   const controllers = runControllers(start, env, { events: events ?? noEvents, metrics });
   const source = await identitySource(start);
-  const clientCaPem = await loadClientCa(config);
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout, ...(events && { events }) });
-  const server = await listenHttps(app, config.listen, source.initial, inFlight, clientCaPem);
-  const clientCaWatcher = clientCaPem ? new ClientCaWatcher(config.clientCAFile, clientCaPem, (pem) => server.setClientCa(pem), logger, deps.certPollMs) : undefined;
-  clientCaWatcher?.start();
-  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen, readiness) : undefined;
+  const { server, clientCaPem, clientCaWatcher, metricsServer } = await openServers(start, { app, identity: source.initial, inFlight, metrics });
   metrics.observeCertificate(source.initial.certPem);
   source.start((identity) => {
     server.setIdentity(identity);
