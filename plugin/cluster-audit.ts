@@ -8,10 +8,10 @@ import { warn, type CommandContext } from './cli-io.js';
 import type { CacheFlags } from './flags/cache-flags.js';
 import { checkNamespaceFlags, kubeConnectionOptions, labelSelector, namespaceScope, type KubeFlags } from './flags/kube-flags.js';
 import { openImageResolver } from './image-resolver.js';
-import { readClusterInventory } from './inventory/cluster-inventory.js';
+import { readClusterInventory, type NamespaceScope } from './inventory/cluster-inventory.js';
 import { gapWarnings } from './inventory/gap-warnings.js';
 import type { ClusterNode } from './inventory/inventory.js';
-import { connectKube } from './kube/kube-client.js';
+import { connectKube, type KubeReader } from './kube/kube-client.js';
 import { matchesLabels } from './kube/label-selector.js';
 import { createProgress } from './output/progress.js';
 import type { RegistryFlags } from './registry-flags.js';
@@ -25,6 +25,13 @@ export interface ClusterAudit {
   allNamespaces: boolean;
 }
 
+/** `auditing namespace "shop" of context "prod" (https://10.0.0.1:6443)` */
+export function auditTarget(scope: NamespaceScope, kube: Pick<KubeReader, 'context' | 'server'>): string {
+  const where = scope.all ? 'all namespaces' : `namespace "${scope.namespace}"`;
+  const context = kube.context ? `context "${kube.context}"` : 'no context';
+  return `auditing ${where} of ${context} (${kube.server})`;
+}
+
 /**
  * Reads the cluster (paged lists; what is forbidden is skipped and reported), rolls pods up to workloads, resolves
  * every image once with the workloads' pull secrets, and judges each workload against the real nodes.
@@ -32,9 +39,11 @@ export interface ClusterAudit {
 export async function auditCluster(flags: ClusterAuditFlags, targetArch: string, ctx: CommandContext): Promise<ClusterAudit> {
   const selector = labelSelector(flags);
   checkNamespaceFlags(flags);
-  const connection = kubeConnectionOptions(flags);
+  const connection = kubeConnectionOptions(flags, ctx.io.env);
   const kube = await connectKube(connection);
   const scope = namespaceScope(flags, kube.namespace);
+  // Say which cluster is audited before anything else: a wrong context is then seen at once, not after the table.
+  ctx.io.stderr(`${auditTarget(scope, kube)}\n`);
   const inventory = await readClusterInventory(kube, scope);
   const warnings = gapWarnings(inventory.gaps);
   let placement: PlacementModel;
