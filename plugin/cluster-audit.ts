@@ -23,6 +23,8 @@ export interface ClusterAudit {
   /** Null when the nodes could not be read. */
   nodes: ClusterNode[] | null;
   allNamespaces: boolean;
+  /** What was audited, for "No workloads found in …". */
+  scope: string;
 }
 
 /** `auditing namespace "shop" of context "prod" (https://10.0.0.1:6443)` */
@@ -68,7 +70,8 @@ export async function auditCluster(flags: ClusterAuditFlags, targetArch: string,
       warnings,
       onProgress: (done, total) => progress.update(done, total),
     });
-    return { report, nodes: inventory.nodes ?? null, allNamespaces: scope.all };
+    const where = scope.all ? 'any namespace' : `namespace "${scope.namespace}"`;
+    return { report, nodes: inventory.nodes ?? null, allNamespaces: scope.all, scope: where + (flags.selector ? ` matching -l ${flags.selector}` : '') };
   } finally {
     progress.finish();
     await handle.close();

@@ -175,6 +175,8 @@ describe('kubectl archcheck audit on a real cluster', () => {
     expect(r.stdout).toContain(`top images blocking arm64: ${fx.singleAmd64.ref} (5 workloads)`);
     expect(r.stdout).toContain(`could not resolve 1 image:\n  ${fx.privateSecret.ref}: UNAUTHORIZED:`);
     expect(r.stdout).not.toContain('\u001b[');
+    for (const line of lines.slice(0, 14)) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(rows.size).toBe(13);
   });
 
   it('gives the same report as YAML', async () => {

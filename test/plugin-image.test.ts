@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { buildDockerConfig, pushStandardFixtures, writeDockerConfig, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
 
@@ -78,6 +79,17 @@ describe('kubectl archcheck image', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('prints -o yaml (the JSON shape) and --no-headers rows', () => {
+    const cfg = aliceConfig();
+    const yaml = archcheck(['image', '-o', 'yaml', '--registry-config', cfg, fx.buildx.ref]);
+    expect(yaml.code).toBe(0);
+    const json = archcheck(['image', '-o', 'json', '--registry-config', cfg, fx.buildx.ref]);
+    expect(parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+    expect(yaml.stdout).not.toMatch(/[&*]a\d+\b/);
+    const rows = archcheck(['image', '--no-headers', '--registry-config', cfg, fx.buildx.ref]);
+    expect(rows.stdout).toMatch(new RegExp(`^${fx.buildx.ref.replace(/[.]/g, '\\.')}\\s+multi-arch\\s+linux/amd64, linux/arm64\\n$`));
   });
 
   it('reports an invalid reference as INVALID_REFERENCE', () => {

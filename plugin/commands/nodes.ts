@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli-io.js';
 import { addKubeConnectionFlags, kubeConnectionOptions, labelSelector, type KubeConnectionFlags } from '../flags/kube-flags.js';
-import { addOutputFlag, outputFormat } from '../flags/output-flags.js';
+import { addOutputFlag, outputFormat, type OutputFlags } from '../flags/output-flags.js';
 import type { ClusterNode } from '../inventory/inventory.js';
 import { clusterNode } from '../inventory/node-info.js';
 import type { KubeObject } from '../inventory/inventory.js';
@@ -13,9 +13,8 @@ import { archCapacity, nodePools, type NodePoolReport } from '../nodes/node-pool
 import { renderNodePools } from '../output/nodes-table.js';
 import { renderStructured } from '../output/structured.js';
 
-interface NodesCommandOptions extends KubeConnectionFlags {
+interface NodesCommandOptions extends KubeConnectionFlags, OutputFlags {
   selector?: string;
-  output: string;
 }
 
 export async function readNodes(opts: NodesCommandOptions, env?: NodeJS.ProcessEnv): Promise<ClusterNode[]> {
@@ -51,6 +50,6 @@ Examples:
     const format = outputFormat(opts.output);
     const report = nodePoolReport(await readNodes(opts, ctx.io.env));
     if (format === 'json' || format === 'yaml') ctx.io.stdout(renderStructured(report, format));
-    else ctx.io.stdout(renderNodePools(report, format === 'wide'));
+    else ctx.io.stdout(renderNodePools(report, format === 'wide', opts.headers === false));
   });
 }
