@@ -1,15 +1,34 @@
 import { DiskContentStore } from '../core/registry/disk-content-store.js';
 import type { ImageResolver } from '../core/resolver.js';
-import { defaultCacheDir, registryCachePaths } from './cache/cache-dir.js';
+import { defaultCacheDir, prepareCacheDir, registryCachePaths } from './cache/cache-dir.js';
 import { CachingResolver } from './cache/reference-cache.js';
 import { tagTtlMs, type CacheFlags } from './flags/cache-flags.js';
 import { registryClientFromFlags, type RegistryFlags } from './registry-flags.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * Audits resolve hundreds of images in one go: 32 requests in flight per registry (core's default, 8, suits the
  * webhook's trickle). Registries limit by request count, not concurrency; --registry-concurrency overrides it.
  */
 export const AUDIT_REGISTRY_CONCURRENCY = 32;
+
+/**
+ * How long closing the registry client may wait for requests still in flight. Every answer is in by then (each
+ * lookup has its --timeout); what is left is a connection to a hung registry, which must not hold the command
+ * (`--timeout 2s` took 10.8 s while undici waited for a hung TLS handshake).
+ */
+const CLOSE_GRACE_MS = 200;
+
+/** Closes the client, waiting at most CLOSE_GRACE_MS; a connection still open after that is dropped at exit. */
+export async function closeSoon(client: { close(): Promise<void> }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((r) => {
+    timer = setTimeout(r, CLOSE_GRACE_MS);
+    timer.unref();
+  });
+  await Promise.race([client.close().catch(() => undefined), grace]);
+  clearTimeout(timer);
+}
 
 export interface ImageResolverHandle {
   resolver: ImageResolver;
@@ -25,9 +44,18 @@ export async function openImageResolver(given: RegistryFlags & CacheFlags, warn:
   const ttl = tagTtlMs(flags);
   if (!flags.cache) {
     const client = await registryClientFromFlags(flags, {}, warn);
-    return { resolver: client, close: () => client.close() };
+    return { resolver: client, close: () => closeSoon(client) };
   }
-  const paths = registryCachePaths(flags.cacheDir ?? defaultCacheDir());
+  const dir = flags.cacheDir ?? defaultCacheDir();
+  const unusable = (await prepareCacheDir(registryCachePaths(dir).content)) ?? (await prepareCacheDir(registryCachePaths(dir).references));
+  if (unusable) {
+    // --cache-dir asked for is an error; the default location being unusable (read-only home in CI) only costs speed.
+    if (flags.cacheDir !== undefined) throw new UsageError(`--cache-dir ${flags.cacheDir}: ${unusable}; pass a writable directory or --no-cache`);
+    warn(`not caching registry answers: ${unusable} (pass --cache-dir DIR or --no-cache)`);
+    const client = await registryClientFromFlags(flags, {}, warn);
+    return { resolver: client, close: () => closeSoon(client) };
+  }
+  const paths = registryCachePaths(dir);
   const client = await registryClientFromFlags(flags, { contentStore: new DiskContentStore({ dir: paths.content }) }, warn);
-  return { resolver: new CachingResolver(client, paths.references, ttl), close: () => client.close() };
+  return { resolver: new CachingResolver(client, paths.references, ttl), close: () => closeSoon(client) };
 }

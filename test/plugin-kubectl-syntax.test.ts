@@ -154,6 +154,37 @@ describe('timeouts hold against hung API servers (wall clock)', () => {
   });
 });
 
+describe('--timeout holds per image against a hung registry (wall clock)', () => {
+  const hungRegistry = (): string => `127.0.0.1:${(hung.address() as net.AddressInfo).port}`;
+
+  it('image --timeout 2s answers TIMEOUT within 3 s', async () => {
+    const started = Date.now();
+    const r = await archcheck(['image', `${hungRegistry()}/team/app:1`, '--timeout', '2s', '--cloud-auth', 'none', '--registry-config', writeTo('docker.json', '{}'), '-o', 'json']);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { images: Array<{ error: { code: string } }> }).images[0]!.error.code).toBe('TIMEOUT');
+  });
+
+  it('a manifests audit with --timeout 2s: unknown (TIMEOUT) within 3 s', async () => {
+    const pod = writeTo('pod.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: "${hungRegistry()}/team/app:1"}]}\n`);
+    const started = Date.now();
+    const r = await archcheck(['manifests', '-f', pod, '--timeout', '2s', '--no-cache', '--cloud-auth', 'none', '--registry-config', writeTo('docker.json', '{}'), '--no-headers']);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(r.stdout).toMatch(/^Pod\/p\s+unknown\s+<none>\s+unknown\s+TIMEOUT\n$/);
+  });
+});
+
+describe('an unusable --cache-dir: one line, exit 2, at once (it used to spin at 100% CPU)', () => {
+  it.each([
+    { dir: '/proc/archcheck-nope/cache', message: 'error: --cache-dir /proc/archcheck-nope/cache: cannot create /proc/archcheck-nope: ENOENT; pass a writable directory or --no-cache\n' },
+    { dir: '/etc/hostname/cache', message: 'error: --cache-dir /etc/hostname/cache: /etc/hostname is not a directory; pass a writable directory or --no-cache\n' },
+  ])('$dir', async ({ dir: cacheDir, message }) => {
+    const pod = writeTo('pod-cache.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: "127.0.0.1:1/x:1"}]}\n');
+    const r = await archcheck(['manifests', '-f', pod, '--cache-dir', cacheDir, '--cloud-auth', 'none']);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: message });
+  });
+});
+
 describe('kubeconfig errors: one line, exit 2', () => {
   it.each([
     { what: 'an empty kubeconfig', setup: (): string[] => ['--kubeconfig', writeTo('empty.kubeconfig', '')], message: /^error: the kubeconfig \(--kubeconfig .*empty\.kubeconfig\) is empty: it defines no context or cluster; pass --kubeconfig with a kubeconfig, or --server and --token\n$/ },

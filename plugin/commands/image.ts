@@ -3,6 +3,7 @@ import type { ImageInfo } from '../../core/image-info.js';
 import type { ImageResolver } from '../../core/resolver.js';
 import { renderStructured } from '../output/structured.js';
 import { renderTable } from '../output/table.js';
+import { closeSoon } from '../image-resolver.js';
 import { UsageError } from '../usage-error.js';
 import { addRegistryFlags, registryClientFromFlags, type RegistryFlags } from '../registry-flags.js';
 
@@ -48,7 +49,7 @@ export function registerImageCommand(program: Command, io: { stdout: (s: string)
       io.stdout(renderImages(images, opts.output, opts.headers === false));
       io.setExitCode(images.some((i) => i.error) ? 1 : 0);
     } finally {
-      await client.close();
+      await closeSoon(client);
     }
   });
 }
