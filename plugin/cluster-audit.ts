@@ -56,7 +56,8 @@ export async function auditCluster(flags: ClusterAuditFlags, targetArch: string,
     warnings.push(`node archs and taints unknown: judged against ${FALLBACK_ARCHS.join(', ')} nodes without taints`);
   }
   const workloads = rollUpWorkloads(inventory.objects, inventory.pods, kube.namespace).filter((w) => matchesLabels(selector, w.labels));
-  const handle = await openImageResolver(flags, (s) => warn(ctx.io, s));
+  const nodePlatforms = inventory.nodes ? [...new Set(inventory.nodes.map((n) => `${n.os}/${n.arch}`))] : FALLBACK_ARCHS.map((a) => `linux/${a}`);
+  const handle = await openImageResolver(flags, (s) => warn(ctx.io, s), nodePlatforms);
   const progress = createProgress({ isTTY: ctx.io.stderrIsTTY === true, write: ctx.io.stderr }, 'resolving images');
   const secrets = new PullSecretReader(kube);
   try {

@@ -39,11 +39,13 @@ export interface ImageResolverHandle {
  * The registry client for audits, with the on-disk cache unless --no-cache: registry content by digest
  * (core's ContentStore, never expires) and whole answers per reference (tags for --tag-ttl).
  */
-export async function openImageResolver(given: RegistryFlags & CacheFlags, warn: (s: string) => void): Promise<ImageResolverHandle> {
+export async function openImageResolver(given: RegistryFlags & CacheFlags, warn: (s: string) => void, nodePlatforms?: readonly string[]): Promise<ImageResolverHandle> {
   const flags = { ...given, registryConcurrency: given.registryConcurrency ?? String(AUDIT_REGISTRY_CONCURRENCY) };
+  // Verification checks only the children an answer depends on: those of the platforms the cluster's nodes have.
+  const extra = nodePlatforms && flags.verifyPlatforms ? { verifyPlatformsOf: [...nodePlatforms].sort() } : {};
   const ttl = tagTtlMs(flags);
   if (!flags.cache) {
-    const client = await registryClientFromFlags(flags, {}, warn);
+    const client = await registryClientFromFlags(flags, {}, warn, extra);
     return { resolver: client, close: () => closeSoon(client) };
   }
   const dir = flags.cacheDir ?? defaultCacheDir();
@@ -52,10 +54,12 @@ export async function openImageResolver(given: RegistryFlags & CacheFlags, warn:
     // --cache-dir asked for is an error; the default location being unusable (read-only home in CI) only costs speed.
     if (flags.cacheDir !== undefined) throw new UsageError(`--cache-dir ${flags.cacheDir}: ${unusable}; pass a writable directory or --no-cache`);
     warn(`not caching registry answers: ${unusable} (pass --cache-dir DIR or --no-cache)`);
-    const client = await registryClientFromFlags(flags, {}, warn);
+    const client = await registryClientFromFlags(flags, {}, warn, extra);
     return { resolver: client, close: () => closeSoon(client) };
   }
   const paths = registryCachePaths(dir);
-  const client = await registryClientFromFlags(flags, { contentStore: new DiskContentStore({ dir: paths.content }) }, warn);
-  return { resolver: new CachingResolver(client, paths.references, ttl), close: () => closeSoon(client) };
+  const client = await registryClientFromFlags(flags, { contentStore: new DiskContentStore({ dir: paths.content }) }, warn, extra);
+  // An answer is kept per verification scope: one made trusting labels must not stand in for a verified one.
+  const scope = flags.verifyPlatforms ? `verified:${extra.verifyPlatformsOf?.join(',') ?? 'all'}` : 'labels';
+  return { resolver: new CachingResolver(client, paths.references, ttl, Date.now, scope), close: () => closeSoon(client) };
 }

@@ -106,8 +106,10 @@ export async function registryClientFromFlags(
   flags: RegistryFlags,
   deps: RegistryClientDeps = {},
   warn: (s: string) => void = (s) => process.stderr.write(`warning: ${s}\n`),
+  /** Options a command decides rather than a flag (the audit's verifyPlatformsOf: the cluster's node platforms). */
+  extra: Partial<RegistryOptions> = {},
 ): Promise<RegistryClient> {
-  const options = await registryOptionsFromFlags(flags, warn);
+  const options = { ...(await registryOptionsFromFlags(flags, warn)), ...extra };
   let providers;
   try {
     providers = createCloudProviders(parseCloudAuthSpec(flags.cloudAuth), process.env, {

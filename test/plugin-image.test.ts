@@ -67,10 +67,13 @@ describe('kubectl archcheck image', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const cfg = aliceConfig();
-    const ok = archcheck(['image', '--registry-config', cfg, fx.multi.ref, fx.lyingIndex.ref]);
+    const ok = archcheck(['image', '--verify-platforms', '--registry-config', cfg, fx.multi.ref, fx.lyingIndex.ref]);
     expect(ok.stdout).toMatch(/^IMAGE\s+KIND\s+PLATFORMS/);
     expect(ok.stdout).toContain('linux/386, linux/amd64, linux/arm/v7, linux/arm64');
     expect(ok.stdout).toContain('platform-mismatch: index says linux/arm64, image config says linux/amd64');
+    // Without --verify-platforms the label is trusted: one request per index, no finding.
+    const trusting = archcheck(['image', '--registry-config', cfg, fx.lyingIndex.ref]);
+    expect(trusting.stdout).not.toContain('platform-mismatch');
   });
 
   it('exits 2 on usage errors, with one line and no stack trace', () => {

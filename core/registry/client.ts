@@ -418,7 +418,8 @@ export class RegistryClient implements ImageResolver {
   // ---- platforms ----
 
   private resolvedKey(digest: string): string {
-    return this.options.verifyPlatforms ? `${digest}|verified` : digest;
+    if (!this.options.verifyPlatforms) return digest;
+    return this.options.verifyPlatformsOf ? `${digest}|verified:${[...this.options.verifyPlatformsOf].sort().join(',')}` : `${digest}|verified`;
   }
 
   private async resolveDigest(ctx: Ctx, digest: string, doc: ManifestDocument, walk: IndexWalk, depth: number): Promise<Resolution> {
@@ -443,7 +444,7 @@ export class RegistryClient implements ImageResolver {
       configPlatform: (digest) => this.configPlatform(ctx, digest),
       resolveChild: (digest, doc, walk, depth) => this.resolveDigest(ctx, digest, doc, walk, depth),
     };
-    return new IndexWalk(source, this.options.workLimits, { name: ctx.ref.canonical, registry: ctx.ref.registry, verifyPlatforms: this.options.verifyPlatforms });
+    return new IndexWalk(source, this.options.workLimits, { name: ctx.ref.canonical, registry: ctx.ref.registry, verifyPlatforms: this.options.verifyPlatforms, verifyPlatformsOf: this.options.verifyPlatformsOf });
   }
 
   private async configPlatform(ctx: Ctx, configDigest: string): Promise<Platform> {

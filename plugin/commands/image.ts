@@ -41,9 +41,14 @@ export function registerImageCommand(program: Command, io: { stdout: (s: string)
     .argument('<ref...>', 'image references, e.g. nginx:1.27 myacr.azurecr.io/app@sha256:…')
     .option('-o, --output <format>', IMAGE_FORMATS.join('|'), 'table')
     .option('--no-headers', 'table and wide: print the rows only');
-  addRegistryFlags(cmd).action(async (refs: string[], opts: ImageCommandOptions) => {
+  addRegistryFlags(cmd)
+    // Economy: an index's labels are trusted unless asked (one GET per index, as docker manifest inspect).
+    .option('--verify-platforms', "fetch every index child's manifest and config and check its label (2 requests per child)");
+  cmd.action(async (refs: string[], opts: ImageCommandOptions) => {
     if (!IMAGE_FORMATS.includes(opts.output)) throw new UsageError(`-o ${opts.output}: use ${IMAGE_FORMATS.join(', ')}`);
-    const client = await registryClientFromFlags(opts);
+    // The shared registry flags verify by default (audits); for image only an explicit --verify-platforms does.
+    const verify = cmd.getOptionValueSource('verifyPlatforms') === 'cli' && opts.verifyPlatforms;
+    const client = await registryClientFromFlags({ ...opts, verifyPlatforms: verify });
     try {
       const images = await inspectImages(client, refs);
       io.stdout(renderImages(images, opts.output, opts.headers === false));
