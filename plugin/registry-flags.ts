@@ -104,9 +104,11 @@ export async function registryClientFromFlags(
   flags: RegistryFlags,
   deps: OpenClientDeps = {},
   warn: (s: string) => void = (s) => process.stderr.write(`warning: ${s}\n`),
+  /** Options a command decides rather than a flag (the audit's verifyPlatformsOf: the cluster's node platforms). */
+  extra: Pick<RegistryTiming, 'verifyPlatformsOf'> = {},
 ): Promise<RegistryClient> {
   const settings = registrySettingsFromFlags(flags);
-  const timing = registryTimingFromFlags(flags);
+  const timing = { ...registryTimingFromFlags(flags), ...extra };
   try {
     const opened = await openRegistryClient(settings, timing, deps);
     for (const w of opened.warnings) warn(w);

@@ -24,7 +24,7 @@ export class ClientCaches {
   /** Failures about the image itself (not found, denied, over a cap), for a short while. */
   readonly failures: TtlCache<ArchcheckError>;
 
-  constructor(private readonly options: Pick<RegistryOptions, 'cacheMaxBytes' | 'verifyPlatforms'>) {
+  constructor(private readonly options: Pick<RegistryOptions, 'cacheMaxBytes' | 'verifyPlatforms' | 'verifyPlatformsOf'>) {
     this.content = new ByteLruCache(options.cacheMaxBytes, (c) => c.body.length + 200);
     this.resolved = new ByteLruCache(Math.max(1024 * 1024, options.cacheMaxBytes / 16), (r) => ('error' in r ? 400 : 200 + r.platforms.length * 80));
     this.answers = new ByteLruCache(Math.max(1024 * 1024, options.cacheMaxBytes / 16), (a) => 300 + a.platforms.length * 120);
@@ -45,7 +45,9 @@ export class ClientCaches {
   }
 
   resolvedKey(digest: string): string {
-    return this.options.verifyPlatforms ? `${digest}|verified` : digest;
+    if (!this.options.verifyPlatforms) return digest;
+    // Verifying only some platforms (the audit: the cluster's node platforms) is a different answer from verifying all.
+    return this.options.verifyPlatformsOf ? `${digest}|verified:${[...this.options.verifyPlatformsOf].sort().join(',')}` : `${digest}|verified`;
   }
 
   tagKey(ctx: LookupContext): string {

@@ -9,8 +9,11 @@ import type { RegistrySettings } from './registry-settings.js';
 import { loadRegistrySettings } from './settings.js';
 import { defaultCredentialSources } from './credential-sources.js';
 
-/** How long the client may take: set by each shell (an admission's budget is not an audit's). */
-export type RegistryTiming = Pick<RegistryOptions, 'resolveTimeoutMs' | 'requestTimeoutMs'> & Partial<Pick<RegistryOptions, 'maxConcurrencyPerRegistry' | 'workLimits'>>;
+/**
+ * What each shell decides rather than the settings table: how long the client may take (an admission's budget is
+ * not an audit's), its concurrency and work caps, and which platforms to verify (the audit: its nodes' platforms).
+ */
+export type RegistryTiming = Pick<RegistryOptions, 'resolveTimeoutMs' | 'requestTimeoutMs'> & Partial<Pick<RegistryOptions, 'maxConcurrencyPerRegistry' | 'workLimits' | 'verifyPlatformsOf'>>;
 
 export interface OpenClientDeps {
   observer?: RegistryObserver;

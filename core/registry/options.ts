@@ -28,6 +28,12 @@ export interface RegistryOptions {
   hostsConfigs?: Map<string, HostsConfig>;
   /** Fetch each index child's config and trust it over the index's platform label. */
   verifyPlatforms: boolean;
+  /**
+   * With verifyPlatforms: verify only the children labelled with one of these `os/arch` (the archs a cluster's nodes
+   * have, e.g. linux/amd64, linux/arm64); the other labels are trusted. Their answer decides nothing for that cluster,
+   * and each verification costs a manifest GET (a Docker Hub pull) and a config blob. Unset: every child.
+   */
+  verifyPlatformsOf?: string[];
   /** Caps on the work one image may cause (index entries, nesting, child fetches); beyond them: LIMIT_EXCEEDED. */
   workLimits: WorkLimits;
 }

@@ -17,7 +17,7 @@ export class PlatformResolver {
   constructor(
     private readonly manifests: ManifestFetcher,
     private readonly caches: ClientCaches,
-    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'workLimits'>,
+    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'verifyPlatformsOf' | 'workLimits'>,
     private readonly observer: RegistryObserver | undefined,
   ) {}
 
@@ -70,7 +70,7 @@ export class PlatformResolver {
       configPlatform: (digest) => this.configPlatform(ctx, digest),
       resolveChild: (digest, doc, walk, depth) => this.resolveDigest(ctx, digest, doc, walk, depth),
     };
-    return new IndexWalk(source, this.options.workLimits, { name: ctx.ref.canonical, registry: ctx.ref.registry, verifyPlatforms: this.options.verifyPlatforms });
+    return new IndexWalk(source, this.options.workLimits, { name: ctx.ref.canonical, registry: ctx.ref.registry, verifyPlatforms: this.options.verifyPlatforms, verifyPlatformsOf: this.options.verifyPlatformsOf });
   }
 
   private async configPlatform(ctx: LookupContext, configDigest: string): Promise<Platform> {
