@@ -46,6 +46,17 @@ await build({
       'const __dirname = __archcheckDirname(__filename);',
     ].join('\n'),
   },
+  // package.json is read for its version only: inline that, not the whole file (the bundle then changes only with
+  // the code and the version, not with every new npm script).
+  plugins: [
+    {
+      name: 'version-only',
+      setup(b) {
+        b.onResolve({ filter: /(^|\/)package\.json$/ }, (a) => (a.importer.startsWith(join(root, 'plugin')) ? { path: 'package.json', namespace: 'version-only' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'version-only' }, () => ({ contents: JSON.stringify({ version }), loader: 'json' }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });
 chmodSync(bundle, 0o755);
