@@ -60,6 +60,10 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(bundle, 0o755);
+// kubectl (>= 1.26) completes `kubectl archcheck <TAB>` by running kubectl_complete-archcheck from PATH.
+const completer = join(out, 'kubectl_complete-archcheck');
+writeFileSync(completer, '#!/bin/sh\n# kubectl runs this to complete `kubectl archcheck ...` (keep it on PATH next to kubectl-archcheck).\nexec kubectl-archcheck __complete "$@"\n', { mode: 0o755 });
+chmodSync(completer, 0o755);
 
 // The krew archive, byte for byte reproducible: sorted names, fixed times and owners, gzip without a timestamp.
 const staging = join(out, 'krew', 'staging');
@@ -68,10 +72,12 @@ mkdirSync(staging, { recursive: true });
 copyFileSync(bundle, join(staging, 'kubectl-archcheck'));
 chmodSync(join(staging, 'kubectl-archcheck'), 0o755);
 writeFileSync(join(staging, 'kubectl-archcheck.cmd'), '@echo off\r\nnode "%~dp0kubectl-archcheck" %*\r\n');
+copyFileSync(completer, join(staging, 'kubectl_complete-archcheck'));
+chmodSync(join(staging, 'kubectl_complete-archcheck'), 0o755);
 copyFileSync(join(root, 'LICENSE'), join(staging, 'LICENSE'));
 const archiveName = `kubectl-archcheck-v${version}.tar.gz`;
 const archive = join(out, 'krew', archiveName);
-const tar = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', staging, '-cf', '-', 'LICENSE', 'kubectl-archcheck', 'kubectl-archcheck.cmd'], { maxBuffer: 64 << 20 });
+const tar = execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', staging, '-cf', '-', 'LICENSE', 'kubectl-archcheck', 'kubectl-archcheck.cmd', 'kubectl_complete-archcheck'], { maxBuffer: 64 << 20 });
 writeFileSync(archive, execFileSync('gzip', ['-n', '-9'], { input: tar, maxBuffer: 64 << 20 }));
 rmSync(staging, { recursive: true, force: true });
 const sha256 = createHash('sha256').update(readFileSync(archive)).digest('hex');
@@ -89,7 +95,7 @@ for (const os of ['linux', 'darwin', 'windows']) {
     files:
       - from: ${windows ? 'kubectl-archcheck.cmd' : 'kubectl-archcheck'}
         to: .
-${windows ? '      - from: kubectl-archcheck\n        to: .\n' : ''}      - from: LICENSE
+${windows ? '      - from: kubectl-archcheck\n        to: .\n' : '      - from: kubectl_complete-archcheck\n        to: .\n'}      - from: LICENSE
         to: .
     bin: ${windows ? 'kubectl-archcheck.cmd' : 'kubectl-archcheck'}`);
   }
@@ -125,6 +131,8 @@ rmSync(npmDir, { recursive: true, force: true });
 mkdirSync(npmDir, { recursive: true });
 copyFileSync(bundle, join(npmDir, 'kubectl-archcheck'));
 chmodSync(join(npmDir, 'kubectl-archcheck'), 0o755);
+copyFileSync(completer, join(npmDir, 'kubectl_complete-archcheck'));
+chmodSync(join(npmDir, 'kubectl_complete-archcheck'), 0o755);
 copyFileSync(join(root, 'LICENSE'), join(npmDir, 'LICENSE'));
 writeFileSync(
   join(npmDir, 'package.json'),
@@ -136,8 +144,8 @@ writeFileSync(
       license: 'Apache-2.0',
       type: 'module',
       engines: { node: '>=20.18' },
-      bin: { 'kubectl-archcheck': 'kubectl-archcheck' },
-      files: ['kubectl-archcheck', 'LICENSE'],
+      bin: { 'kubectl-archcheck': 'kubectl-archcheck', 'kubectl_complete-archcheck': 'kubectl_complete-archcheck' },
+      files: ['kubectl-archcheck', 'kubectl_complete-archcheck', 'LICENSE'],
     },
     null,
     2,

@@ -87,9 +87,9 @@ describe('the krew manifest and its archive', () => {
     execFileSync('npm', ['pack', join(out, 'npm'), '--pack-destination', packed, '--silent'], { stdio: 'pipe' });
     const tgz = readdirSync(packed).find((f) => f.endsWith('.tgz'))!;
     const listing = execFileSync('tar', ['-tzf', join(packed, tgz)], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
-    expect(listing).toEqual(['package/LICENSE', 'package/kubectl-archcheck', 'package/package.json']);
+    expect(listing).toEqual(['package/LICENSE', 'package/kubectl-archcheck', 'package/kubectl_complete-archcheck', 'package/package.json']);
     const pkg = JSON.parse(execFileSync('tar', ['-xzOf', join(packed, tgz), 'package/package.json'], { encoding: 'utf8' })) as { bin: Record<string, string>; dependencies?: unknown };
-    expect(pkg.bin).toEqual({ 'kubectl-archcheck': 'kubectl-archcheck' });
+    expect(pkg.bin).toEqual({ 'kubectl-archcheck': 'kubectl-archcheck', 'kubectl_complete-archcheck': 'kubectl_complete-archcheck' });
     expect(pkg.dependencies).toBeUndefined();
   });
 });
@@ -149,6 +149,19 @@ describe('installed into an empty directory, only node on PATH', () => {
     expect(r.stderr).toBe(`auditing namespace "default" of context "kwok-${cluster.name}" (${cluster.server})\n`);
     const web = (JSON.parse(r.stdout) as AuditReport).workloads.find((w) => w.name === 'web')!;
     expect(web.images[0]!.archs).toEqual(['386', 'amd64', 'arm', 'arm64']);
+  });
+
+  it('kubectl completes `kubectl archcheck` through kubectl_complete-archcheck', async () => {
+    const complete = (args: string[]): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(cluster.binaries.kubectl, ['__complete', 'archcheck', ...args], { env: { PATH: path, HOME: home, KUBECONFIG: cluster.kubeconfigPath } });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('error', reject);
+        child.on('close', () => resolve(stdout));
+      });
+    expect((await complete(['no'])).split('\n')[0]).toBe('nodes');
+    expect((await complete(['nodes', '--request-t'])).split('\n')[0]).toBe('--request-timeout');
   });
 
   it('nodes', async () => {
