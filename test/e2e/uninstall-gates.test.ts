@@ -3,7 +3,8 @@
  * pods are gated by the real webhook (registry failing), the webhook stops (its configuration still exists, so its
  * SIGTERM path releases nothing), then `helm uninstall` runs the hook Job. kwok pods run no processes, so this test
  * plays the kubelet for the hook pod: the pod is kept off the kwok nodes (nodeSelector), its command is run here
- * with its own ServiceAccount's token (the hook's RBAC is what is exercised), and its phase set to Succeeded.
+ * with its own ServiceAccount's token (the hook's RBAC is what is exercised), and its phase set to Succeeded. The
+ * hook deletes archcheck's MutatingWebhookConfiguration before releasing, so nothing is gated after it looked.
  * Afterwards no pod carries archcheck's gate, other gates are kept, and nothing of the release is left.
  */
 import { execFile } from 'node:child_process';
@@ -65,6 +66,9 @@ async function runHookPod(pod: V1Pod): Promise<void> {
   const run = await runNode([...(pod.spec!.containers[0]!.args ?? []), '--kubeconfig', kubeconfig]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
+  // Helm still waits for this Job: the configuration is gone because the hook deleted it (no pod is gated after it).
+  const mwc = await cluster.kubectl(['get', 'mutatingwebhookconfiguration', archcheck.fullname]);
+  expect(mwc.stderr).toMatch(/NotFound/);
   await cluster.kubectl(['-n', namespace, 'patch', 'pod', pod.metadata!.name!, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Succeeded' } })], { check: true });
 }
 
