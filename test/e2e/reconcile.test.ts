@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { AppsV1Api, CoreV1Api, PolicyV1Api, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type TestCluster } from '../cluster/cluster.js';
+import { createNamespace, waitFor, type TestCluster } from '../cluster/cluster.js';
 import { startRegistry, type TestRegistry } from '../registry/registry.js';
 import { installArchcheck, startClusterSerialized, type Archcheck } from './harness.js';
 import { createPods, gatePod, misplaced, namespaceWithSA, podEvents, podStates, pushGateImages, waitAllScheduled, type GateImage } from './gate-scenario.js';
@@ -61,6 +61,10 @@ describe('escaped-pod reconciler', () => {
     // No webhook runs: the API server cannot reach it and admits every pod unchanged (failurePolicy Ignore).
     expect(archcheck.current).toBeUndefined();
     await createPods(core, pods);
+    // Opted out with the chart's ignore label: never the webhook's, so never an escaped pod either.
+    await createNamespace(cluster, 'ignored', { 'archcheck.dev/ignore': 'true' });
+    await waitFor(() => core.readNamespacedServiceAccount({ name: 'default', namespace: 'ignored' }), 60_000, { message: 'ServiceAccount ignored/default' });
+    await createPods(core, [gatePod('ignored', 'opted-out', images[0]!)]);
     await waitAllScheduled(core, NS, PODS - HELD, TEST_MS);
     const states = await podStates(core, NS);
     expect(states.filter((s) => s.decision !== undefined)).toEqual([]);
