@@ -118,4 +118,26 @@ describe('helm uninstall with gated pods', () => {
     const inNamespace = await cluster.kubectl(['-n', archcheck.namespace, 'get', 'jobs,serviceaccounts', '-o', 'name'], { check: true });
     expect(inNamespace.stdout.trim().split('\n').filter((n) => n && n !== 'serviceaccount/default')).toEqual([]);
   }, TEST_MS);
+
+  it('the leading replica releases every gate on SIGTERM when its webhook configuration is already gone (pods gated after the hook)', async () => {
+    const NS = 'gated-late';
+    const second = await installArchcheck(cluster, { release: 'late', namespace: 'archcheck-late', values: { config: { onUnresolved: 'gate', reconcile: false, insecureRegistries: [proxy.host] } } });
+    try {
+      await namespaceWithSA(cluster, core, NS);
+      const images = await pushGateImages(registry, proxy.host, 'late', 2);
+      await second.startInProcess(['--on-unresolved', 'gate', '--resolve-timeout', '1s', '--log-level', 'warn']);
+      await waitFor(() => second.current?.webhook?.controllers?.isLeader(), 60_000, { message: 'the webhook leads' });
+      proxy.inject({ kind: 'status', status: 503, times: Infinity });
+      await createPods(core, images.map((image, i) => gatePod(NS, `late-${i}`, image)));
+      expect((await podStates(core, NS)).filter((s) => !s.gates.includes('archcheck.dev/resolving'))).toEqual([]);
+      await cluster.kubectl(['delete', 'mutatingwebhookconfiguration', second.fullname], { check: true });
+      await second.stopWebhook();
+      const after = await podStates(core, NS);
+      expect(after.filter((s) => s.gates.length > 0)).toEqual([]);
+      expect(after.map((s) => s.decision)).toEqual(['gate-released', 'gate-released']);
+    } finally {
+      proxy.clearFaults();
+      await second.stop({ uninstall: true });
+    }
+  }, TEST_MS);
 });
