@@ -8,11 +8,13 @@
  * Afterwards no pod carries archcheck's gate, other gates are kept, and nothing of the release is left.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../plugin/audit/report.js';
+import { runCli } from '../../plugin/cli.js';
 import { waitFor, type TestCluster } from '../cluster/cluster.js';
 import { REPO_ROOT, ensureHelm, runHelm } from '../helm.js';
 import { startCountingProxy, type CountingProxy } from '../registry/counting-proxy.js';
@@ -72,6 +74,18 @@ async function runHookPod(pod: V1Pod): Promise<void> {
   await cluster.kubectl(['-n', namespace, 'patch', 'pod', pod.metadata!.name!, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Succeeded' } })], { check: true });
 }
 
+/** `kubectl archcheck -n NS -o json`, in process, as the cluster admin. */
+async function auditJson(namespace: string): Promise<AuditReport> {
+  const dockerConfig = path.join(scratch, 'docker-config.json');
+  writeFileSync(dockerConfig, '{"auths":{}}');
+  let stdout = '';
+  let stderr = '';
+  const flags = ['--insecure-registry', proxy.host, '--registry-config', dockerConfig, '--cache-dir', path.join(scratch, 'cache'), '--cloud-auth', 'none'];
+  await runCli(['-n', namespace, '-o', 'json', '--kubeconfig', cluster.kubeconfigPath, ...flags], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {} });
+  if (!stdout) throw new Error(`kubectl archcheck printed nothing: ${stderr}`);
+  return JSON.parse(stdout) as AuditReport;
+}
+
 describe('helm uninstall with gated pods', () => {
   it('the pre-delete hook releases every archcheck gate (other gates kept); nothing of the release is left', async () => {
     const NS = 'gated-apps';
@@ -90,6 +104,15 @@ describe('helm uninstall with gated pods', () => {
     // A rolling update, not an uninstall: the configuration exists, so stopping the webhook releases nothing.
     await archcheck.stopWebhook();
     expect((await podStates(core, NS)).filter((s) => !s.gates.includes('archcheck.dev/resolving'))).toEqual([]);
+
+    // kubectl archcheck shows them: every workload lists its gated pod with the webhook's reason.
+    proxy.clearFaults();
+    const report = await auditJson(NS);
+    expect(report.workloads.map((w) => [w.name, w.gatedPods?.map((g) => g.decision)])).toEqual(gated.map((s) => [s.name, ['gated']]).sort());
+    for (const w of report.workloads) {
+      expect(w.gatedPods![0]!.reason).toMatch(/architectures of images not known at admission \(BAD_RESPONSE|UNREACHABLE|TIMEOUT/);
+      expect(w.reason).toMatch(/1 pod \(.+\) wait behind archcheck's scheduling gate: /);
+    }
 
     const helm = await ensureHelm();
     const uninstall = runHelm(helm, ['uninstall', archcheck.release, '--namespace', archcheck.namespace, '--wait', '--timeout', '3m', '--kubeconfig', cluster.kubeconfigPath], cluster.env);
