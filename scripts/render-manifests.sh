@@ -49,7 +49,7 @@ metadata:
 HEADER
   HELM_CONFIG_HOME="$PWD/.tmp/helm-home/config" HELM_CACHE_HOME="$PWD/.tmp/helm-home/cache" \
     HELM_DATA_HOME="$PWD/.tmp/helm-home/data" \
-    "$HELM" template "$RELEASE" charts/archcheck --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" --no-hooks
+    "$HELM" template "$RELEASE" charts/archcheck --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" --no-hooks --skip-tests
 }
 
 case "${1:-}" in

@@ -29,6 +29,7 @@ const CHART_OWNED_KEYS = [
   'validatingWebhookConfiguration',
   'registryConfig',
   'kubeconfig',
+  'clientCAFile',
 ];
 const OLD_KUBE = '1.27.0'; // before matchConditions (1.28) and the preStop sleep action (1.30)
 
@@ -190,6 +191,47 @@ describe('registry values', () => {
   });
 });
 
+describe('clientAuth (mTLS from the API server)', () => {
+  it('mounts the CA bundle as a directory where config.clientCAFile points, and probes the plain-HTTP port', async () => {
+    for (const source of [{ secretName: 'apiserver-client-ca' }, { configMapName: 'apiserver-client-ca' }]) {
+      const objs = await render(helm, { setJson: { clientAuth: { enabled: true, caBundle: { ...source, key: 'bundle.pem' } } } });
+      const config = renderedConfig(objs) as { clientCAFile: string; metricsListen: string };
+      const pod = spec(get(objs, 'Deployment')).spec.template.spec;
+      const container = pod.containers[0];
+      const mount = container.volumeMounts.find((m: Any) => m.name === 'client-ca');
+      const volume = pod.volumes.find((v: Any) => v.name === 'client-ca');
+      expect(mount).toEqual({ name: 'client-ca', mountPath: '/etc/archcheck/client-ca', readOnly: true }); // no subPath: rotations arrive
+      const items = (volume.secret ?? volume.configMap).items as { key: string; path: string }[];
+      expect(volume.secret?.secretName ?? volume.configMap?.name).toBe('apiserver-client-ca');
+      expect(`${mount.mountPath}/${items[0]!.path}`).toBe(config.clientCAFile);
+      expect(items[0]!.key).toBe('bundle.pem');
+      // kubelet presents no client certificate: every probe goes to the metrics port, which serves them over HTTP.
+      const metricsPort = container.ports.find((p: Any) => p.name === 'metrics').containerPort;
+      expect(config.metricsListen).toBe(`0.0.0.0:${metricsPort}`);
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toMatchObject({ port: 'metrics', scheme: 'HTTP' });
+    }
+  });
+
+  it('is off by default: no client CA in the config, nothing mounted', () => {
+    return render(helm).then((objs) => {
+      expect(renderedConfig(objs).clientCAFile).toBeUndefined();
+      expect(spec(get(objs, 'Deployment')).spec.template.spec.volumes.map((v: Any) => v.name)).not.toContain('client-ca');
+    });
+  });
+
+  const failures: [string, Record<string, unknown>, RegExp][] = [
+    ['no CA source', { 'clientAuth.enabled': true }, /needs exactly one of clientAuth.caBundle.secretName or clientAuth.caBundle.configMapName/],
+    ['both CA sources', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'a', 'clientAuth.caBundle.configMapName': 'b' }, /exactly one of/],
+    ['no metrics port for the probes', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'a', 'metrics.port': 0 }, /clientAuth.enabled needs metrics.port/],
+    ['a Secret name that is not an object name', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'Client CA' }, /secretName/],
+  ];
+  for (const [what, setJson, message] of failures) {
+    it(`fails on ${what}, saying what to change`, async () => {
+      expect(await renderError({ setJson })).toMatch(message);
+    });
+  }
+});
+
 describe('charts/archcheck/README.md', () => {
   it('documents every top-level value', () => {
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as Record<string, unknown>;
@@ -312,6 +354,12 @@ describe('default values', () => {
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] });
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] });
+    // Events through events.k8s.io only (the core group's events are not granted).
+    expect(rules.filter((r) => r.resources.includes('events'))).toEqual([
+      { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      // The uninstall hook's ClusterRole: one Event per released pod.
+      { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
+    ]);
     expect(rules).toContainEqual({ kind: 'Role', apiGroups: [''], resources: ['secrets'], resourceNames: ['archcheck-tls'], verbs: ['get', 'update', 'patch'] });
     expect(rules).toContainEqual({
       kind: 'ClusterRole',
@@ -328,7 +376,8 @@ describe('default values', () => {
       if (r.apiGroups.includes('admissionregistration.k8s.io')) expect(r.resourceNames?.length).toBeGreaterThan(0);
     }
     // Writes name their object, except creating Secrets in the release namespace (RBAC cannot name what is created)
-    // and the gate controller's (its own test below): it places pods in any namespace and records Events on them.
+    // the gate controller's (its own test below): it places pods in any namespace, and Events (about objects in any
+    // namespace, checked above).
     const gateResources = ['pods', 'pods/eviction', 'events', 'leases'];
     const others = rules.filter((r) => !r.resources.some((x: string) => gateResources.includes(x)));
     const written = others.filter((r) => r.verbs.some((v: string) => ['update', 'patch', 'delete'].includes(v)));
@@ -341,7 +390,7 @@ describe('default values', () => {
   it('grants the gate controller (the default) pod writes, Events and its Lease; evictions only when something evicts; the reconciler alone reads pods; nothing with both off', async () => {
     const rulesOf = (rendered: Any[]): Any[] => rendered.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
     const rules = rulesOf(objs);
-    const events = { kind: 'ClusterRole', apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
+    const events = { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
     const lease = { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] };
     const eviction = { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] };
     for (const g of [{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] }, events, lease]) expect(rules).toContainEqual(g);
@@ -364,7 +413,7 @@ describe('default values', () => {
     expect(hooks.filter((h) => h.kind !== 'Job').every((h) => Number(spec(h).metadata.annotations['helm.sh/hook-weight']) < Number(spec(get(objs, 'Job')).metadata.annotations['helm.sh/hook-weight']))).toBe(true);
     expect(spec(get(objs, 'ClusterRole', 'archcheck-release-gates')).rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'update'] },
-      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['archcheck'], verbs: ['delete'] },
     ]);
     const pod = spec(get(objs, 'Job', 'archcheck-release-gates')).spec.template.spec;
@@ -390,7 +439,7 @@ describe('default values', () => {
     const w = m.webhooks[0];
     expect(w).toMatchObject({
       admissionReviewVersions: ['v1'],
-      sideEffects: 'None',
+      sideEffects: 'NoneOnDryRun', // Events are written, never on a dry run
       matchPolicy: 'Equivalent',
       reinvocationPolicy: 'IfNeeded',
       failurePolicy: 'Ignore',

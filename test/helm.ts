@@ -104,6 +104,8 @@ export interface RenderOptions {
   valuesFiles?: readonly string[];
   /** --set-json KEY=JSON pairs. */
   setJson?: Readonly<Record<string, unknown>>;
+  /** Render the `helm test` hooks too (left out by default, as in manifests/archcheck.yaml). */
+  tests?: boolean;
 }
 
 export function templateArgs(opts: RenderOptions = {}): string[] {
@@ -111,6 +113,7 @@ export function templateArgs(opts: RenderOptions = {}): string[] {
   args.push('--kube-version', opts.kubeVersion ?? testClusterKubeVersion());
   for (const f of opts.valuesFiles ?? []) args.push('--values', f);
   for (const [k, v] of Object.entries(opts.setJson ?? {})) args.push('--set-json', `${k}=${JSON.stringify(v)}`);
+  if (!opts.tests) args.push('--skip-tests');
   return args;
 }
 

@@ -2,7 +2,9 @@ import { AdmissionregistrationV1Api, type KubeConfig } from '@kubernetes/client-
 import { ConfigError, type WebhookConfig } from './config.js';
 import { releaseAllGates } from './gate/release-gates.js';
 import { apiErrorMessage, apiStatus } from './kube/api-errors.js';
+import { Registry } from 'prom-client';
 import { loadKubeConfig } from './kube/kube-config.js';
+import { startEventRecorder } from './kube/events-api.js';
 import { PodWrites } from './kube/pod-writes.js';
 import { createLogger } from './logger.js';
 
@@ -39,8 +41,8 @@ async function deleteWebhookConfiguration(kubeConfig: KubeConfig, name: string):
  * `archcheck-webhook release-gates`: removes archcheck's scheduling gate from every pod in the cluster, keeping any
  * other gate (the chart's pre-delete hook runs it, so `helm uninstall` leaves no pod gated forever). Takes the
  * server's flags for API access (`--kubeconfig`, else in-cluster) and logging; with `--delete-webhook-configuration
- * NAME` it first deletes that MutatingWebhookConfiguration (the chart's hook: archcheck is going away). Exit 0 when no archcheck gate is
- * left, 1 when some pod could not be released (each named on stderr), 2 without API access.
+ * NAME` it first deletes that MutatingWebhookConfiguration (the chart's hook: archcheck is going away). Exit 0 when
+ * no archcheck gate is left, 1 when some pod could not be released (each named on stderr), 2 without API access.
  */
 export async function runReleaseGates(config: WebhookConfig, stderr: (line: string) => void, deleteWebhook?: string): Promise<number> {
   let kube;
@@ -60,13 +62,17 @@ export async function runReleaseGates(config: WebhookConfig, stderr: (line: stri
       return 1;
     }
   }
+  // The Events (ArchcheckGateReleased) go through the same queued recorder as the server's; stop() flushes them.
+  const events = startEventRecorder(kube.kubeConfig, new Registry(), logger);
   try {
-    const result = await releaseAllGates(kube.kubeConfig, new PodWrites(kube.kubeConfig, 'archcheck-release-gates', logger), logger);
+    const result = await releaseAllGates(kube.kubeConfig, new PodWrites(kube.kubeConfig, events), logger);
     for (const failure of result.failed) stderr(`archcheck-webhook release-gates: could not release ${failure}\n`);
     logger.info({ released: result.released, failed: result.failed.length }, 'release-gates: done');
     return result.failed.length === 0 ? 0 : 1;
   } catch (e) {
     stderr(`archcheck-webhook release-gates: cannot list gated pods: ${apiErrorMessage(e)}\n`);
     return 1;
+  } finally {
+    await events.stop();
   }
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AdmissionEnv } from '../handlers/admission-env.js';
 import { apiStatus } from '../kube/api-errors.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
 import { LeaseElection, type LeaseElectionOptions } from '../kube/lease-election.js';
 import { PodWrites } from '../kube/pod-writes.js';
 import { GateController, type GateControllerOptions } from './gate-controller.js';
@@ -21,6 +22,8 @@ export interface ControllerRunnerOptions {
   /** MutatingWebhookConfiguration whose absence at shutdown means archcheck is being uninstalled ("" = never). */
   mutatingWebhookConfiguration: string;
   election?: Partial<LeaseElectionOptions>;
+  /** The webhook's one EventRecorder: the controller's Events share its queue, rate limit and aggregation. */
+  events: EventRecorder;
 }
 
 export interface RunningControllers {
@@ -40,7 +43,7 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
   const identity = `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
   const log = logger.child({ component: 'controller' });
   const metrics = createGateMetrics(registry);
-  const writes = new PodWrites(kubeConfig, identity, log);
+  const writes = new PodWrites(kubeConfig, options.events);
   let gate: GateController | undefined;
   let reconciler: EscapedPodReconciler | undefined;
   const election = new LeaseElection(
@@ -49,7 +52,7 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
     {
       onStartedLeading: () => {
         if (options.gate) {
-          gate = new GateController(kubeConfig, env, writes, metrics, options.gate, log);
+          gate = new GateController(kubeConfig, env, options.gate, { writes, metrics, logger: log });
           void gate.start().catch((e: unknown) => log.warn({ error: String(e) }, 'gate controller: start failed'));
         }
         if (options.reconcile) {

@@ -1,6 +1,6 @@
-import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiErrorMessage, apiStatus } from './api-errors.js';
+import type { EventRecorder } from './event-recorder.js';
 
 export type WriteResult = 'ok' | 'conflict' | 'gone' | { refused: string };
 
@@ -9,9 +9,6 @@ export interface PodEvent {
   reason: string;
   message: string;
 }
-
-/** Events are shown by `kubectl describe`; the API caps messages at 1 KiB. */
-const MAX_EVENT_MESSAGE = 1024;
 
 function classify(e: unknown): WriteResult {
   const status = apiStatus(e);
@@ -24,15 +21,15 @@ function classify(e: unknown): WriteResult {
 /**
  * The gate controller's and reconciler's writes: one pod update (with its resourceVersion, so a stale copy is
  * refused with a conflict rather than overwriting someone else's change), evictions (which respect
- * PodDisruptionBudgets) and Events. RBAC: pods update, pods/eviction create, events create.
+ * PodDisruptionBudgets) and Events (through the webhook's one EventRecorder, rate-limited and aggregated).
+ * RBAC: pods update, pods/eviction create; events.k8s.io events create, patch.
  */
 export class PodWrites {
   private readonly core: CoreV1Api;
 
   constructor(
     kubeConfig: KubeConfig,
-    private readonly identity: string,
-    private readonly logger: Logger,
+    private readonly events: EventRecorder,
   ) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
@@ -57,27 +54,11 @@ export class PodWrites {
     }
   }
 
-  /** Best effort: a lost Event is logged, never fails the work it describes. */
-  async event(pod: V1Pod, event: PodEvent): Promise<void> {
+  /** Fire and forget: an Event about the pod (it exists: its uid is known); a lost Event never fails the work it describes. */
+  event(pod: V1Pod, event: PodEvent): Promise<void> {
     const namespace = pod.metadata?.namespace ?? '';
-    const now = new Date();
-    const body: CoreV1Event = {
-      metadata: { generateName: `${pod.metadata?.name ?? 'pod'}.`, namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', namespace, uid: pod.metadata?.uid ?? '' },
-      type: event.type,
-      reason: event.reason,
-      message: event.message.length > MAX_EVENT_MESSAGE ? `${event.message.slice(0, MAX_EVENT_MESSAGE - 1)}…` : event.message,
-      source: { component: 'archcheck' },
-      reportingComponent: 'archcheck.dev/controller',
-      reportingInstance: this.identity.slice(0, 128),
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    };
-    try {
-      await this.core.createNamespacedEvent({ namespace, body });
-    } catch (e) {
-      this.logger.warn({ pod: `${namespace}/${pod.metadata?.name ?? ''}`, reason: event.reason, error: apiErrorMessage(e) }, 'could not record an Event');
-    }
+    const regarding = { apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata?.name ?? '', ...(pod.metadata?.uid && { uid: pod.metadata.uid }) };
+    this.events.record({ regarding, type: event.type, reason: event.reason, action: 'Placement', note: event.message });
+    return Promise.resolve();
   }
 }

@@ -10,6 +10,10 @@ import type { WebhookMetrics } from '../metrics.js';
 import { applyMode } from '../policy/apply-mode.js';
 import { malformed } from '../policy/verdict.js';
 import { tooDeepBody } from './body-limits.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
+import type { AdmissionOutcome } from '../admission/outcome.js';
+import type { AdmissionRequest } from '../admission/review.js';
+import { admissionEvent } from './admission-events.js';
 import { decisionLogFields, recordingEnv } from './decision-log.js';
 import { MAX_JSON_DEPTH } from './json-envelope.js';
 
@@ -18,6 +22,19 @@ export interface AdmissionRouteDeps {
   metrics: WebhookMetrics;
   logger: Logger;
   resolveTimeoutMs: number;
+  /** Denials and pods admitted unresolved or gated become Kubernetes Events (after the answer is sent). */
+  events?: EventRecorder;
+}
+
+/** Queues the admission's Event, if it deserves one. Runs after the answer; a bug here must not touch the answer. */
+function recordEvent(deps: AdmissionRouteDeps, endpoint: Endpoint, request: AdmissionRequest, outcome: AdmissionOutcome): void {
+  if (!deps.events) return;
+  try {
+    const event = admissionEvent(endpoint, request, outcome);
+    if (event) deps.events.record(event);
+  } catch (e) {
+    deps.logger.warn({ endpoint, uid: request.uid, err: e }, 'admission Event not recorded');
+  }
 }
 
 function logOutcome(deps: AdmissionRouteDeps, fields: Record<string, unknown>, ignored: boolean): void {
@@ -28,8 +45,9 @@ function logOutcome(deps: AdmissionRouteDeps, fields: Record<string, unknown>, i
 /**
  * POST /mutate and /validate: decode → decide → answer. The handler owns no policy: it reads the review at the
  * edge, runs `admit` within the deadline, and writes the one response shape. Every review with a uid gets an
- * AdmissionReview; only a bug answers 500. dryRun needs no special case: deciding has no side effects beyond caches,
- * metrics and logs.
+ * AdmissionReview; only a bug answers 500. Deciding has no side effects beyond caches, metrics and logs; the one
+ * write, an Event for a denial or an unresolved/gated pod, is queued after the answer and never made for a dry run
+ * (the webhook configurations say sideEffects: NoneOnDryRun).
  */
 export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (req: Request, res: Response) => Promise<void> {
   return async (req: Request, res: Response): Promise<void> => {
@@ -60,6 +78,7 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: outcome.decision, ...(outcome.mode && { mode: outcome.mode }), seconds });
       logOutcome(deps, decisionLogFields(endpoint, request, outcome, images, seconds * 1000), outcome.decision.startsWith('ignored'));
+      recordEvent(deps, endpoint, request, outcome);
     } catch (e) {
       // A bug, not a policy answer: the apiserver applies the webhook's failurePolicy.
       deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: 'error' });
