@@ -42,6 +42,18 @@ function held(pod: V1Pod): V1Pod {
   return { ...pod, spec: { ...pod.spec!, schedulingGates: [{ name: HOLD_GATE }] } };
 }
 
+/** Events are written by a queued recorder after the pass: wait until `count` pods have one, then return them. */
+async function eventsFor(namespace: string, reason: string, count: number) {
+  return waitFor(
+    async () => {
+      const events = await podEvents(core, namespace, reason);
+      return new Set(events.map((e) => e.involvedObject?.name)).size >= count ? events : undefined;
+    },
+    60_000,
+    { message: `${count} pods with a ${reason} Event in ${namespace}`, intervalMs: 250 },
+  );
+}
+
 async function metricValues(name: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${archcheck.current!.webhook!.metricsUrl}/metrics`)).text();
   const out: Record<string, number> = {};
@@ -85,11 +97,11 @@ describe('escaped-pod reconciler', () => {
     expect(pass.byStatus).toEqual({ broken: broken.length, 'at-risk': atRisk.length, unknown: 0, ok: PODS - broken.length - atRisk.length });
 
     expect(await metricValues('archcheck_escaped_pods')).toEqual({ broken: broken.length, 'at-risk': atRisk.length, unknown: 0, ok: PODS - broken.length - atRisk.length });
-    const brokenEvents = await podEvents(core, NS, 'ArchcheckEscapedBroken');
+    const brokenEvents = await eventsFor(NS, 'ArchcheckEscapedBroken', broken.length);
     expect(brokenEvents.map((e) => e.involvedObject.name).sort()).toEqual(broken);
     expect(brokenEvents[0]?.type).toBe('Warning');
     expect(brokenEvents[0]?.message).toMatch(/never checked by archcheck and runs on (amd64|arm64) node .* have no build for \(exec format error\)\. Fix: /);
-    expect((await podEvents(core, NS, 'ArchcheckEscapedAtRisk')).map((e) => e.involvedObject.name).sort()).toEqual(atRisk);
+    expect((await eventsFor(NS, 'ArchcheckEscapedAtRisk', atRisk.length)).map((e) => e.involvedObject.name).sort()).toEqual(atRisk);
     const lines = archcheck.logs.filter((l) => l.includes('"msg":"escaped pod: ') && l.includes('"status":"broken"'));
     expect(lines.map((l) => (JSON.parse(l) as { pod: string }).pod).sort()).toEqual(broken.map((n) => `${NS}/${n}`));
     expect(archcheck.forbiddenLines()).toEqual([]);
@@ -144,12 +156,12 @@ describe('escaped-pod reconciler', () => {
     );
     expect(replacement.metadata?.annotations?.['archcheck.dev/decision']).toBe('injected');
     expect((await podStates(core, NS)).find((s) => s.name === replacement.metadata!.name)?.nodeArch).toBe('amd64');
-    const evicted = await podEvents(core, NS, 'ArchcheckEvicted');
+    const evicted = await eventsFor(NS, 'ArchcheckEvicted', 1);
     expect(evicted.map((e) => e.involvedObject.name)).toEqual([legacyPod]);
     // The budget allows no disruption: the guarded pod stays, reported broken, the refusal logged.
     await waitFor(() => archcheck.logs.some((l) => l.includes('eviction refused') && l.includes(guardedPod)), 60_000, { message: 'the eviction of the guarded pod refused' });
     expect((await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=guarded' })).items.map((p) => p.metadata!.name)).toEqual([guardedPod]);
-    expect((await podEvents(core, NS, 'ArchcheckEscapedBroken')).map((e) => e.involvedObject.name).sort()).toEqual([guardedPod, legacyPod].sort());
+    expect((await eventsFor(NS, 'ArchcheckEscapedBroken', 2)).map((e) => e.involvedObject.name).sort()).toEqual([guardedPod, legacyPod].sort());
     expect(archcheck.forbiddenLines()).toEqual([]);
   }, TEST_MS);
 });
