@@ -59,6 +59,7 @@ describe('chart observability: ServiceMonitor, PrometheusRule, Grafana dashboard
       'ArchcheckCertificateExpiring',
       'ArchcheckRegistryRateLimited',
       'ArchcheckGatedPodsPilingUp',
+      'ArchcheckEscapedPodsBroken',
     ]);
     for (const rule of rules) for (const name of metricsIn(rule.expr)) expect(exported, `${rule.alert}: ${name}`).toContain(name);
     for (const rule of rules.filter((r) => r.alert !== 'ArchcheckWebhookDown')) expect(metricsIn(rule.expr).length, rule.alert).toBeGreaterThan(0);
@@ -70,13 +71,15 @@ describe('chart observability: ServiceMonitor, PrometheusRule, Grafana dashboard
     expect(service.spec.ports.map((p: Any) => p.name)).toContain('metrics');
   });
 
-  it('leaves the gated-pods alert out unless the gate is on, and renders none of these by default', async () => {
+  it('leaves the gated-pods alert out unless the gate is on, the escaped-pods alert unless the reconciler is on, and renders none of these by default', async () => {
     const alerts = async (onUnresolved: string): Promise<string[]> => {
       const objects = await render(helm, { setJson: { 'prometheusRule.enabled': true, 'config.onUnresolved': onUnresolved } });
       return ((objects.find((o) => o.kind === 'PrometheusRule') as Any).spec.groups[0].rules as { alert: string }[]).map((r) => r.alert);
     };
     expect(await alerts('allow')).not.toContain('ArchcheckGatedPodsPilingUp');
     expect(await alerts('gate')).toContain('ArchcheckGatedPodsPilingUp');
+    const withoutReconciler = await render(helm, { setJson: { 'prometheusRule.enabled': true, 'config.reconcile': false } });
+    expect(((withoutReconciler.find((o) => o.kind === 'PrometheusRule') as Any).spec.groups[0].rules as { alert: string }[]).map((r) => r.alert)).not.toContain('ArchcheckEscapedPodsBroken');
     const defaults = await render(helm);
     expect(defaults.map((o) => o.kind)).not.toEqual(expect.arrayContaining(['ServiceMonitor']));
     expect(defaults.some((o) => o.kind === 'PrometheusRule' || o.metadata.name.endsWith('-dashboard'))).toBe(false);

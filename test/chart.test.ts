@@ -357,7 +357,7 @@ describe('default values', () => {
     // Events through events.k8s.io only (the core group's events are not granted).
     expect(rules.filter((r) => r.resources.includes('events'))).toEqual([
       { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      // The pre-delete hook's release-gates Job records that it released a pod's gate.
+      // The uninstall hook's ClusterRole: one Event per released pod.
       { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
     ]);
     expect(rules).toContainEqual({ kind: 'Role', apiGroups: [''], resources: ['secrets'], resourceNames: ['archcheck-tls'], verbs: ['get', 'update', 'patch'] });
@@ -383,7 +383,8 @@ describe('default values', () => {
     const written = others.filter((r) => r.verbs.some((v: string) => ['update', 'patch', 'delete'].includes(v)));
     for (const r of written) expect(r.resourceNames?.length, JSON.stringify(r)).toBeGreaterThan(0);
     expect(others.filter((r) => r.verbs.includes('create'))).toEqual([{ kind: 'Role', apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
-    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
+    // Nothing deletes, except the uninstall hook removing archcheck's own webhook configuration, by name.
+    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([{ kind: 'ClusterRole', apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['archcheck'], verbs: ['delete'] }]);
   });
 
   it('grants the gate controller (the default) pod writes, Events and its Lease; evictions only when something evicts; the reconciler alone reads pods; nothing with both off', async () => {
@@ -394,7 +395,8 @@ describe('default values', () => {
     const eviction = { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] };
     for (const g of [{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] }, events, lease]) expect(rules).toContainEqual(g);
     expect(rules).not.toContainEqual(eviction);
-    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
+    // Nothing deletes, except the uninstall hook removing archcheck's own webhook configuration, by name.
+    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([{ kind: 'ClusterRole', apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['archcheck'], verbs: ['delete'] }]);
     for (const set of [{ 'config.gateDenied': 'evict' }, { 'config.reconcileEvictBroken': true }]) expect(rulesOf(await render(helm, { setJson: set })), JSON.stringify(set)).toContainEqual(eviction);
     const reconcileOnly = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
     expect(reconcileOnly.filter((r) => r.resources.includes('pods'))).toEqual([{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
@@ -412,11 +414,12 @@ describe('default values', () => {
     expect(spec(get(objs, 'ClusterRole', 'archcheck-release-gates')).rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'update'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['archcheck'], verbs: ['delete'] },
     ]);
     const pod = spec(get(objs, 'Job', 'archcheck-release-gates')).spec.template.spec;
     expect(pod.serviceAccountName).toBe('archcheck-release-gates');
     expect(pod.restartPolicy).toBe('Never');
-    expect(pod.containers[0].args).toEqual(['release-gates', '--log-level', 'info']);
+    expect(pod.containers[0].args).toEqual(['release-gates', '--delete-webhook-configuration', 'archcheck', '--log-level', 'info']);
     expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
     for (const set of [{ 'config.onUnresolved': 'allow' }, { 'uninstallHook.enabled': false }]) {
       expect((await render(helm, { setJson: set })).filter((o) => spec(o).metadata.annotations?.['helm.sh/hook']), JSON.stringify(set)).toEqual([]);

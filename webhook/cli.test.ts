@@ -55,6 +55,10 @@ describe('archcheck-webhook process', () => {
     await runWebhookCli(bad);
     expect(bad.codes).toEqual([2]);
     expect(bad.lines).toEqual([expect.stringMatching(/^archcheck-webhook release-gates: --kubeconfig \/nonexistent\/kubeconfig: ENOENT/)]);
+    const noName = fakeProcess(['release-gates', '--delete-webhook-configuration', '--log-level', 'silent']);
+    await runWebhookCli(noName);
+    expect(noName.codes).toEqual([2]);
+    expect(noName.lines).toEqual(["archcheck-webhook release-gates: --delete-webhook-configuration needs the name of archcheck's MutatingWebhookConfiguration\n"]);
   });
 
   it('SIGTERM drains and exits 0', async () => {

@@ -17,10 +17,11 @@ function oneLine(e: unknown): string {
 /** `archcheck-webhook release-gates [flags]` (the chart's pre-delete hook): see release-gates-command.ts. */
 async function releaseGates(proc: Process): Promise<void> {
   try {
+    const { runReleaseGates, splitReleaseArgs } = await import('./release-gates-command.js');
+    const { deleteWebhookConfiguration, rest } = splitReleaseArgs(proc.argv.slice(1));
     // It serves nothing: the serving-certificate settings must not stop it (a flag given later still wins).
-    const config = loadConfig(['--cert-mode', 'self', ...proc.argv.slice(1)], proc.env);
-    const { runReleaseGates } = await import('./release-gates-command.js');
-    proc.exit(await runReleaseGates(config, proc.stderr));
+    const config = loadConfig(['--cert-mode', 'self', ...rest], proc.env);
+    proc.exit(await runReleaseGates(config, proc.stderr, deleteWebhookConfiguration));
   } catch (e) {
     if (e instanceof HelpDisplayed) return proc.exit(0);
     proc.stderr(`archcheck-webhook release-gates: ${oneLine(e)}\n`);

@@ -89,15 +89,19 @@ describe('gate controller leader failover', () => {
       TEST_MS,
       { message: 'the leader placed a first pod', intervalMs: 100 },
     );
+    const killedAt = Date.now();
     archcheck.current!.child!.kill('SIGKILL');
     await archcheck.stopWebhook();
     const stillGated = (await podStates(core, NS)).filter((s) => s.gates.includes('archcheck.dev/resolving')).length;
     console.log(`[e2e-failover] leader killed after placing ${placedBeforeKill}; ${stillGated} pods still gated`);
     expect(stillGated).toBeGreaterThan(0);
 
-    await waitFor(() => follower!.controllers!.isLeader(), 60_000, { message: 'replica B takes the Lease over' });
+    await waitFor(() => follower!.controllers!.isLeader(), 60_000, { message: 'replica B takes the Lease over', intervalMs: 100 });
+    const leadingAt = Date.now();
     expect(await leaseHolder()).not.toMatch(/^replica-a_/);
     await waitAllScheduled(core, NS, PODS, TEST_MS);
+    const seconds = (t: number): string => ((t - killedAt) / 1000).toFixed(1);
+    console.log(`[e2e-failover] after the SIGKILL: replica B leading after ${seconds(leadingAt)} s (Lease 15 s), all ${PODS} pods bound after ${seconds(Date.now())} s`);
     proxy.clearFaults();
 
     const states = await podStates(core, NS);

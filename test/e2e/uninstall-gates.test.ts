@@ -3,15 +3,18 @@
  * pods are gated by the real webhook (registry failing), the webhook stops (its configuration still exists, so its
  * SIGTERM path releases nothing), then `helm uninstall` runs the hook Job. kwok pods run no processes, so this test
  * plays the kubelet for the hook pod: the pod is kept off the kwok nodes (nodeSelector), its command is run here
- * with its own ServiceAccount's token (the hook's RBAC is what is exercised), and its phase set to Succeeded.
+ * with its own ServiceAccount's token (the hook's RBAC is what is exercised), and its phase set to Succeeded. The
+ * hook deletes archcheck's MutatingWebhookConfiguration before releasing, so nothing is gated after it looked.
  * Afterwards no pod carries archcheck's gate, other gates are kept, and nothing of the release is left.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../plugin/audit/report.js';
+import { runCli } from '../../plugin/cli.js';
 import { waitFor, type TestCluster } from '../cluster/cluster.js';
 import { REPO_ROOT, ensureHelm, runHelm } from '../helm.js';
 import { startCountingProxy, type CountingProxy } from '../registry/counting-proxy.js';
@@ -65,7 +68,22 @@ async function runHookPod(pod: V1Pod): Promise<void> {
   const run = await runNode([...(pod.spec!.containers[0]!.args ?? []), '--kubeconfig', kubeconfig]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
+  // Helm still waits for this Job: the configuration is gone because the hook deleted it (no pod is gated after it).
+  const mwc = await cluster.kubectl(['get', 'mutatingwebhookconfiguration', archcheck.fullname]);
+  expect(mwc.stderr).toMatch(/NotFound/);
   await cluster.kubectl(['-n', namespace, 'patch', 'pod', pod.metadata!.name!, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Succeeded' } })], { check: true });
+}
+
+/** `kubectl archcheck -n NS -o json`, in process, as the cluster admin. */
+async function auditJson(namespace: string): Promise<AuditReport> {
+  const dockerConfig = path.join(scratch, 'docker-config.json');
+  writeFileSync(dockerConfig, '{"auths":{}}');
+  let stdout = '';
+  let stderr = '';
+  const flags = ['--insecure-registry', proxy.host, '--registry-config', dockerConfig, '--cache-dir', path.join(scratch, 'cache'), '--cloud-auth', 'none'];
+  await runCli(['-n', namespace, '-o', 'json', '--kubeconfig', cluster.kubeconfigPath, ...flags], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {} });
+  if (!stdout) throw new Error(`kubectl archcheck printed nothing: ${stderr}`);
+  return JSON.parse(stdout) as AuditReport;
 }
 
 describe('helm uninstall with gated pods', () => {
@@ -86,6 +104,15 @@ describe('helm uninstall with gated pods', () => {
     // A rolling update, not an uninstall: the configuration exists, so stopping the webhook releases nothing.
     await archcheck.stopWebhook();
     expect((await podStates(core, NS)).filter((s) => !s.gates.includes('archcheck.dev/resolving'))).toEqual([]);
+
+    // kubectl archcheck shows them: every workload lists its gated pod with the webhook's reason.
+    proxy.clearFaults();
+    const report = await auditJson(NS);
+    expect(report.workloads.map((w) => [w.name, w.gatedPods?.map((g) => g.decision)])).toEqual(gated.map((s) => [s.name, ['gated']]).sort());
+    for (const w of report.workloads) {
+      expect(w.gatedPods![0]!.reason).toMatch(/architectures of images not known at admission \(BAD_RESPONSE|UNREACHABLE|TIMEOUT/);
+      expect(w.reason).toMatch(/1 pod \(.+\) wait behind archcheck's scheduling gate: /);
+    }
 
     const helm = await ensureHelm();
     const uninstall = runHelm(helm, ['uninstall', archcheck.release, '--namespace', archcheck.namespace, '--wait', '--timeout', '3m', '--kubeconfig', cluster.kubeconfigPath], cluster.env);
@@ -113,5 +140,27 @@ describe('helm uninstall with gated pods', () => {
     expect(left.stdout.trim()).toBe('');
     const inNamespace = await cluster.kubectl(['-n', archcheck.namespace, 'get', 'jobs,serviceaccounts', '-o', 'name'], { check: true });
     expect(inNamespace.stdout.trim().split('\n').filter((n) => n && n !== 'serviceaccount/default')).toEqual([]);
+  }, TEST_MS);
+
+  it('the leading replica releases every gate on SIGTERM when its webhook configuration is already gone (pods gated after the hook)', async () => {
+    const NS = 'gated-late';
+    const second = await installArchcheck(cluster, { release: 'late', namespace: 'archcheck-late', values: { config: { onUnresolved: 'gate', reconcile: false, insecureRegistries: [proxy.host] } } });
+    try {
+      await namespaceWithSA(cluster, core, NS);
+      const images = await pushGateImages(registry, proxy.host, 'late', 2);
+      await second.startInProcess(['--on-unresolved', 'gate', '--resolve-timeout', '1s', '--log-level', 'warn']);
+      await waitFor(() => second.current?.webhook?.controllers?.isLeader(), 60_000, { message: 'the webhook leads' });
+      proxy.inject({ kind: 'status', status: 503, times: Infinity });
+      await createPods(core, images.map((image, i) => gatePod(NS, `late-${i}`, image)));
+      expect((await podStates(core, NS)).filter((s) => !s.gates.includes('archcheck.dev/resolving'))).toEqual([]);
+      await cluster.kubectl(['delete', 'mutatingwebhookconfiguration', second.fullname], { check: true });
+      await second.stopWebhook();
+      const after = await podStates(core, NS);
+      expect(after.filter((s) => s.gates.length > 0)).toEqual([]);
+      expect(after.map((s) => s.decision)).toEqual(['gate-released', 'gate-released']);
+    } finally {
+      proxy.clearFaults();
+      await second.stop({ uninstall: true });
+    }
   }, TEST_MS);
 });

@@ -7,7 +7,7 @@ import { Deadline } from '../images/deadline.js';
 import { resolvePodImages } from '../images/image-lookup.js';
 import { apiErrorMessage } from '../kube/api-errors.js';
 import type { PodWrites } from '../kube/pod-writes.js';
-import { isMode, NAMESPACE_MODE_LABEL, type Mode, type PolicySettings } from '../policy/settings.js';
+import { isMode, NAMESPACE_IGNORE_LABEL, NAMESPACE_MODE_LABEL, type Mode, type PolicySettings } from '../policy/settings.js';
 import { classifyEscapedPod, ESCAPED_STATUSES, isEscaped, shouldEvict, type EscapedPodFinding, type EscapedStatus, type ObservedPod } from './escaped-pod.js';
 import type { GateMetrics } from './gate-metrics.js';
 
@@ -121,8 +121,10 @@ export class EscapedPodReconciler {
   private async modes(pods: readonly V1Pod[], settings: PolicySettings): Promise<Map<string, Mode>> {
     const modes = new Map<string, Mode>();
     for (const ns of new Set(pods.map((p) => p.metadata?.namespace ?? ''))) {
-      const label = (await this.env.cluster.namespaceLabels(ns))?.[NAMESPACE_MODE_LABEL];
-      modes.set(ns, isMode(label) ? label : settings.mode);
+      const labels = (await this.env.cluster.namespaceLabels(ns)) ?? {};
+      const label = labels[NAMESPACE_MODE_LABEL];
+      // Opted out with the chart's ignore label: the webhook is never called there, so no decision is missing.
+      modes.set(ns, labels[NAMESPACE_IGNORE_LABEL] === 'true' ? 'off' : isMode(label) ? label : settings.mode);
     }
     return modes;
   }

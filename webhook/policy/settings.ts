@@ -36,6 +36,8 @@ export const ANNOTATION_DECISION = 'archcheck.dev/decision';
 export const ANNOTATION_REASON = 'archcheck.dev/reason';
 export const ANNOTATION_SKIP = 'archcheck.dev/skip';
 export const NAMESPACE_MODE_LABEL = 'archcheck.dev/mode';
+/** The chart's namespaceSelector never sends this namespace to the webhook (the reconciler leaves it alone too). */
+export const NAMESPACE_IGNORE_LABEL = 'archcheck.dev/ignore';
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 /** Namespaces whose pods a broken webhook must never block (it could not recover itself, nor nodes register). */
