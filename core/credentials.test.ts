@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchCredentials, parseDockerConfig, type KeyedCredential } from './credentials.js';
+import { decodePullSecret, matchCredentials, parseDockerConfig, type KeyedCredential } from './credentials.js';
 import { parseReference } from './reference.js';
 
 const basic = (key: string, username = key): KeyedCredential => ({ key, credential: { kind: 'basic', username, password: 'p' }, source: key });
@@ -72,5 +72,21 @@ describe('matchCredentials (kubelet rules)', () => {
     ['[0:0:0:0:0:0:0:1]/x', ['v6']],
   ])('%s → %j', (ref, want) => {
     expect(users(ref)).toEqual(want);
+  });
+});
+
+describe('decodePullSecret', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const auths = JSON.stringify({ auths: { 'reg.io': { username: 'u', password: 'p' } } });
+  it.each([
+    ['.dockerconfigjson', { '.dockerconfigjson': b64(auths) }, 1],
+    ['legacy .dockercfg', { '.dockercfg': b64(JSON.stringify({ 'reg.io': { username: 'u', password: 'p' } })) }, 1],
+    ['no docker config key', { password: b64('x') }, undefined],
+    ['no data', undefined, undefined],
+  ])('%s', (_name, data, count) => {
+    expect(decodePullSecret(data, 'pull secret ns/s')?.length).toBe(count);
+  });
+  it('names the secret when its content is not a Docker config', () => {
+    expect(() => decodePullSecret({ '.dockerconfigjson': b64('{nope') }, 'pull secret ns/s')).toThrow(/pull secret ns\/s: not valid JSON/);
   });
 });

@@ -70,6 +70,17 @@ export function parseDockerConfig(json: string, source: string): KeyedCredential
   return out;
 }
 
+/**
+ * THE pull-secret decoder: the Docker config a Kubernetes pull secret carries in its data (`.dockerconfigjson`, or the
+ * legacy `.dockercfg`), base64 as the API returns it. Undefined when the secret carries neither key, so a caller can
+ * say so; a key whose content is not a Docker config throws with `source` named.
+ */
+export function decodePullSecret(data: Readonly<Record<string, string>> | undefined, source: string): KeyedCredential[] | undefined {
+  const encoded = data?.['.dockerconfigjson'] ?? data?.['.dockercfg'];
+  if (!encoded) return undefined;
+  return parseDockerConfig(Buffer.from(encoded, 'base64').toString('utf8'), source);
+}
+
 export function defaultDockerConfigPath(): string {
   const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
   return join(dir, 'config.json');

@@ -4,6 +4,8 @@ import type { ImageInfo } from './image-info.js';
 export interface ResolveRequest {
   /** Extra credentials for this lookup (a pod's pull secrets), tried kubelet-style before the client's own. */
   credentials?: KeyedCredential[];
+  /** A ServiceAccount's pull secrets not already merged into `credentials` (the audit of a workload with no pods), tried after them. */
+  serviceAccountCredentials?: KeyedCredential[];
   /** Aborts the lookup; the result then carries a TIMEOUT error. */
   signal?: AbortSignal;
   /**
@@ -13,8 +15,6 @@ export interface ResolveRequest {
   deadlineAt?: number;
   /** The per-image budget instead of the client's resolveTimeoutMs (the gate controller, which waits longer than admission). */
   budgetMs?: number;
-  /** Skip the tag → digest cache (e.g. imagePullPolicy: Always); digests stay cached. */
-  revalidateTag?: boolean;
 }
 
 /** Answers "which platforms can this reference run on?". Never throws: failures are in `ImageInfo.error`. */

@@ -14,4 +14,6 @@ const code = await runCli(process.argv.slice(2), {
   readStdin,
   env: process.env,
 });
-process.exitCode = code;
+// Exit once stdout is flushed, without waiting for sockets to hung servers that timed out (each has answered
+// TIMEOUT already): kubectl returns when its answer is printed, and so does this.
+process.stdout.write('', () => process.exit(code));

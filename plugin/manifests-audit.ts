@@ -44,11 +44,12 @@ export function archTaints(values: readonly string[]): ArchTaint[] {
 export async function auditManifests(flags: ManifestsAuditFlags, targetArch: string, ctx: CommandContext): Promise<AuditReport> {
   if (flags.filename.length === 0) throw new UsageError('manifests needs -f PATH (a file, a directory, or - for stdin)');
   const selector = labelSelector(flags);
-  const placement = new AssumedPlacement(clusterArchs(flags.clusterArchs), archTaints(flags.archTaint));
+  const archs = clusterArchs(flags.clusterArchs);
+  const placement = new AssumedPlacement(archs, archTaints(flags.archTaint));
   const sources = await readManifestSources(flags.filename, flags.recursive === true, ctx.io.readStdin);
   const inventory = manifestInventory(sources, flags.namespace ?? 'default');
   const workloads = rollUpWorkloads(inventory.objects, inventory.pods).filter((w) => matchesLabels(selector, w.labels));
-  const handle = await openImageResolver(flags, (s) => warn(ctx.io, s));
+  const handle = await openImageResolver(flags, (s) => warn(ctx.io, s), archs.map((a) => `linux/${a}`));
   const progress = createProgress({ isTTY: ctx.io.stderrIsTTY === true, write: ctx.io.stderr }, 'resolving images');
   try {
     return await runAudit({

@@ -32,7 +32,10 @@ render() {
 #
 #   kubectl apply -f manifests/archcheck.yaml
 #
-# Uninstall: kubectl delete -f manifests/archcheck.yaml (the webhook configurations are deleted with the rest).
+# Uninstall: first release the pods archcheck still holds behind its scheduling gate (the chart's pre-delete hook
+# does this; hooks are not part of this file), then delete:
+#   kubectl -n ${NAMESPACE} exec deploy/${RELEASE} -- /nodejs/bin/node dist/webhook/main.js release-gates
+#   kubectl delete -f manifests/archcheck.yaml (the webhook configurations are deleted with the rest).
 # Certificates: the webhook creates its own CA in Secret ${NAMESPACE}/${RELEASE}-tls and patches caBundle itself.
 ---
 apiVersion: v1
@@ -46,7 +49,7 @@ metadata:
 HEADER
   HELM_CONFIG_HOME="$PWD/.tmp/helm-home/config" HELM_CACHE_HOME="$PWD/.tmp/helm-home/cache" \
     HELM_DATA_HOME="$PWD/.tmp/helm-home/data" \
-    "$HELM" template "$RELEASE" charts/archcheck --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" --skip-tests
+    "$HELM" template "$RELEASE" charts/archcheck --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" --no-hooks --skip-tests
 }
 
 case "${1:-}" in

@@ -29,6 +29,7 @@ const CHART_OWNED_KEYS = [
   'validatingWebhookConfiguration',
   'registryConfig',
   'kubeconfig',
+  'clientCAFile',
 ];
 const OLD_KUBE = '1.27.0'; // before matchConditions (1.28) and the preStop sleep action (1.30)
 
@@ -113,7 +114,7 @@ describe('the webhook config file (one schema for flags, env, file and Helm valu
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { config: Record<string, unknown> };
     // Where the chart knows more than the bare binary: a gate needs the controller, which needs API access (the
     // chart always has it); the Lease is named after the release.
-    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '' };
+    const chartDefaults: Record<string, string> = { onUnresolved: 'gate', leaseName: '', reconcile: 'true' };
     for (const [key, value] of Object.entries(values.config)) {
       const s = configSchema[key as keyof typeof configSchema];
       if (key in chartDefaults) expect(String(value), key).toBe(chartDefaults[key]);
@@ -188,6 +189,47 @@ describe('registry values', () => {
     const message = await renderError({ valuesFiles: [ci('private-registries-values.yaml')], setJson: { 'config.registryHostsDir': '/etc/containerd/certs.d' } });
     expect(message).toMatch(/registryTLS.hostsToml and config.registryHostsDir/);
   });
+});
+
+describe('clientAuth (mTLS from the API server)', () => {
+  it('mounts the CA bundle as a directory where config.clientCAFile points, and probes the plain-HTTP port', async () => {
+    for (const source of [{ secretName: 'apiserver-client-ca' }, { configMapName: 'apiserver-client-ca' }]) {
+      const objs = await render(helm, { setJson: { clientAuth: { enabled: true, caBundle: { ...source, key: 'bundle.pem' } } } });
+      const config = renderedConfig(objs) as { clientCAFile: string; metricsListen: string };
+      const pod = spec(get(objs, 'Deployment')).spec.template.spec;
+      const container = pod.containers[0];
+      const mount = container.volumeMounts.find((m: Any) => m.name === 'client-ca');
+      const volume = pod.volumes.find((v: Any) => v.name === 'client-ca');
+      expect(mount).toEqual({ name: 'client-ca', mountPath: '/etc/archcheck/client-ca', readOnly: true }); // no subPath: rotations arrive
+      const items = (volume.secret ?? volume.configMap).items as { key: string; path: string }[];
+      expect(volume.secret?.secretName ?? volume.configMap?.name).toBe('apiserver-client-ca');
+      expect(`${mount.mountPath}/${items[0]!.path}`).toBe(config.clientCAFile);
+      expect(items[0]!.key).toBe('bundle.pem');
+      // kubelet presents no client certificate: every probe goes to the metrics port, which serves them over HTTP.
+      const metricsPort = container.ports.find((p: Any) => p.name === 'metrics').containerPort;
+      expect(config.metricsListen).toBe(`0.0.0.0:${metricsPort}`);
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toMatchObject({ port: 'metrics', scheme: 'HTTP' });
+    }
+  });
+
+  it('is off by default: no client CA in the config, nothing mounted', () => {
+    return render(helm).then((objs) => {
+      expect(renderedConfig(objs).clientCAFile).toBeUndefined();
+      expect(spec(get(objs, 'Deployment')).spec.template.spec.volumes.map((v: Any) => v.name)).not.toContain('client-ca');
+    });
+  });
+
+  const failures: [string, Record<string, unknown>, RegExp][] = [
+    ['no CA source', { 'clientAuth.enabled': true }, /needs exactly one of clientAuth.caBundle.secretName or clientAuth.caBundle.configMapName/],
+    ['both CA sources', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'a', 'clientAuth.caBundle.configMapName': 'b' }, /exactly one of/],
+    ['no metrics port for the probes', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'a', 'metrics.port': 0 }, /clientAuth.enabled needs metrics.port/],
+    ['a Secret name that is not an object name', { 'clientAuth.enabled': true, 'clientAuth.caBundle.secretName': 'Client CA' }, /secretName/],
+  ];
+  for (const [what, setJson, message] of failures) {
+    it(`fails on ${what}, saying what to change`, async () => {
+      expect(await renderError({ setJson })).toMatch(message);
+    });
+  }
 });
 
 describe('charts/archcheck/README.md', () => {
@@ -312,8 +354,11 @@ describe('default values', () => {
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] });
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
     expect(rules).toContainEqual({ kind: 'ClusterRole', apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] });
-    // Events through events.k8s.io only (the core group's events are not granted).
-    expect(rules.filter((r) => r.resources.includes('events'))).toEqual([{ kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }]);
+    // Events through events.k8s.io only (the core group's events are never granted), by the webhook and the
+    // release-gates hook alike.
+    const eventRules = rules.filter((r) => r.resources.includes('events'));
+    expect(eventRules.length).toBeGreaterThan(0);
+    for (const r of eventRules) expect(r).toEqual({ kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] });
     expect(rules).toContainEqual({ kind: 'Role', apiGroups: [''], resources: ['secrets'], resourceNames: ['archcheck-tls'], verbs: ['get', 'update', 'patch'] });
     expect(rules).toContainEqual({
       kind: 'ClusterRole',
@@ -340,18 +385,41 @@ describe('default values', () => {
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
   });
 
-  it('grants the gate controller (the default) pod writes, evictions and its Lease; none of them with config.onUnresolved allow', async () => {
+  it('grants the gate controller (the default) pod writes, Events and its Lease; evictions only when something evicts; the reconciler alone reads pods; nothing with both off', async () => {
     const rulesOf = (rendered: Any[]): Any[] => rendered.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((r) => spec(r).rules.map((rule: Any) => ({ kind: r.kind, ...rule })));
     const rules = rulesOf(objs);
-    const gateRules = [
-      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-      { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-      { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-    ];
-    for (const g of gateRules) expect(rules).toContainEqual(g);
+    const events = { kind: 'ClusterRole', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] };
+    const lease = { kind: 'Role', apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] };
+    const eviction = { kind: 'ClusterRole', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] };
+    for (const g of [{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] }, events, lease]) expect(rules).toContainEqual(g);
+    expect(rules).not.toContainEqual(eviction);
     expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([]);
-    const allowed = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
-    expect(allowed.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
+    for (const set of [{ 'config.gateDenied': 'evict' }, { 'config.reconcileEvictBroken': true }]) expect(rulesOf(await render(helm, { setJson: set })), JSON.stringify(set)).toContainEqual(eviction);
+    const reconcileOnly = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow' } }));
+    expect(reconcileOnly.filter((r) => r.resources.includes('pods'))).toEqual([{ kind: 'ClusterRole', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(reconcileOnly).toContainEqual(lease);
+    const neither = rulesOf(await render(helm, { setJson: { 'config.onUnresolved': 'allow', 'config.reconcile': false } }));
+    expect(neither.filter((r) => r.resources.includes('pods') || r.resources.includes('leases'))).toEqual([]);
+  });
+
+  it('releases every gate before uninstall: a pre-delete hook Job running release-gates under its own minimal RBAC, deleted when it succeeds; only with the gate', async () => {
+    const hooks = objs.filter((o) => spec(o).metadata.annotations?.['helm.sh/hook'] === 'pre-delete');
+    expect(hooks.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/archcheck-release-gates', 'ClusterRoleBinding/archcheck-release-gates', 'Job/archcheck-release-gates', 'ServiceAccount/archcheck-release-gates']);
+    for (const h of hooks) expect(spec(h).metadata.annotations['helm.sh/hook-delete-policy']).toBe('before-hook-creation,hook-succeeded');
+    // RBAC and ServiceAccount exist before the Job runs.
+    expect(hooks.filter((h) => h.kind !== 'Job').every((h) => Number(spec(h).metadata.annotations['helm.sh/hook-weight']) < Number(spec(get(objs, 'Job')).metadata.annotations['helm.sh/hook-weight']))).toBe(true);
+    expect(spec(get(objs, 'ClusterRole', 'archcheck-release-gates')).rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'update'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
+    const pod = spec(get(objs, 'Job', 'archcheck-release-gates')).spec.template.spec;
+    expect(pod.serviceAccountName).toBe('archcheck-release-gates');
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0].args).toEqual(['release-gates', '--log-level', 'info']);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    for (const set of [{ 'config.onUnresolved': 'allow' }, { 'uninstallHook.enabled': false }]) {
+      expect((await render(helm, { setJson: set })).filter((o) => spec(o).metadata.annotations?.['helm.sh/hook']), JSON.stringify(set)).toEqual([]);
+    }
   });
 
   it('creates the self-mode certificate Secret empty, so Helm owns (and uninstall deletes) it and upgrades never touch its data', () => {

@@ -81,7 +81,8 @@ afterAll(async () => {
 describe('kubectl archcheck audit on a real cluster', () => {
   it('judges every workload, pods rolled up to their owners', async () => {
     const r = await archcheck(['-n', SHOP, '-o', 'json', ...admin()]);
-    expect(r.stderr).toBe('');
+    // Only the line that names what is audited: the context and the server, before anything is read.
+    expect(r.stderr).toBe(`auditing namespace "${SHOP}" of context "kwok-${cluster.name}" (${cluster.server})\n`);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as AuditReport;
     expect(Object.fromEntries(report.workloads.map((w) => [`${w.kind}/${w.name}`, w.status]))).toEqual(EXPECTED_STATUS);
@@ -174,6 +175,8 @@ describe('kubectl archcheck audit on a real cluster', () => {
     expect(r.stdout).toContain(`top images blocking arm64: ${fx.singleAmd64.ref} (5 workloads)`);
     expect(r.stdout).toContain(`could not resolve 1 image:\n  ${fx.privateSecret.ref}: UNAUTHORIZED:`);
     expect(r.stdout).not.toContain('\u001b[');
+    for (const line of lines.slice(0, 14)) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(rows.size).toBe(13);
   });
 
   it('gives the same report as YAML', async () => {
@@ -211,7 +214,7 @@ describe('partial permissions and bad input', () => {
     const r = await archcheck(['-n', 'team-b', '--kubeconfig', auditorConfig]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: cannot read workloads or pods in namespace team-b: .*forbidden: User "system:serviceaccount:shop:auditor" cannot list .*\n$/);
+    expect(r.stderr).toMatch(/^auditing namespace "team-b" of context "[^"]+" \(https:\/\/127\.0\.0\.1:\d+\)\nerror: cannot read workloads or pods in namespace team-b: .*forbidden: User "system:serviceaccount:shop:auditor" cannot list .*\n$/);
   });
 
   it('audits what it may read with -A and says what it could not', async () => {
@@ -233,7 +236,7 @@ describe('partial permissions and bad input', () => {
     const config = join(work, 'exec.kubeconfig');
     writeFileSync(config, stringify(withToken));
     const r = await archcheck(['-l', 'app=web', '-o', 'json', '--kubeconfig', config]);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^auditing namespace "shop" of context "[^"]+" \(https:[^)]+\)\n$/);
     expect((JSON.parse(r.stdout) as AuditReport).workloads.map((w) => `${w.namespace}/${w.name}`)).toEqual([`${SHOP}/web`]);
   });
 
@@ -246,7 +249,7 @@ describe('partial permissions and bad input', () => {
     );
     const r = await archcheck(['-A', '--kubeconfig', config]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: cannot reach the API server https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+    expect(r.stderr).toBe(`auditing all namespaces of context "x" (https://127.0.0.1:${port})\nerror: cannot reach the API server https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 
   it('exits 2 with one line for an unreadable kubeconfig', async () => {
@@ -254,7 +257,7 @@ describe('partial permissions and bad input', () => {
     writeFileSync(bad, 'clusters: [\n');
     const r = await archcheck(['-A', '--kubeconfig', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: cannot read kubeconfig \(.*bad\.kubeconfig\): [^\n]+\n$/);
+    expect(r.stderr).toMatch(/^error: cannot read kubeconfig .*bad\.kubeconfig: invalid YAML: [^\n]+\n$/);
   });
 });
 
@@ -310,7 +313,7 @@ describe('the kubectl plugin executable', () => {
       env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KUBECONFIG: `${extra}:${cluster.kubeconfigPath}` },
       timeoutMs: 60_000,
     });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(`auditing namespace "${SHOP}" of context "kwok-${cluster.name}" (${cluster.server})\n`);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as AuditReport).workloads.map((w) => [w.name, w.status])).toEqual([['web', 'ok']]);
   });

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { buildDockerConfig, pushStandardFixtures, writeDockerConfig, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
 
@@ -57,7 +58,7 @@ describe('kubectl archcheck image', () => {
     const out = JSON.parse(r.stdout) as { images: Array<{ platforms: unknown[]; error: { code: string; message: string } }> };
     expect(out.images[0]!.platforms).toEqual([]);
     expect(out.images[0]!.error.code).toBe('UNAUTHORIZED');
-    expect(out.images[0]!.error.message).toMatch(/--registry-config/);
+    expect(out.images[0]!.error.message).toMatch(/imagePullSecret or an entry in the registry config \(registryConfig/);
   });
 
   it('prints a table by default, with findings for an index that lies', () => {
@@ -66,10 +67,13 @@ describe('kubectl archcheck image', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const cfg = aliceConfig();
-    const ok = archcheck(['image', '--registry-config', cfg, fx.multi.ref, fx.lyingIndex.ref]);
+    const ok = archcheck(['image', '--verify-platforms', '--registry-config', cfg, fx.multi.ref, fx.lyingIndex.ref]);
     expect(ok.stdout).toMatch(/^IMAGE\s+KIND\s+PLATFORMS/);
     expect(ok.stdout).toContain('linux/386, linux/amd64, linux/arm/v7, linux/arm64');
     expect(ok.stdout).toContain('platform-mismatch: index says linux/arm64, image config says linux/amd64');
+    // Without --verify-platforms the label is trusted: one request per index, no finding.
+    const trusting = archcheck(['image', '--registry-config', cfg, fx.lyingIndex.ref]);
+    expect(trusting.stdout).not.toContain('platform-mismatch');
   });
 
   it('exits 2 on usage errors, with one line and no stack trace', () => {
@@ -78,6 +82,17 @@ describe('kubectl archcheck image', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('prints -o yaml (the JSON shape) and --no-headers rows', () => {
+    const cfg = aliceConfig();
+    const yaml = archcheck(['image', '-o', 'yaml', '--registry-config', cfg, fx.buildx.ref]);
+    expect(yaml.code).toBe(0);
+    const json = archcheck(['image', '-o', 'json', '--registry-config', cfg, fx.buildx.ref]);
+    expect(parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+    expect(yaml.stdout).not.toMatch(/[&*]a\d+\b/);
+    const rows = archcheck(['image', '--no-headers', '--registry-config', cfg, fx.buildx.ref]);
+    expect(rows.stdout).toMatch(new RegExp(`^${fx.buildx.ref.replace(/[.]/g, '\\.')}\\s+multi-arch\\s+linux/amd64, linux/arm64\\n$`));
   });
 
   it('reports an invalid reference as INVALID_REFERENCE', () => {

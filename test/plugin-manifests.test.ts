@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { AuditReport } from '../plugin/audit/report.js';
 import { runCli } from '../plugin/cli.js';
 import { outputSchemaErrors } from './plugin-output-schema.js';
@@ -164,11 +165,47 @@ describe('kubectl archcheck manifests', () => {
     expect(r.stderr).toMatch(new RegExp(`^error: ${bad.replace(/[.]/g, '\\.')}:\\d+: invalid YAML: [^\\n]+\\n$`));
   });
 
+  it('prints a table that fits 100 columns, short reason codes; full reasons in -o wide', async () => {
+    const r = await archcheck(['-f', '-', '--arch-taint', 'arm64=kubernetes.io/arch=arm64:NoSchedule'], helmTemplate());
+    const table = r.stdout.split('\n\n')[0]!.split('\n');
+    expect(table.map((l) => l.split(/\s{3,}/).at(-1))).toEqual(['REASON', 'kept-off-arm64', 'all-archs', 'NOT_AN_IMAGE', 'kept-off-arm64']);
+    for (const line of table) expect(line.length, line).toBeLessThanOrEqual(100);
+    const atRisk = await archcheck(['-f', '-', '-l', 'app=web', '--no-headers'], helmTemplate());
+    expect(atRisk.stdout).toMatch(/^Deployment\/web\s+at-risk\s+amd64\s+blocked\s+may-run-on-arm64\n$/);
+    const wide = await archcheck(['-f', '-', '-l', 'app=web', '-o', 'wide'], helmTemplate());
+    expect(wide.stdout).toContain(`can be scheduled onto arm64 nodes, but ${fx.singleAmd64.ref} has no arm64 build`);
+  });
+
+  it('prints -o name as kubectl does, --no-headers without header or summary', async () => {
+    expect((await archcheck(['-f', '-', '-o', 'name'], helmTemplate())).stdout).toBe('deployment.apps/web\ncronjob.batch/report\npod/oops\nstatefulset.apps/worker\n');
+    const rows = (await archcheck(['-f', '-', '--no-headers'], helmTemplate())).stdout.split('\n').filter(Boolean);
+    expect(rows.map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['default Deployment/web at-risk', 'default CronJob/report ok', 'default Pod/oops unknown', 'jobs StatefulSet/worker ok']);
+  });
+
+  it('prints YAML without anchors and aliases, equal to the JSON', async () => {
+    const yaml = (await archcheck(['-f', '-', '-o', 'yaml'], helmTemplate())).stdout;
+    expect(yaml).not.toMatch(/[&*]a\d+\b/);
+    const json = JSON.parse((await archcheck(['-f', '-', '-o', 'json'], helmTemplate())).stdout) as AuditReport;
+    expect(parse(yaml)).toEqual(json);
+  });
+
+  it('says where it found no workloads, on stderr', async () => {
+    const r = await archcheck(['-f', '-', '-l', 'app=none'], helmTemplate());
+    expect(r).toEqual({ code: 0, stdout: '', stderr: 'No workloads found in stdin matching -l app=none.\n' });
+  });
+
+  it('exits 2 naming the file and line of a document that is not a Kubernetes object', async () => {
+    const values = join(work, 'values.yaml');
+    writeFileSync(values, 'replicaCount: 2\nimage: {repository: nginx}\n');
+    const r = await archcheck(['-f', values, '--fail-on', 'broken']);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `error: ${values}:1: not a Kubernetes object: no apiVersion and no kind (kubectl would reject this file too)\n` });
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await archcheck([])).stderr).toBe('error: manifests needs -f PATH (a file, a directory, or - for stdin)\n');
     expect((await archcheck(['-f', '-', '--cluster-archs', 'x86 64'], '')).code).toBe(2);
     expect((await archcheck(['-f', '-', '--arch-taint', 'arm64'], '')).stderr).toMatch(/^error: --arch-taint "arm64" is not ARCH=KEY/);
-    expect((await archcheck(['-f', '-', '-o', 'xml'], '')).stderr).toBe('error: -o xml: use table, wide, json, yaml\n');
+    expect((await archcheck(['-f', '-', '-o', 'xml'], '')).stderr).toBe('error: -o xml: use table, wide, json, yaml, name\n');
     expect((await archcheck(['-f', '-', '--fail-on', 'sometimes'], '')).code).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import { MANIFEST_ACCEPT } from '../core/registry/media-types.js';
 import { startCountingProxy, type CountingProxy } from './registry/counting-proxy.js';
 import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
+import { defaultCredentialSources } from '../core/registry/credential-sources.js';
 
 let registry: TestRegistry;
 let proxy: CountingProxy;
@@ -60,7 +61,7 @@ it('does not forward credentials when the registry redirects a blob to another h
     proxy.inject({ kind: 'redirect', to: cdn.url, times: Infinity });
     const client = new RegistryClient(
       { insecureRegistries: [proxy.host, cdn.host] },
-      { credentials: [{ key: proxy.host, credential: { kind: 'registryToken', token: 'secret-token' }, source: 'test' }] },
+      { sources: defaultCredentialSources([], [{ key: proxy.host, credential: { kind: 'registryToken', token: 'secret-token' }, source: 'test' }]) },
     );
     const info = await client.resolve(fx.singleArmv7.ref);
     expect(info.platformStrings).toEqual(['linux/arm/v7']);

@@ -13,6 +13,7 @@ import { RegistryClient } from '../core/registry/client.js';
 import { loadRegistrySettings } from '../core/registry/settings.js';
 import { FixtureBuilder, pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
+import { defaultCredentialSources } from '../core/registry/credential-sources.js';
 
 const PREFIX = 'mirror-prefix';
 let source: TestRegistry;
@@ -54,7 +55,7 @@ describe('--registry-mirror', () => {
   it('answers from the mirror first, with the mirror path prefix, using the mirror’s own credentials', async () => {
     const client = new RegistryClient(
       { insecureRegistries: [source.host, mirror.host], mirrors: [{ source: source.host, mirror: mirror.host, pathPrefix: PREFIX }] },
-      { credentials: mirrorCreds() },
+      { sources: defaultCredentialSources([], mirrorCreds()) },
     );
     const info = await client.resolve(`${source.host}/library/multi:1`);
     expect(info.error).toBeNull();
@@ -66,7 +67,7 @@ describe('--registry-mirror', () => {
   it('falls through to the source for an image the mirror lacks', async () => {
     const client = new RegistryClient(
       { insecureRegistries: [source.host, mirror.host], mirrors: [{ source: source.host, mirror: mirror.host, pathPrefix: PREFIX }] },
-      { credentials: mirrorCreds() },
+      { sources: defaultCredentialSources([], mirrorCreds()) },
     );
     const info = await client.resolve(fx.singleArm64.ref);
     expect(info.error).toBeNull();
@@ -77,7 +78,7 @@ describe('--registry-mirror', () => {
     const sourceOnly = parseDockerConfig(JSON.stringify({ auths: { [source.host]: { username: 'mirroruser', password: 'mirrorpass' } } }), 'source creds');
     const client = new RegistryClient(
       { insecureRegistries: [source.host, mirror.host], mirrors: [{ source: source.host, mirror: mirror.host, pathPrefix: PREFIX }] },
-      { credentials: sourceOnly },
+      { sources: defaultCredentialSources([], sourceOnly) },
     );
     const info = await client.resolve(`${source.host}/library/multi:1`);
     expect(info.endpoint).toBe(source.host);
@@ -90,7 +91,7 @@ describe('--registry-mirror', () => {
       registryMirrors: [`${source.host}=${mirror.host}/${PREFIX}`],
       mirrorOnly: [source.host],
     });
-    const client = new RegistryClient(settings.options, { credentials: mirrorCreds() });
+    const client = new RegistryClient(settings.options, { sources: defaultCredentialSources([], mirrorCreds()) });
     const only = await client.resolve(`${source.host}/only/mirror:1`);
     expect(only.error).toBeNull();
     expect(only.platformStrings).toEqual(['linux/arm64']);
@@ -151,7 +152,7 @@ describe('--registry-hosts-dir (containerd hosts.toml)', () => {
     );
     const settings = await loadRegistrySettings({ registryHostsDir: dir });
     expect(settings.warnings.join('\n')).toMatch(/"header" is not supported/);
-    const client = new RegistryClient({ ...settings.options, resolveTimeoutMs: 4000 }, { credentials: mirrorCreds() });
+    const client = new RegistryClient({ ...settings.options, resolveTimeoutMs: 4000 }, { sources: defaultCredentialSources([], mirrorCreds()) });
 
     // Tag lookups skip the pull-only (hanging) host; the TLS mirror with its CA answers what only it has.
     const tls = await client.resolve(`${source.host}/only/tls:1`);

@@ -39,6 +39,24 @@ describe('archcheck-webhook process', () => {
     expect(proc.lines).toEqual([expect.stringMatching(/^archcheck-webhook: --on-unresolved gate needs API access .*use allow or deny\n$/)]);
   });
 
+  it('--reconcile true without API access: exit 2, saying why', async () => {
+    const proc = fakeProcess(['--reconcile', 'true', '--tls-cert-file', '/nonexistent/tls.crt', '--tls-private-key-file', '/nonexistent/tls.key', '--log-level', 'silent']);
+    await runWebhookCli(proc);
+    expect(proc.codes).toEqual([2]);
+    expect(proc.lines).toEqual([expect.stringMatching(/^archcheck-webhook: --reconcile true needs API access .*use --reconcile false\n$/)]);
+  });
+
+  it('release-gates without API access, or with a bad flag: exit 2 with what is wrong', async () => {
+    const none = fakeProcess(['release-gates', '--log-level', 'silent']);
+    await runWebhookCli(none);
+    expect(none.codes).toEqual([2]);
+    expect(none.lines).toEqual(['archcheck-webhook release-gates: release-gates needs API access: run it in the cluster or pass --kubeconfig\n']);
+    const bad = fakeProcess(['release-gates', '--kubeconfig', '/nonexistent/kubeconfig']);
+    await runWebhookCli(bad);
+    expect(bad.codes).toEqual([2]);
+    expect(bad.lines).toEqual([expect.stringMatching(/^archcheck-webhook release-gates: --kubeconfig \/nonexistent\/kubeconfig: ENOENT/)]);
+  });
+
   it('SIGTERM drains and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'archcheck-cli-'));
     const { serving } = localhostCertificates();

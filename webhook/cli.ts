@@ -14,11 +14,29 @@ function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
+/** `archcheck-webhook release-gates [flags]` (the chart's pre-delete hook): see release-gates-command.ts. */
+async function releaseGates(proc: Process): Promise<void> {
+  try {
+    // It serves nothing: the serving-certificate settings must not stop it (a flag given later still wins).
+    const config = loadConfig(['--cert-mode', 'self', ...proc.argv.slice(1)], proc.env);
+    const { runReleaseGates } = await import('./release-gates-command.js');
+    proc.exit(await runReleaseGates(config, proc.stderr));
+  } catch (e) {
+    if (e instanceof HelpDisplayed) return proc.exit(0);
+    proc.stderr(`archcheck-webhook release-gates: ${oneLine(e)}\n`);
+    proc.exit(e instanceof ConfigError ? 2 : 1);
+  }
+}
+
 /**
  * The process around startWebhook: bad settings print one line and exit 2 (never a stack trace); SIGTERM/SIGINT
  * drain in-flight requests then exit 0; a second signal exits at once.
  */
 export async function runWebhookCli(proc: Process): Promise<RunningWebhook | undefined> {
+  if (proc.argv[0] === 'release-gates') {
+    await releaseGates(proc);
+    return undefined;
+  }
   let running: RunningWebhook;
   try {
     const config = loadConfig(proc.argv, proc.env);

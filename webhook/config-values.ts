@@ -1,5 +1,7 @@
 import { parseDuration } from '../core/duration.js';
 
+export { checkedText, parseBoolean, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../core/settings/setting-values.js';
+
 /** Parsers for config values. Each throws an Error whose message says what was expected; the caller adds where the value came from. */
 
 export interface ListenAddress {
@@ -19,21 +21,6 @@ export function parseOptionalListen(text: string): ListenAddress | undefined {
   return text.trim() === '' ? undefined : parseListen(text);
 }
 
-export function parseEnum<T extends string>(allowed: readonly T[]): (text: string) => T {
-  return (text) => {
-    const v = text.trim();
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    throw new Error(`expected one of ${allowed.join(', ')}`);
-  };
-}
-
-export function parseBoolean(text: string): boolean {
-  const v = text.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new Error('expected true or false');
-}
-
 /** A duration within bounds, in milliseconds. */
 export function parseBoundedDuration(minMs: number, maxMs: number): (text: string) => number {
   return (text) => {
@@ -45,6 +32,15 @@ export function parseBoundedDuration(minMs: number, maxMs: number): (text: strin
     }
     if (ms < minMs || ms > maxMs) throw new Error(`expected a duration between ${minMs}ms and ${maxMs / 1000}s`);
     return ms;
+  };
+}
+
+/** A whole number within bounds (`64`); no units, no fractions. */
+export function parseBoundedInteger(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const v = text.trim();
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`expected a whole number from ${min} to ${max}`);
+    return Number(v);
   };
 }
 
@@ -79,32 +75,3 @@ export function parseObjectName(allowEmpty: boolean): (text: string) => string {
   };
 }
 
-export function parseText(text: string): string {
-  return text.trim();
-}
-
-export function parseHostPort(text: string): string {
-  const v = text.trim();
-  if (!/^[a-zA-Z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(v)) throw new Error('expected host[:port], e.g. registry.local:5000');
-  return v;
-}
-
-/** `HOST[:PORT]=VALUE` with a non-empty value (`--registry-ca HOST=FILE`). */
-export function parseHostAssignment(example: string): (text: string) => string {
-  return (text) => {
-    const v = text.trim();
-    const eq = v.indexOf('=');
-    if (eq <= 0 || v.slice(eq + 1).trim() === '') throw new Error(`expected HOST[:PORT]=VALUE, e.g. ${example}`);
-    parseHostPort(v.slice(0, eq));
-    return `${v.slice(0, eq).trim()}=${v.slice(eq + 1).trim()}`;
-  };
-}
-
-/** Checks an item with a parser that throws (core's: its message says what is wrong; the config error adds where), keeps the text. */
-export function checkedText(check: (text: string) => unknown): (text: string) => string {
-  return (text) => {
-    const v = text.trim();
-    check(v);
-    return v;
-  };
-}

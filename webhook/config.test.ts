@@ -180,6 +180,19 @@ describe('registry and cloud identity keys', () => {
   });
 });
 
+describe('per-image work caps', () => {
+  it('default to the registry client\'s caps and are read from flags, env and file', () => {
+    expect(defaultConfig).toMatchObject({ maxIndexEntries: 64, maxIndexDepth: 3, maxChildFetches: 128 });
+    const file = configFile('maxIndexDepth: 2\n');
+    expect(loadConfig([...SELF, '--max-index-entries', '256', '--config', file], { ARCHCHECK_MAX_CHILD_FETCHES: '512' })).toMatchObject({ maxIndexEntries: 256, maxIndexDepth: 2, maxChildFetches: 512 });
+  });
+  it('refuse what is not a whole number in range, saying the range', () => {
+    expect(errorOf(() => loadConfig([...SELF, '--max-index-entries', '0'], {}))).toMatch(/invalid --max-index-entries "0" \(maxIndexEntries\): expected a whole number from 1 to 4096/);
+    expect(errorOf(() => loadConfig([...SELF, '--max-index-depth', '2.5'], {}))).toMatch(/\(maxIndexDepth\): expected a whole number from 1 to 8/);
+    expect(errorOf(() => loadConfig(SELF, { ARCHCHECK_MAX_CHILD_FETCHES: 'lots' }))).toMatch(/ARCHCHECK_MAX_CHILD_FETCHES "lots" \(maxChildFetches\)/);
+  });
+});
+
 describe('documentation', () => {
   const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'config.md'), 'utf8');
   it.each(configKeys())('config.md documents $key ($flag, $env)', (k) => {

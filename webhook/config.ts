@@ -6,17 +6,16 @@ import {
   type ArchTaint,
   type ImageOverride,
 } from '../core/placement/index.js';
-import { CLOUD_NAMES, parseEcrHosts, type AzureIdentityMode } from '../core/cloud-auth/index.js';
-import { parseMirrorRule } from '../core/registry/endpoints.js';
+import { defaultWorkLimits } from '../core/registry/index-walk.js';
+import { registrySettingSpecs } from '../core/registry/registry-settings.js';
+import { list, scalar, type ListSpec, type ScalarSpec, type Spec, type ValueOf } from '../core/settings/setting-spec.js';
 import {
-  checkedText,
   parseArch,
   parseBoolean,
   parseBoundedDuration,
+  parseBoundedInteger,
   parseDnsLabel,
   parseEnum,
-  parseHostAssignment,
-  parseHostPort,
   parseListen,
   parseOptionalListen,
   parseObjectName,
@@ -32,43 +31,12 @@ import { MODES, SINGLE_ARCH_POLICIES, UNRESOLVED_POLICIES, type Mode, type Singl
  * `--config` / `ARCHCHECK_CONFIG` (`singleArch: deny`), then the default. The Helm chart maps its values onto the
  * same keys. Documented for users in webhook/config.md (keep both in step; a test checks every key is there).
  */
-
-interface SpecBase {
-  /** Long flag without dashes; the env var is ARCHCHECK_ + upper snake case of it. */
-  flag: string;
-  /** Placeholder in --help. */
-  value: string;
-  description: string;
-  /** The default as a user would write it. */
-  defaultText: string;
-}
-
-interface ScalarSpec<T> extends SpecBase {
-  kind: 'scalar';
-  parse: (text: string) => T;
-}
-
-export interface ListSpec<I> extends SpecBase {
-  kind: 'list';
-  parseItem: (text: string) => I;
-  /** `--allowed-archs amd64,arm64`: one flag value holds several items (otherwise each flag occurrence is one item). */
-  flagCommaSplit?: boolean;
-  /** Items may contain commas (`PATTERN=amd64,arm64`): in env/file text, a token without `=` belongs to the item before. */
-  itemsContainCommas?: boolean;
-}
-
-export type Spec = ScalarSpec<unknown> | ListSpec<unknown>;
-
-const scalar = <T>(spec: Omit<ScalarSpec<T>, 'kind'>): ScalarSpec<T> => ({ kind: 'scalar', ...spec });
-const list = <I>(spec: Omit<ListSpec<I>, 'kind'>): ListSpec<I> => ({ kind: 'list', ...spec });
-
-const AZURE_IDENTITY_MODES: readonly AzureIdentityMode[] = ['auto', 'workload', 'service-principal', 'managed', 'developer'];
-
 export const configSchema = {
   listen: scalar<ListenAddress>({ flag: 'listen', value: 'HOST:PORT', defaultText: '0.0.0.0:8443', parse: parseListen, description: 'Address for HTTPS (admission, probes, metrics).' }),
   certMode: scalar<'file' | 'self'>({ flag: 'cert-mode', value: 'file|self', defaultText: 'file', parse: parseEnum(['file', 'self'] as const), description: 'file: serve --tls-cert-file/--tls-private-key-file (watched, hot-reloaded; cert-manager or an existing Secret). self: generate a CA and certificate, keep them in a Secret, patch caBundle, rotate.' }),
   tlsCertFile: scalar<string>({ flag: 'tls-cert-file', value: 'PATH', defaultText: '', parse: parseText, description: 'Serving certificate (PEM) for --cert-mode file.' }),
   tlsPrivateKeyFile: scalar<string>({ flag: 'tls-private-key-file', value: 'PATH', defaultText: '', parse: parseText, description: 'Private key (PEM) for --cert-mode file.' }),
+  clientCAFile: scalar<string>({ flag: 'client-ca-file', value: 'PATH', defaultText: '', parse: parseText, description: 'PEM CA bundle: require a client certificate signed by it on the HTTPS port (mTLS from the API server; connections without one fail the TLS handshake, so probe the --metrics-listen port). Re-read every 10 s. Empty: no client certificate asked for.' }),
   namespace: scalar<string>({ flag: 'namespace', value: 'NAME', defaultText: '', parse: parseDnsLabel(true), description: "The webhook's own namespace (always excluded; holds the self-cert Secret). Empty: POD_NAMESPACE, else the service account's namespace." }),
   serviceName: scalar<string>({ flag: 'service-name', value: 'NAME', defaultText: 'archcheck-webhook', parse: parseDnsLabel(false), description: 'Service in front of the webhook; self certificates are issued for its DNS names.' }),
   certSecret: scalar<string>({ flag: 'cert-secret', value: 'NAME', defaultText: 'archcheck-webhook-tls', parse: parseObjectName(false), description: 'Secret (in --namespace) that --cert-mode self keeps the CA and certificate in, shared by replicas.' }),
@@ -81,6 +49,9 @@ export const configSchema = {
   gateFallbackArchs: list<string>({ flag: 'gate-fallback-archs', value: 'ARCH,ARCH', defaultText: '', parseItem: parseArch, flagCommaSplit: true, description: 'On gate timeout, pin the pod to these archs (node affinity + their arch taint tolerations). Empty: ungate it unchanged.' }),
   gateDenied: scalar<'keep' | 'evict'>({ flag: 'gate-denied', value: 'keep|evict', defaultText: 'keep', parse: parseEnum(['keep', 'evict'] as const), description: 'A gated pod that policy denies once its images are known (no common arch, single-arch deny): keep it gated with an Event and annotation saying why, or evict it so its controller retries.' }),
   leaseName: scalar<string>({ flag: 'lease-name', value: 'NAME', defaultText: 'archcheck-controller', parse: parseObjectName(false), description: 'coordination.k8s.io Lease (in --namespace) the replicas elect the gate controller leader with.' }),
+  reconcile: scalar<boolean>({ flag: 'reconcile', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: 'Run the escaped-pod reconciler (leader only; needs API access): every --reconcile-period, pods of managed namespaces without an archcheck.dev/decision (created while the webhook was away, or before install) are resolved and the broken (on a node arch an image lacks) and at-risk ones reported with a Warning Event, a log line and the gauge archcheck_escaped_pods{status}.' }),
+  reconcilePeriod: scalar<number>({ flag: 'reconcile-period', value: 'DURATION', defaultText: '5m', parse: parseBoundedDuration(1_000, 86_400_000), description: 'Time between two passes of the escaped-pod reconciler (the first runs when a replica becomes leader).' }),
+  reconcileEvictBroken: scalar<boolean>({ flag: 'reconcile-evict-broken', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: 'Evict escaped pods that are broken, crash-looping and have a controller (Eviction API: PodDisruptionBudgets are respected), so they are recreated through the webhook. Bare pods are only reported.' }),
   archTaints: list<ArchTaint>({ flag: 'arch-taint', value: 'ARCH=KEY[=VALUE]:EFFECT', defaultText: '', parseItem: parseArchTaint, description: 'Pods that may run on ARCH get a toleration for this taint (repeatable), e.g. arm64=kubernetes.io/arch=arm64:NoSchedule. kubernetes.io/arch taints on nodes are discovered too.' }),
   prefer: list<ArchPreference>({ flag: 'prefer', value: 'ARCH=WEIGHT', defaultText: '', parseItem: parseArchPreference, description: 'Preferred node affinity weight 1-100 for pods that can run on ARCH and another arch (repeatable), e.g. arm64=80.' }),
   allowedArchs: list<string>({ flag: 'allowed-archs', value: 'ARCH,ARCH', defaultText: '', parseItem: parseArch, flagCommaSplit: true, description: 'Archs pods may be placed on. Empty: the archs of the cluster nodes (API), else amd64,arm64.' }),
@@ -88,26 +59,20 @@ export const configSchema = {
   excludedNamespaces: list<string>({ flag: 'exclude-namespace', value: 'NAME', defaultText: '', parseItem: parseDnsLabel(false), flagCommaSplit: true, description: 'Namespaces left alone, in addition to kube-system, kube-public, kube-node-lease and the webhook namespace (always excluded).' }),
   podOptOut: scalar<boolean>({ flag: 'pod-opt-out', value: 'true|false', defaultText: 'true', parse: parseBoolean, description: 'Honour the annotation archcheck.dev/skip: "true" on pods and pod templates.' }),
   resolveTimeout: scalar<number>({ flag: 'resolve-timeout', value: 'DURATION', defaultText: '3s', parse: parseBoundedDuration(100, 29_000), description: 'Time allowed for registries per admission request; also capped below the apiserver timeout (?timeout=) minus 20%.' }),
-  insecureRegistries: list<string>({ flag: 'insecure-registry', value: 'HOST[:PORT]', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Registries reached over plain HTTP (repeatable).' }),
-  registryConfig: scalar<string>({ flag: 'registry-config', value: 'PATH', defaultText: '', parse: parseText, description: "Docker config.json with the webhook's own registry credentials (tried after the pod's pull secrets)." }),
-  registryMirrors: list<string>({ flag: 'registry-mirror', value: 'SOURCE=MIRROR[/PREFIX]', defaultText: '', parseItem: checkedText(parseMirrorRule), description: 'Try MIRROR (with an optional path prefix) before SOURCE, e.g. docker.io=myacr.azurecr.io/docker-hub (repeatable; order is preference). Credentials follow the mirror.' }),
-  mirrorOnly: list<string>({ flag: 'mirror-only', value: 'SOURCE', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Never contact SOURCE itself, only its mirrors (repeatable).' }),
-  registryHostsDir: scalar<string>({ flag: 'registry-hosts-dir', value: 'DIR', defaultText: '', parse: parseText, description: "containerd certs.d directory (<host>/hosts.toml: server, [host.\"…\"] capabilities, ca, skip_verify, override_path), as the nodes use it." }),
-  registryCAs: list<string>({ flag: 'registry-ca', value: 'HOST[:PORT]=FILE', defaultText: '', parseItem: parseHostAssignment('registry.internal:5000=/etc/archcheck/registry-cas/internal.crt'), description: 'PEM CA bundle trusted for one registry host (repeatable); verification is never turned off globally.' }),
-  verifyPlatforms: scalar<boolean>({ flag: 'verify-platforms', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: "Fetch each index child's config once (cached by digest) and trust its os/arch over the index label; mismatches are warned about (denied with single-arch deny)." }),
-  cloudAuth: list<string>({ flag: 'cloud-auth', value: 'auto|none|azure,aws,gcp', defaultText: '', parseItem: parseEnum(['auto', 'none', ...CLOUD_NAMES]), flagCommaSplit: true, description: "Cloud identities for ACR/ECR/GAR, tried after the pod's pull secrets: auto (detect from the environment), none, or a list of azure, aws, gcp. Empty: none." }),
-  acrHosts: list<string>({ flag: 'acr-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as an Azure Container Registry besides *.azurecr.io|cn|us (repeatable).' }),
-  ecrHosts: list<string>({ flag: 'ecr-host', value: 'HOST=REGION', defaultText: '', parseItem: checkedText((t) => parseEcrHosts([t])), flagCommaSplit: true, description: 'Treat HOST as Amazon ECR in REGION besides *.dkr.ecr.REGION.amazonaws.com (repeatable).' }),
-  garHosts: list<string>({ flag: 'gar-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as Google Artifact Registry besides *-docker.pkg.dev and gcr.io (repeatable).' }),
-  azureIdentity: scalar<AzureIdentityMode>({ flag: 'azure-identity', value: AZURE_IDENTITY_MODES.join('|'), defaultText: 'auto', parse: parseEnum(AZURE_IDENTITY_MODES), description: 'Azure identity for ACR: auto (workload identity if injected, else a service principal from env, else managed identity in a cluster), or exactly one.' }),
+  // Registry settings: one table in core, read the same way by the plugin.
+  ...registrySettingSpecs,
+  maxIndexEntries: scalar<number>({ flag: 'max-index-entries', value: 'N', defaultText: String(defaultWorkLimits.maxIndexEntries), parse: parseBoundedInteger(1, 4096), description: 'Platform entries looked at per index (attestations not counted); an image with more is left unresolved (LIMIT_EXCEEDED, remembered by digest).' }),
+  maxIndexDepth: scalar<number>({ flag: 'max-index-depth', value: 'N', defaultText: String(defaultWorkLimits.maxIndexDepth), parse: parseBoundedInteger(1, 8), description: 'Index levels followed for one image (1: an index of images); deeper is LIMIT_EXCEEDED.' }),
+  maxChildFetches: scalar<number>({ flag: 'max-child-fetches', value: 'N', defaultText: String(defaultWorkLimits.maxChildFetches), parse: parseBoundedInteger(1, 8192), description: 'Child manifests and configs looked at for one image, cached or not; more is LIMIT_EXCEEDED. Bounds the registry requests one new image can cause.' }),
   kubeconfig: scalar<string>({ flag: 'kubeconfig', value: 'PATH', defaultText: '', parse: parseText, description: 'Kubeconfig for API access. Empty: in-cluster service account; with neither the webhook runs without API access (no discovery, pull secrets, namespace modes or self certs).' }),
-  metricsListen: scalar<ListenAddress | undefined>({ flag: 'metrics-listen', value: 'HOST:PORT', defaultText: '', parse: parseOptionalListen, description: 'Address for plain-HTTP /metrics, apart from the admission port (the chart sets 0.0.0.0:8080). Empty: none (/metrics stays on the HTTPS port too).' }),
+  metricsListen: scalar<ListenAddress | undefined>({ flag: 'metrics-listen', value: 'HOST:PORT', defaultText: '', parse: parseOptionalListen, description: 'Address for plain-HTTP /metrics, /healthz and /readyz, apart from the admission port (the chart sets 0.0.0.0:8080). Empty: none (/metrics stays on the HTTPS port too).' }),
   logLevel: scalar<LogLevel>({ flag: 'log-level', value: LOG_LEVELS.join('|'), defaultText: 'info', parse: parseEnum(LOG_LEVELS), description: 'Log level (JSON logs on stdout).' }),
   drainTimeout: scalar<number>({ flag: 'drain-timeout', value: 'DURATION', defaultText: '20s', parse: parseBoundedDuration(0, 300_000), description: 'On SIGTERM, how long to wait for admission requests in flight before closing connections.' }),
 } satisfies Record<string, Spec>;
 
+export type { ListSpec, ScalarSpec, Spec };
+
 type Schema = typeof configSchema;
-type ValueOf<S> = S extends ScalarSpec<infer T> ? T : S extends ListSpec<infer I> ? I[] : never;
 
 /** The parsed configuration. Durations are milliseconds. */
 export type WebhookConfig = { [K in keyof Schema]: ValueOf<Schema[K]> };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decisionLabels, referenceHost, registryCodeLabel } from './metric-labels.js';
-import { MAX_DYNAMIC_REGISTRY_LABELS, configuredRegistryHosts, RegistryHostLabels } from './registry-host-labels.js';
+import { MAX_DYNAMIC_REGISTRY_LABELS, RegistryHostLabels } from './registry-host-labels.js';
 
 describe('decisionLabels', () => {
   const cases: [string, string | undefined, ReturnType<typeof decisionLabels>][] = [
@@ -55,20 +55,6 @@ describe('registry host labels', () => {
     for (let i = 0; i < MAX_DYNAMIC_REGISTRY_LABELS; i++) expect(labels.forRequest(`r${i}.example`, true)).toBe(`r${i}.example`);
     expect(labels.forRequest('one-too-many.example', true)).toBe('other');
     expect(labels.forImage('r0.example')).toBe('r0.example');
-  });
-
-  it('reads the hosts out of the registry settings', () => {
-    expect(
-      configuredRegistryHosts({
-        registryMirrors: ['docker.io=myacr.azurecr.io/docker-hub'],
-        mirrorOnly: ['docker.io'],
-        insecureRegistries: ['dev.local:5000'],
-        registryCAs: ['registry.internal:5000=/etc/ca.crt'],
-        acrHosts: [],
-        ecrHosts: ['ecr.internal=eu-west-1'],
-        garHosts: ['gar.internal'],
-      }).sort(),
-    ).toEqual(['dev.local:5000', 'docker.io', 'ecr.internal', 'gar.internal', 'myacr.azurecr.io', 'registry.internal:5000']);
   });
 
   it('takes the host of a canonical reference', () => {

@@ -126,6 +126,7 @@ export class WebhookMetrics {
 
   constructor(options: MetricsOptions = {}) {
     this.hosts = new RegistryHostLabels(options.registries);
+
     const buildInfo = new Gauge({
       name: 'archcheck_build_info',
       help: 'Always 1; the labels say which archcheck version and Node.js runtime serve.',
@@ -170,6 +171,11 @@ export class WebhookMetrics {
     } catch {
       // The TLS layer reports unusable certificates itself; the gauge only reflects served ones.
     }
+  }
+
+  /** Registry hosts the settings name (from the registry client's parsed options): each gets its own `registry` label value. */
+  addConfiguredRegistries(hosts: readonly string[]): void {
+    this.hosts.addConfigured(hosts);
   }
 
   observeAdmission(o: AdmissionObservation): void {

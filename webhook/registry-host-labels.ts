@@ -19,6 +19,11 @@ export class RegistryHostLabels {
     this.fixed = new Set([...WELL_KNOWN_REGISTRIES, ...configured.map((h) => h.toLowerCase())]);
   }
 
+  /** Hosts the registry settings name (core's `openRegistryClient` reports them, parsed): their own value from now on. */
+  addConfigured(hosts: readonly string[]): void {
+    for (const h of hosts) this.fixed.add(h.toLowerCase());
+  }
+
   /** The label for a host that sent an HTTP answer (`answered`) or failed before one. */
   forRequest(host: string, answered: boolean): string {
     const h = host.toLowerCase();
@@ -35,20 +40,4 @@ export class RegistryHostLabels {
     const h = host.toLowerCase();
     return this.fixed.has(h) || this.dynamic.has(h) ? h : 'other';
   }
-}
-
-/** Hosts named in the registry settings (mirrors, mirror-only sources, CAs, insecure and cloud registry hosts). */
-export function configuredRegistryHosts(config: {
-  registryMirrors: readonly string[];
-  mirrorOnly: readonly string[];
-  insecureRegistries: readonly string[];
-  registryCAs: readonly string[];
-  acrHosts: readonly string[];
-  ecrHosts: readonly string[];
-  garHosts: readonly string[];
-}): string[] {
-  const hostOf = (text: string): string => text.split('=')[0]!.split('/')[0]!.trim();
-  const mirrors = config.registryMirrors.flatMap((rule) => rule.split('=').map(hostOf));
-  const assigned = [...config.registryCAs, ...config.ecrHosts].map(hostOf);
-  return [...new Set([...mirrors, ...assigned, ...config.mirrorOnly, ...config.insecureRegistries, ...config.acrHosts, ...config.garHosts].filter((h) => h !== ''))];
 }

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { loadDockerConfigFile } from '../core/credentials.js';
-import { cloudsToEnable, createCloudProviders, parseCloudAuthSpec, parseEcrHosts } from '../core/cloud-auth/index.js';
-import type { CredentialProvider } from '../core/credential-provider.js';
 import { RegistryClient } from '../core/registry/client.js';
-import { loadRegistrySettings } from '../core/registry/settings.js';
-import type { RegistryOptions } from '../core/registry/options.js';
+import { openRegistryClient } from '../core/registry/open-client.js';
 import type { ImageResolver } from '../core/resolver.js';
 import { noClusterFacts, type ClusterFacts } from './cluster-facts.js';
 import { describeSettingError } from '../core/errors.js';
@@ -20,13 +16,13 @@ import { startControllers, type RunningControllers } from './gate/controller-run
 import { createLogger } from './logger.js';
 import { archcheckVersion } from './build-info.js';
 import { WebhookMetrics } from './metrics.js';
-import { configuredRegistryHosts } from './registry-host-labels.js';
 import { policySettings } from './policy/settings.js';
 import { buildApp } from './server/app.js';
 import { listenHttps, type TlsIdentity } from './server/https-server.js';
 import { InFlight } from './server/in-flight.js';
 import { listenMetrics } from './server/metrics-server.js';
 import { Readiness } from './server/readiness.js';
+import { ClientCaWatcher, readClientCa } from './tls/client-ca.js';
 import { fileIdentitySource, fixedIdentitySource, READY_TLS, selfIdentitySource, type IdentitySource } from './tls/identity-source.js';
 
 /** Replace parts for tests and embedding; anything left out is built from the config. */
@@ -50,7 +46,7 @@ export interface RunningWebhook {
   caPem(): string | undefined;
   readiness: Readiness;
   metrics: WebhookMetrics;
-  /** The gate controller (leader-elected), when onUnresolved is gate and the API is reachable. */
+  /** The gate controller and reconciler (leader-elected), when onUnresolved is gate or reconcile is on, with API access. */
   controllers: RunningControllers | undefined;
   /** Resolves when /readyz would answer 200 (certificate loaded, caBundle published, first node list read). */
   waitUntilReady(timeoutMs?: number): Promise<void>;
@@ -68,68 +64,30 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-/** Registry settings (mirrors, hosts.toml, CAs, platform verification): files are read once, warnings logged once. */
-async function registryOptions(config: WebhookConfig, logger: Logger): Promise<Partial<RegistryOptions>> {
-  let loaded;
-  try {
-    loaded = await loadRegistrySettings({
-      insecureRegistries: config.insecureRegistries,
-      registryMirrors: config.registryMirrors,
-      mirrorOnly: config.mirrorOnly,
-      ...(config.registryHostsDir && { registryHostsDir: config.registryHostsDir }),
-      registryCAs: config.registryCAs,
-      verifyPlatforms: config.verifyPlatforms,
-    });
-  } catch (e) {
-    throw new ConfigError(describeSettingError(e, settingFlag));
-  }
-  for (const warning of loaded.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
-  return {
-    ...loaded.options,
-    ...(config.registryConfig && { registryConfig: config.registryConfig }),
+/**
+ * The registry client, built by core's openRegistryClient from the configuration's registry settings (the same
+ * table the plugin's flags come from); files are read once, warnings and the enabled cloud identities logged once.
+ */
+async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, logger: Logger): Promise<RegistryClient> {
+  const timing = {
     resolveTimeoutMs: config.resolveTimeout,
+    workLimits: { maxIndexEntries: config.maxIndexEntries, maxIndexDepth: config.maxIndexDepth, maxChildFetches: config.maxChildFetches },
     // Per HTTP request. Under the gate, the controller's lookups may take longer than resolveTimeout (admission
     // lookups are still cut by their deadline); otherwise one slow endpoint must not eat the whole budget.
     requestTimeoutMs: config.onUnresolved === 'gate' ? 5_000 : Math.min(config.resolveTimeout, 5_000),
   };
-}
-
-/** Cloud identities (ACR/ECR/GAR): off unless configured; constructing them makes no network call. */
-function cloudProviders(config: WebhookConfig, options: Partial<RegistryOptions>, metrics: WebhookMetrics, logger: Logger): CredentialProvider[] {
+  let opened;
   try {
-    const spec = parseCloudAuthSpec(config.cloudAuth);
-    const clouds = cloudsToEnable(spec);
-    logger.info({ cloudAuth: clouds.length > 0 ? clouds : 'none' }, clouds.length > 0 ? `cloud identities: ${clouds.map((c) => `${c.cloud} (${c.reason})`).join(', ')}` : 'cloud identities: none');
-    const observer = metrics.registryObserver();
-    return createCloudProviders(spec, process.env, {
-      acrHosts: config.acrHosts,
-      ecrHosts: parseEcrHosts(config.ecrHosts),
-      garHosts: config.garHosts,
-      azureIdentity: config.azureIdentity,
-      transport: {
-        requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
-        ...(options.registryCAs && { registryCAs: options.registryCAs }),
-        ...(options.hostTls && { hostTls: options.hostTls }),
-        onRequest: (e) => observer.onRequest?.(e),
-      },
-    });
+    opened = await openRegistryClient(config, timing, { observer: metrics.registryObserver() });
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
     throw new ConfigError(describeSettingError(e, settingFlag));
   }
-}
-
-async function buildResolver(config: WebhookConfig, metrics: WebhookMetrics, logger: Logger): Promise<RegistryClient> {
-  let credentials;
-  try {
-    credentials = await loadDockerConfigFile(config.registryConfig || undefined);
-  } catch (e) {
-    throw new ConfigError(`--registry-config: ${(e as Error).message}`);
-  }
-  const options = await registryOptions(config, logger);
-  const providers = cloudProviders(config, options, metrics, logger);
-  // The client's close() closes the providers too.
-  return new RegistryClient(options, { providers, credentials, observer: metrics.registryObserver() });
+  metrics.addConfiguredRegistries(opened.namedHosts);
+  for (const warning of opened.warnings) logger.warn({ registryHostsDir: config.registryHostsDir }, warning);
+  const clouds = opened.clouds;
+  logger.info({ cloudAuth: clouds.length > 0 ? clouds : 'none' }, clouds.length > 0 ? `cloud identities: ${clouds.map((c) => `${c.cloud} (${c.reason})`).join(', ')}` : 'cloud identities: none');
+  // The client's close() closes the cloud identities too.
+  return opened.client;
 }
 
 interface ApiAccess {
@@ -191,12 +149,12 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
   );
 }
 
-/** The leader-elected gate controller (onUnresolved gate). */
-function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string | undefined, env: AdmissionEnv, shared: { events: EventRecorder; metrics: WebhookMetrics; logger: Logger }): RunningControllers | undefined {
-  const { events, metrics, logger } = shared;
+/** The leader-elected controllers: the gate controller (onUnresolved gate) and the escaped-pod reconciler (reconcile). */
+function runControllers({ config, api, namespace, logger }: StartContext, env: AdmissionEnv, shared: { events: EventRecorder; metrics: WebhookMetrics }): RunningControllers | undefined {
+  const { events, metrics } = shared;
   const gate = config.onUnresolved === 'gate';
-  if (!api.kube || !gate) return undefined;
-  if (!namespace) throw new ConfigError('the gate controller needs the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
+  if (!api.kube || (!gate && !config.reconcile)) return undefined;
+  if (!namespace) throw new ConfigError('the gate controller and the reconciler need the webhook namespace for their Lease: set --namespace or POD_NAMESPACE');
   return startControllers(
     api.kube.kubeConfig,
     env,
@@ -206,10 +164,21 @@ function runControllers(config: WebhookConfig, api: ApiAccess, namespace: string
       leaseName: config.leaseName,
       mutatingWebhookConfiguration: config.mutatingWebhookConfiguration,
       events,
-      gate: { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } },
+      gate: gate ? { gate: { gateTimeoutMs: config.gateTimeout, fallbackArchs: config.gateFallbackArchs, denied: config.gateDenied } } : undefined,
+      reconcile: config.reconcile ? { periodMs: config.reconcilePeriod, evictBroken: config.reconcileEvictBroken } : undefined,
     },
     logger,
   );
+}
+
+/** `--client-ca-file`: the bundle client certificates must chain to, or undefined when none is asked for. */
+async function loadClientCa(config: WebhookConfig): Promise<string | undefined> {
+  if (!config.clientCAFile) return undefined;
+  try {
+    return await readClientCa(config.clientCAFile);
+  } catch (e) {
+    throw new ConfigError(`--client-ca-file: ${(e as Error).message}`);
+  }
 }
 
 async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<void> {
@@ -220,6 +189,30 @@ async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<
   }
 }
 
+/** Settings that only work with API access fail at start-up, not at the first admission. */
+function requireApiAccess(config: WebhookConfig, api: ApiAccess): void {
+  if (api.kube) return;
+  if (config.onUnresolved === 'gate') throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
+  if (config.reconcile) throw new ConfigError('--reconcile true needs API access (run in a cluster or pass --kubeconfig): the reconciler lists pods; without it use --reconcile false');
+}
+
+interface ServerParts {
+  app: Parameters<typeof listenHttps>[0];
+  identity: TlsIdentity;
+  inFlight: InFlight;
+  metrics: WebhookMetrics;
+}
+
+/** The HTTPS admission server (asking for client certificates when a client CA is configured) and the plain-HTTP metrics server. */
+async function openServers({ config, deps, logger, readiness }: StartContext, { app, identity, inFlight, metrics }: ServerParts) {
+  const clientCaPem = await loadClientCa(config);
+  const server = await listenHttps(app, config.listen, identity, inFlight, clientCaPem);
+  const clientCaWatcher = clientCaPem ? new ClientCaWatcher(config.clientCAFile, clientCaPem, (pem) => server.setClientCa(pem), logger, deps.certPollMs) : undefined;
+  clientCaWatcher?.start();
+  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen, readiness) : undefined;
+  return { server, clientCaPem, clientCaWatcher, metricsServer };
+}
+
 /**
  * Starts the webhook: API access (optional), registry client, TLS identity, HTTPS server. The returned handle
  * is what main() and the end-to-end suite drive. Throws ConfigError for settings that cannot work.
@@ -227,21 +220,21 @@ async function waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<
 export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}): Promise<RunningWebhook> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const readiness = new Readiness();
-  const metrics = new WebhookMetrics({ version: archcheckVersion(), registries: configuredRegistryHosts(config) });
+  const metrics = new WebhookMetrics({ version: archcheckVersion() });
   const namespace = config.namespace || ownNamespace(readOptional);
   const api = connectApi(config, deps, logger, readiness);
-  if (config.onUnresolved === 'gate' && !api.kube) throw new ConfigError('--on-unresolved gate needs API access (run in a cluster or pass --kubeconfig): the gate controller removes the gates; without it use allow or deny');
+  requireApiAccess(config, api);
   const resolver = deps.resolver ?? (await buildResolver(config, metrics, logger));
   if (resolver instanceof RegistryClient) metrics.watchCaches(() => resolver.cacheSizes());
   const env: AdmissionEnv = { settings: policySettings(config, namespace), cluster: api.cluster, images: new ImageLookup(resolver, metrics.resolveObserver()) };
+  const start: StartContext = { config, deps, api, namespace, logger, readiness };
   // Events are written only with API access; they never hold up an admission (webhook/kube/event-recorder.ts).
   const events = api.kube ? startEventRecorder(api.kube.kubeConfig, metrics.registry, logger) : undefined;
-  const controllers = runControllers(config, api, namespace, env, { events: events ?? noEvents, metrics, logger });
-  const source = await identitySource({ config, deps, api, namespace, logger, readiness });
+  const controllers = runControllers(start, env, { events: events ?? noEvents, metrics });
+  const source = await identitySource(start);
   const inFlight = new InFlight();
   const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout, ...(events && { events }) });
-  const server = await listenHttps(app, config.listen, source.initial, inFlight);
-  const metricsServer = config.metricsListen ? await listenMetrics(metrics.registry, config.metricsListen) : undefined;
+  const { server, clientCaPem, clientCaWatcher, metricsServer } = await openServers(start, { app, identity: source.initial, inFlight, metrics });
   metrics.observeCertificate(source.initial.certPem);
   source.start((identity) => {
     server.setIdentity(identity);
@@ -253,6 +246,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       url: server.url,
       metricsUrl: metricsServer?.url,
       certMode: deps.identity ? 'given' : config.certMode,
+      clientCertificates: clientCaPem ? `required (${config.clientCAFile})` : 'not asked for',
       namespace,
       config: { mode: config.mode, singleArch: config.singleArch, onUnresolved: config.onUnresolved, resolveTimeoutMs: config.resolveTimeout, allowedArchs: config.allowedArchs, excludedNamespaces: config.excludedNamespaces, logLevel: config.logLevel },
     },
@@ -271,6 +265,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
       readiness.wait('shutting-down');
       await controllers?.stop();
       source.stop();
+      clientCaWatcher?.stop();
       await server.close(config.drainTimeout);
       await metricsServer?.close();
       await events?.stop();

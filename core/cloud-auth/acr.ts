@@ -135,7 +135,7 @@ export class AcrCredentialProvider implements CredentialProvider {
   }
 }
 
-/** Per-host CAs from hosts.toml and --registry-ca; skip_verify is deliberately dropped. */
+/** Per-host CAs from hosts.toml and registryCAs; skip_verify is deliberately dropped. */
 function caOnly(transport: CloudTransportOptions | undefined): Record<string, HostTls> {
   const out: Record<string, HostTls> = {};
   for (const [host, tls] of Object.entries(transport?.hostTls ?? {})) if (tls.ca) out[host] = { ca: tls.ca };

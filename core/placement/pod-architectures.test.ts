@@ -11,7 +11,7 @@ function info(reference: string, platforms: string[]): ImageInfo {
 function failed(reference: string, code: 'NOT_FOUND' | 'TIMEOUT'): ImageInfo {
   return { reference, canonical: reference, platforms: [], platformStrings: [], multiArch: false, error: { code, message: code } };
 }
-const img = (image: string, i?: ImageInfo): ResolvedPodImage => ({ container: image, kind: 'container', image, pullAlways: false, ...(i && { info: i }) });
+const img = (image: string, i?: ImageInfo): ResolvedPodImage => ({ container: image, kind: 'container', image, ...(i && { info: i }) });
 const BOTH = ['amd64', 'arm64'];
 
 describe('podArchitectures', () => {
@@ -55,8 +55,8 @@ describe('podImages', () => {
       ephemeralContainers: [{ name: 'debug', image: 'alpine' }],
     };
     expect(podImages(spec)).toEqual([
-      { container: 'init', kind: 'initContainer', image: 'busybox', pullAlways: false },
-      { container: 'app', kind: 'container', image: 'nginx', pullAlways: true },
+      { container: 'init', kind: 'initContainer', image: 'busybox' },
+      { container: 'app', kind: 'container', image: 'nginx' },
     ]);
     expect(podImages(spec, { includeEphemeral: true })).toHaveLength(3);
   });

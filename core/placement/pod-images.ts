@@ -7,14 +7,12 @@ export interface PodImage {
   container: string;
   kind: ContainerKind;
   image: string;
-  /** `Always` makes the node re-pull the tag; callers may revalidate tag → digest. */
-  pullAlways: boolean;
 }
 
 function imagesOf(containers: Container[] | undefined, kind: ContainerKind): PodImage[] {
   return (containers ?? [])
     .filter((c) => typeof c.image === 'string' && c.image.trim() !== '')
-    .map((c) => ({ container: c.name, kind, image: (c.image as string).trim(), pullAlways: c.imagePullPolicy === 'Always' }));
+    .map((c) => ({ container: c.name, kind, image: (c.image as string).trim() }));
 }
 
 /**

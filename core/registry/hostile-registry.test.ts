@@ -7,6 +7,7 @@ import { RegistryClient } from './client.js';
 import { MediaTypes } from './media-types.js';
 import { armConfig, armManifest, loopbackServers, sha256, type Handler } from './testing/loopback-registry.js';
 import { parseRetryAfter } from './transport.js';
+import { defaultCredentialSources } from './credential-sources.js';
 
 const servePort = loopbackServers();
 const serve = async (handler: Handler): Promise<string> => `127.0.0.1:${await servePort(handler)}`;
@@ -41,7 +42,7 @@ describe('registry client against misbehaving registries', () => {
     });
     const c = new RegistryClient(
       { insecureRegistries: [host, cdn], resolveTimeoutMs: 3000 },
-      { credentials: [{ key: host, credential: { kind: 'basic', username: 'u', password: 'p' }, source: 'test' }] },
+      { sources: defaultCredentialSources([], [{ key: host, credential: { kind: 'basic', username: 'u', password: 'p' }, source: 'test' }]) },
     );
     const info = await c.resolve(`${host}/app:1`);
     expect(info.error).toBeNull();

@@ -4,7 +4,7 @@ import { parse } from 'smol-toml';
 import { ArchcheckError, settingError } from '../errors.js';
 import type { HostsConfig } from './endpoints.js';
 
-/** TLS settings for one host, gathered from hosts.toml `ca` / `skip_verify` and `--registry-ca`. */
+/** TLS settings for one host, gathered from hosts.toml `ca` / `skip_verify` and `registryCAs`. */
 export interface HostTls {
   ca?: string;
   skipVerify?: boolean;

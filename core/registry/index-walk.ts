@@ -52,7 +52,7 @@ export class IndexWalk {
   constructor(
     private readonly source: ChildSource,
     private readonly limits: WorkLimits,
-    private readonly image: { name: string; registry: string; verifyPlatforms: boolean },
+    private readonly image: { name: string; registry: string; verifyPlatforms: boolean; verifyPlatformsOf?: readonly string[] | undefined },
   ) {}
 
   private spend(): void {
@@ -94,11 +94,17 @@ export class IndexWalk {
     return { platforms, findings: parts.flatMap((p) => p.findings) };
   }
 
+  /** Whether a child labelled `declared` is checked against its config (see RegistryOptions.verifyPlatformsOf). */
+  private verifies(declared: Platform): boolean {
+    const only = this.image.verifyPlatformsOf;
+    return this.image.verifyPlatforms && (!only || only.includes(`${declared.os}/${declared.architecture}`));
+  }
+
   private async resolveEntry(entry: Descriptor, depth: number): Promise<Resolution> {
     const isIndex = /index|list/.test(entry.mediaType ?? '');
     const declared = entry.platform && !isIndex ? normalizePlatform(entry.platform) : undefined;
     if (declared && isUnknownPlatform(declared)) return { platforms: [], findings: [] };
-    if (declared && !this.image.verifyPlatforms) return { platforms: [declared], findings: [] };
+    if (declared && !this.verifies(declared)) return { platforms: [declared], findings: [] };
     // No platform on the entry (docker manifest create, kaniko), a nested index, or verification: ask the child.
     this.spend();
     const child = await this.source.manifest(entry.digest);

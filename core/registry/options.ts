@@ -6,8 +6,6 @@ import { defaultWorkLimits, type WorkLimits } from './index-walk.js';
 export interface RegistryOptions {
   /** host[:port] that may be reached over plain http (loopback hosts may also fall back to http). */
   insecureRegistries: string[];
-  /** Docker config.json with credentials; undefined = $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
-  registryConfig?: string;
   /** Per HTTP request. */
   requestTimeoutMs: number;
   /** Overall budget for resolving one reference (retries included). */
@@ -18,7 +16,7 @@ export interface RegistryOptions {
   cacheMaxBytes: number;
   /** Concurrent requests per registry host. */
   maxConcurrencyPerRegistry: number;
-  /** Extra CA bundles (PEM) per registry host, for private CAs (`--registry-ca HOST=FILE`). */
+  /** Extra CA bundles (PEM) per registry host, for private CAs (the setting `registryCAs`: `HOST=FILE`). */
   registryCAs?: Record<string, string>;
   /** Per-host TLS from containerd hosts.toml (`ca`, `skip_verify`); merged with registryCAs. */
   hostTls?: Record<string, HostTls>;
@@ -30,6 +28,12 @@ export interface RegistryOptions {
   hostsConfigs?: Map<string, HostsConfig>;
   /** Fetch each index child's config and trust it over the index's platform label. */
   verifyPlatforms: boolean;
+  /**
+   * With verifyPlatforms: verify only the children labelled with one of these `os/arch` (the archs a cluster's nodes
+   * have, e.g. linux/amd64, linux/arm64); the other labels are trusted. Their answer decides nothing for that cluster,
+   * and each verification costs a manifest GET (a Docker Hub pull) and a config blob. Unset: every child.
+   */
+  verifyPlatformsOf?: string[];
   /** Caps on the work one image may cause (index entries, nesting, child fetches); beyond them: LIMIT_EXCEEDED. */
   workLimits: WorkLimits;
 }

@@ -3,25 +3,13 @@ import { settingError } from '../errors.js';
 import { parseMirrorRule } from './endpoints.js';
 import { loadHostsDir } from './hosts-toml.js';
 import type { RegistryOptions } from './options.js';
+import type { RegistrySettings } from './registry-settings.js';
 
-/**
- * Registry settings as users write them (flags, env, YAML, Helm values), before files are read. One shape for the
- * webhook and the plugin, so both understand the same configuration.
- */
-export interface RegistrySettings {
-  insecureRegistries?: string[];
-  /** `SOURCE=MIRROR[/PATH-PREFIX]` */
-  registryMirrors?: string[];
-  mirrorOnly?: string[];
-  /** containerd `certs.d` directory */
-  registryHostsDir?: string;
-  /** `HOST=FILE` */
-  registryCAs?: string[];
-  verifyPlatforms?: boolean;
-}
+/** The registry settings whose values name files or need parsing into client options. */
+export type RegistrySettingsToLoad = Partial<Pick<RegistrySettings, 'insecureRegistries' | 'registryMirrors' | 'mirrorOnly' | 'registryHostsDir' | 'registryCAs' | 'verifyPlatforms'>>;
 
 /** Reads the files the settings name and returns client options plus warnings to show once at start-up. */
-export async function loadRegistrySettings(s: RegistrySettings): Promise<{ options: Partial<RegistryOptions>; warnings: string[] }> {
+export async function loadRegistrySettings(s: RegistrySettingsToLoad): Promise<{ options: Partial<RegistryOptions>; warnings: string[] }> {
   const warnings: string[] = [];
   const options: Partial<RegistryOptions> = {
     insecureRegistries: s.insecureRegistries ?? [],

@@ -12,6 +12,8 @@ import { RegistryClient } from './client.js';
 import type { ConnectAttempt, LookupFunction } from './guarded-connect.js';
 import { MediaTypes } from './media-types.js';
 import { armConfig, armManifest, loopbackServers } from './testing/loopback-registry.js';
+import { defaultCredentialSources } from './credential-sources.js';
+import type { KeyedCredential } from '../credentials.js';
 
 const serve = loopbackServers();
 
@@ -73,12 +75,12 @@ function fakeDns(answers: Record<string, string[] | (() => string[])>): { lookup
   return { lookup, asked };
 }
 
-function clientFor(hosts: string[], extra: { lookup?: LookupFunction; connects?: ConnectAttempt[]; credentials?: NonNullable<ConstructorParameters<typeof RegistryClient>[1]>['credentials'] } = {}): RegistryClient {
+function clientFor(hosts: string[], extra: { lookup?: LookupFunction; connects?: ConnectAttempt[]; credentials?: KeyedCredential[] } = {}): RegistryClient {
   return new RegistryClient(
     { insecureRegistries: hosts, resolveTimeoutMs: 3000, requestTimeoutMs: 1000 },
     {
       ...(extra.lookup && { lookup: extra.lookup }),
-      ...(extra.credentials && { credentials: extra.credentials }),
+      ...(extra.credentials && { sources: defaultCredentialSources([], extra.credentials) }),
       observer: { onConnect: (a) => extra.connects?.push(a) },
     },
   );

@@ -161,6 +161,7 @@ describe('runAudit', () => {
         Promise.resolve({
           key: 'shop:regcred,other',
           credentials: [{ key: 'private', credential: { kind: 'basic', username: 'u', password: 'p' }, source: 'pull secret shop/regcred' }],
+          serviceAccountCredentials: [],
           unreadable: [{ what: 'pull secret shop/other', namespace: 'shop', message: 'secrets "other" is forbidden' }],
         }),
     });

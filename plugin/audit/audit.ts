@@ -23,13 +23,13 @@ export interface AuditInput {
   onProgress?: ProgressListener;
 }
 
-const NO_CREDENTIALS: WorkloadCredentials = { key: '', credentials: [], unreadable: [] };
+const NO_CREDENTIALS: WorkloadCredentials = { key: '', credentials: [], serviceAccountCredentials: [], unreadable: [] };
 const AUTH_FAILURES = new Set(['UNAUTHORIZED', 'DENIED']);
 
 function imageRequests(workload: Workload, creds: WorkloadCredentials): ImageRequest[] {
   const specs = [workload.template, ...workload.pods.map((p) => p.spec)];
   const images = new Set(specs.flatMap((s) => podImages(s).map((i) => i.image)));
-  return [...images].map((image) => ({ image, credentialKey: creds.key, credentials: creds.credentials }));
+  return [...images].map((image) => ({ image, credentialKey: creds.key, credentials: creds.credentials, serviceAccountCredentials: creds.serviceAccountCredentials }));
 }
 
 /** An auth failure says which of the workload's pull secrets could not be read, since that is the likely cause. */

@@ -8,6 +8,8 @@ export interface ImageRequest {
   /** Identifies the credential set (e.g. `shop:regcred,other`); requests with equal keys share one lookup. */
   credentialKey: string;
   credentials: KeyedCredential[];
+  /** A ServiceAccount's pull secrets not in the pods (workloads with no pods). */
+  serviceAccountCredentials?: KeyedCredential[];
 }
 
 export type ProgressListener = (done: number, total: number) => void;
@@ -53,7 +55,10 @@ export async function lookUpImages(
   const worker = async (): Promise<void> => {
     while (next < unique.length) {
       const r = unique[next++]!;
-      const info = await resolver.resolve(r.image, r.credentials.length > 0 ? { credentials: r.credentials } : {});
+      const info = await resolver.resolve(r.image, {
+        ...(r.credentials.length > 0 && { credentials: r.credentials }),
+        ...(r.serviceAccountCredentials?.length && { serviceAccountCredentials: r.serviceAccountCredentials }),
+      });
       answers.set(lookupKey(r.image, r.credentialKey), info);
       onProgress?.(answers.size, unique.length);
     }

@@ -1,4 +1,4 @@
-import { parseDockerConfig, type KeyedCredential } from '../../core/credentials.js';
+import { decodePullSecret, type KeyedCredential } from '../../core/credentials.js';
 import type { PodSpec } from '../../core/placement/index.js';
 import type { KubeReader } from '../kube/kube-client.js';
 import { isKubeAccessError } from '../kube/kube-errors.js';
@@ -18,7 +18,10 @@ interface ServiceAccountJson {
 export interface WorkloadCredentials {
   /** Stable identity of the set of secrets, for sharing lookups between workloads. */
   key: string;
+  /** The pods' (or template's) own pull secrets. */
   credentials: KeyedCredential[];
+  /** The ServiceAccount's, for a workload with no pods (admission merges them into pods), tried after `credentials`. */
+  serviceAccountCredentials: KeyedCredential[];
   unreadable: ReadGap[];
 }
 
@@ -32,22 +35,26 @@ function secretNames(spec: PodSpec): string[] {
  * Each secret and ServiceAccount is read once. Unreadable ones are reported, and the lookup goes on with the
  * local Docker credentials and anonymous access.
  */
-export class PullSecretReader {
+export class WorkloadPullSecrets {
   private readonly secrets = new Map<string, Promise<KeyedCredential[] | ReadGap>>();
   private readonly serviceAccounts = new Map<string, Promise<string[]>>();
 
   constructor(private readonly kube: KubeReader) {}
 
   async credentialsFor(workload: Workload): Promise<WorkloadCredentials> {
-    const names = new Set(secretNames(workload.template));
-    for (const pod of workload.pods) for (const n of secretNames(pod.spec)) names.add(n);
-    if (workload.pods.length === 0) for (const n of await this.serviceAccountSecrets(workload)) names.add(n);
-    const sorted = [...names].sort();
-    const results = await Promise.all(sorted.map((name) => this.secret(workload.namespace, name)));
+    const own = new Set(secretNames(workload.template));
+    for (const pod of workload.pods) for (const n of secretNames(pod.spec)) own.add(n);
+    const fromServiceAccount = workload.pods.length === 0 ? (await this.serviceAccountSecrets(workload)).filter((n) => !own.has(n)) : [];
+    const ownSorted = [...own].sort();
+    const saSorted = [...new Set(fromServiceAccount)].sort();
+    const [ownResults, saResults] = await Promise.all([ownSorted, saSorted].map((names) => Promise.all(names.map((name) => this.secret(workload.namespace, name)))));
+    const readable = (rs: (KeyedCredential[] | ReadGap)[]): KeyedCredential[] => rs.flatMap((r) => (Array.isArray(r) ? r : []));
+    const all = [...ownResults!, ...saResults!];
     return {
-      key: sorted.length === 0 ? '' : `${workload.namespace}:${sorted.join(',')}`,
-      credentials: results.flatMap((r) => (Array.isArray(r) ? r : [])),
-      unreadable: results.filter((r): r is ReadGap => !Array.isArray(r)),
+      key: all.length === 0 ? '' : `${workload.namespace}:${ownSorted.join(',')}${saSorted.length > 0 ? `|sa:${saSorted.join(',')}` : ''}`,
+      credentials: readable(ownResults!),
+      serviceAccountCredentials: readable(saResults!),
+      unreadable: all.filter((r): r is ReadGap => !Array.isArray(r)),
     };
   }
 
@@ -81,9 +88,7 @@ export class PullSecretReader {
     try {
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
       const secret = await this.kube.getJson<SecretJson>(path, what);
-      const encoded = secret.data?.['.dockerconfigjson'] ?? secret.data?.['.dockercfg'];
-      if (!encoded) return { what, namespace, message: `secret has no .dockerconfigjson (type ${secret.type ?? 'unknown'})` };
-      return parseDockerConfig(Buffer.from(encoded, 'base64').toString('utf8'), what);
+      return decodePullSecret(secret.data, what) ?? { what, namespace, message: `secret has no .dockerconfigjson (type ${secret.type ?? 'unknown'})` };
     } catch (e) {
       if (isKubeAccessError(e) && !['forbidden', 'not-found'].includes(e.failure)) throw e;
       return { what, namespace, message: (e as Error).message };

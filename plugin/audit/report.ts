@@ -73,6 +73,15 @@ export interface WorkloadReport {
   pods: number;
   cpuRequests: CpuRequests;
   target: TargetReadiness;
+  /** Cluster only, when some exist: pods waiting behind archcheck's scheduling gate, and why (the webhook's reason). */
+  gatedPods?: GatedPodReport[];
+}
+
+export interface GatedPodReport {
+  pod: string;
+  /** `gated`, or `denied:<reason>` for a late denial kept gated. */
+  decision: string;
+  reason: string;
 }
 
 export interface BlockingImage {

@@ -13,6 +13,7 @@ import type { ClusterPod } from '../inventory/inventory.js';
 import type { PlacementModel } from './arch-reachability.js';
 import { podCpuRequestMillis } from './cpu-requests.js';
 import { schedulingSpec } from './daemonset-tolerations.js';
+import { gatedPods, gatedReason } from './gated-pods.js';
 import type { CpuRequests, ImageReport, NodeReport, WorkloadReport } from './report.js';
 import { targetReadiness } from './target-readiness.js';
 import type { Workload } from './workloads.js';
@@ -119,12 +120,13 @@ export function workloadReport(workload: Workload, answer: ImageAnswer, ctx: Rep
   const placements = podPlacements(workload.pods, answer, ctx.placement);
   const verdict = workloadStatus({ images, reachability, placements });
   const constraint = archConstraint(workload.template);
+  const gated = gatedPods(workload.pods);
   return {
     kind: workload.kind,
     namespace: workload.namespace,
     name: workload.name,
     status: verdict.status,
-    reason: verdict.reason,
+    reason: verdict.reason + gatedReason(gated),
     images,
     sharedArchs,
     archConstraint: constraint === null ? null : describeArchConstraint(constraint),
@@ -134,5 +136,6 @@ export function workloadReport(workload: Workload, answer: ImageAnswer, ctx: Rep
     pods: workload.pods.length,
     cpuRequests: cpuRequests(workload, ctx),
     target: targetReadiness(images, ctx.targetArch),
+    ...(gated.length > 0 && { gatedPods: gated }),
   };
 }

@@ -74,11 +74,4 @@ describe('CachingResolver', () => {
     await make().resolve('nginx:1.27', { credentials });
     expect(inner.calls).toBe(2);
   });
-
-  it('bypasses the cache when asked to revalidate tags', async () => {
-    const { inner, make } = setup(60_000);
-    await make().resolve('nginx:1.27');
-    await make().resolve('nginx:1.27', { revalidateTag: true });
-    expect(inner.calls).toBe(2);
-  });
 });

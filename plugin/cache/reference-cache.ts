@@ -25,9 +25,9 @@ function canonicalOf(reference: string): string {
  * The reference and the credentials offered with it: an answer obtained with a pull secret must not make the same
  * image look readable to a workload without one (the next run would then disagree with this one).
  */
-function cacheKey(reference: string, request: ResolveRequest): string {
+function cacheKey(reference: string, request: ResolveRequest, scope: string): string {
   const credentials = (request.credentials ?? []).map((c) => credentialFingerprint(c.credential)).sort();
-  return [canonicalOf(reference), ...credentials].join(' ');
+  return [canonicalOf(reference), ...credentials, ...(scope ? [`scope=${scope}`] : [])].join(' ');
 }
 
 function isDigestReference(key: string): boolean {
@@ -46,14 +46,14 @@ export class CachingResolver implements ImageResolver {
     private readonly dir: string,
     private readonly tagTtlMs: number,
     private readonly now: () => number = Date.now,
+    /** What else the answer depends on (platform verification); part of the key. */
+    private readonly scope = '',
   ) {}
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
-    const key = cacheKey(reference, request);
-    if (!request.revalidateTag) {
-      const cached = await this.read(key);
-      if (cached) return { ...cached, reference };
-    }
+    const key = cacheKey(reference, request, this.scope);
+    const cached = await this.read(key);
+    if (cached) return { ...cached, reference };
     const info = await this.inner.resolve(reference, request);
     if (info.error === null) await this.write(key, info);
     return info;

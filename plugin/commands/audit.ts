@@ -3,12 +3,11 @@ import type { CommandContext } from '../cli-io.js';
 import { auditCluster, type ClusterAuditFlags } from '../cluster-audit.js';
 import { addCacheFlags } from '../flags/cache-flags.js';
 import { addKubeFlags } from '../flags/kube-flags.js';
-import { addAuditFlags, addOutputFlag, failConditions, outputFormat, targetArch } from '../flags/output-flags.js';
+import { addAuditFlags, addOutputFlag, AUDIT_FORMATS, failConditions, outputFormat, targetArch, type OutputFlags } from '../flags/output-flags.js';
 import { printAuditReport } from '../output/print-audit.js';
 import { addRegistryFlags } from '../registry-flags.js';
 
-export interface AuditCommandOptions extends ClusterAuditFlags {
-  output: string;
+export interface AuditCommandOptions extends ClusterAuditFlags, OutputFlags {
   targetArch: string;
   failOn?: string[];
 }
@@ -33,11 +32,11 @@ unreachable API server, nothing readable in the namespace).`;
 
 /** Cluster audit output shows the NAMESPACE column only when several namespaces are audited, as kubectl does. */
 export async function runAuditCommand(opts: AuditCommandOptions, ctx: CommandContext): Promise<void> {
-  const format = outputFormat(opts.output);
+  const format = outputFormat(opts.output, AUDIT_FORMATS);
   const failOn = failConditions(opts.failOn);
   const arch = targetArch(opts.targetArch);
-  const { report, allNamespaces } = await auditCluster(opts, arch, ctx);
-  printAuditReport(report, { format, showNamespace: allNamespaces, failOn }, ctx);
+  const { report, allNamespaces, scope } = await auditCluster(opts, arch, ctx);
+  printAuditReport(report, { format, showNamespace: allNamespaces, failOn, scope, noHeaders: opts.headers === false }, ctx);
 }
 
 export function registerAuditCommand(program: Command, ctx: CommandContext): void {
@@ -46,7 +45,7 @@ export function registerAuditCommand(program: Command, ctx: CommandContext): voi
     .description('audit every workload in the cluster: image archs, where its pods run and may run, arm64 readiness')
     .addHelpText('after', `${STATUS_HELP}\n\nExamples:\n  kubectl archcheck -A\n  kubectl archcheck -n shop -o wide\n  kubectl archcheck -A -o json --fail-on broken,at-risk\n`);
   addKubeFlags(cmd);
-  addOutputFlag(cmd);
+  addOutputFlag(cmd, AUDIT_FORMATS);
   addAuditFlags(cmd);
   addRegistryFlags(cmd);
   addCacheFlags(cmd);

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli-io.js';
 import { addCacheFlags } from '../flags/cache-flags.js';
-import { addAuditFlags, addOutputFlag, failConditions, outputFormat, targetArch } from '../flags/output-flags.js';
+import { addAuditFlags, addOutputFlag, AUDIT_FORMATS, failConditions, outputFormat, targetArch, type OutputFlags } from '../flags/output-flags.js';
 import { auditManifests, type ManifestsAuditFlags } from '../manifests-audit.js';
 import { printAuditReport } from '../output/print-audit.js';
 import { addRegistryFlags } from '../registry-flags.js';
 import { STATUS_HELP } from './audit.js';
 
-export interface ManifestsCommandOptions extends ManifestsAuditFlags {
-  output: string;
+export interface ManifestsCommandOptions extends ManifestsAuditFlags, OutputFlags {
   targetArch: string;
   failOn?: string[];
 }
@@ -47,15 +46,16 @@ Examples:
   addManifestSourceFlags(cmd)
     .option('--cluster-archs <archs>', 'node archs the target cluster has', 'amd64,arm64')
     .option('--arch-taint <arch=key[=value]:effect>', 'a taint every node of that arch carries (repeatable)', collect, []);
-  addOutputFlag(cmd);
+  addOutputFlag(cmd, AUDIT_FORMATS);
   addAuditFlags(cmd);
   addRegistryFlags(cmd);
   addCacheFlags(cmd);
   cmd.action(async (opts: ManifestsCommandOptions) => {
-    const format = outputFormat(opts.output);
+    const format = outputFormat(opts.output, AUDIT_FORMATS);
     const failOn = failConditions(opts.failOn);
     const report = await auditManifests(opts, targetArch(opts.targetArch), ctx);
     const namespaces = new Set(report.workloads.map((w) => w.namespace));
-    printAuditReport(report, { format, showNamespace: namespaces.size > 1, failOn }, ctx);
+    const scope = opts.filename.map((f) => (f === '-' ? 'stdin' : f)).join(', ') + (opts.selector ? ` matching -l ${opts.selector}` : '');
+    printAuditReport(report, { format, showNamespace: namespaces.size > 1, failOn, scope, noHeaders: opts.headers === false }, ctx);
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli-io.js';
-import { kubeConnectionOptions, labelSelector } from '../flags/kube-flags.js';
-import { addOutputFlag, outputFormat } from '../flags/output-flags.js';
+import { addKubeConnectionFlags, kubeConnectionOptions, labelSelector, type KubeConnectionFlags } from '../flags/kube-flags.js';
+import { addOutputFlag, outputFormat, type OutputFlags } from '../flags/output-flags.js';
 import type { ClusterNode } from '../inventory/inventory.js';
 import { clusterNode } from '../inventory/node-info.js';
 import type { KubeObject } from '../inventory/inventory.js';
@@ -13,17 +13,13 @@ import { archCapacity, nodePools, type NodePoolReport } from '../nodes/node-pool
 import { renderNodePools } from '../output/nodes-table.js';
 import { renderStructured } from '../output/structured.js';
 
-interface NodesCommandOptions {
-  kubeconfig?: string;
-  context?: string;
+interface NodesCommandOptions extends KubeConnectionFlags, OutputFlags {
   selector?: string;
-  requestTimeout: string;
-  output: string;
 }
 
-export async function readNodes(opts: NodesCommandOptions): Promise<ClusterNode[]> {
+export async function readNodes(opts: NodesCommandOptions, env?: NodeJS.ProcessEnv): Promise<ClusterNode[]> {
   const selector = labelSelector(opts);
-  const kube = await connectKube(kubeConnectionOptions(opts));
+  const kube = await connectKube(kubeConnectionOptions(opts, env));
   const nodes = await listAll<KubeObject>(kube, { groupVersion: '/api/v1', resource: 'nodes' });
   return nodes.map(clusterNode).filter((n) => matchesLabels(selector, n.labels));
 }
@@ -47,15 +43,13 @@ Examples:
   kubectl archcheck nodes -l kubernetes.io/arch=arm64 -o json
 `,
     )
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use')
-    .option('-l, --selector <selector>', 'only nodes whose labels match')
-    .option('--request-timeout <duration>', 'time allowed per API server request', '30s');
+    .option('-l, --selector <selector>', 'only nodes whose labels match');
+  addKubeConnectionFlags(cmd, 'accepted for kubectl compatibility; nodes belong to no namespace');
   addOutputFlag(cmd);
   cmd.action(async (opts: NodesCommandOptions) => {
     const format = outputFormat(opts.output);
-    const report = nodePoolReport(await readNodes(opts));
+    const report = nodePoolReport(await readNodes(opts, ctx.io.env));
     if (format === 'json' || format === 'yaml') ctx.io.stdout(renderStructured(report, format));
-    else ctx.io.stdout(renderNodePools(report, format === 'wide'));
+    else ctx.io.stdout(renderNodePools(report, format === 'wide', opts.headers === false));
   });
 }

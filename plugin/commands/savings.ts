@@ -21,6 +21,7 @@ interface SavingsCommandOptions extends ClusterAuditFlags {
   filename: string[];
   recursive?: boolean;
   output: string;
+  headers?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -79,6 +80,6 @@ Examples:
     const savings = computeSavings(report, archPrices(priceInputs, nodes), opts.fromArch);
     for (const w of report.warnings) ctx.io.stderr(`warning: ${w}\n`);
     if (format === 'json' || format === 'yaml') ctx.io.stdout(renderStructured(savings, format));
-    else ctx.io.stdout(renderSavings(savings, showNamespace));
+    else ctx.io.stdout(renderSavings(savings, showNamespace, opts.headers === false));
   });
 }

@@ -2,18 +2,28 @@ import type { Command } from 'commander';
 import type { WorkloadReport } from '../audit/report.js';
 import { UsageError } from '../usage-error.js';
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
-const FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
+/** Formats of the commands that print reports (nodes, savings); workload audits add `name`. */
+export const REPORT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+export const AUDIT_FORMATS: readonly OutputFormat[] = [...REPORT_FORMATS, 'name'];
 
 export type FailCondition = 'at-risk' | 'broken' | 'unknown' | 'not-ready';
 const FAIL_CONDITIONS: readonly FailCondition[] = ['at-risk', 'broken', 'unknown', 'not-ready'];
 
-export function addOutputFlag(cmd: Command): Command {
-  return cmd.option('-o, --output <format>', `output format: ${FORMATS.join('|')}`, 'table');
+export interface OutputFlags {
+  output: string;
+  /** Commander's --no-headers sets `headers: false`. */
+  headers?: boolean;
 }
 
-export function outputFormat(value: string): OutputFormat {
-  if (!(FORMATS as readonly string[]).includes(value)) throw new UsageError(`-o ${value}: use ${FORMATS.join(', ')}`);
+export function addOutputFlag(cmd: Command, formats: readonly OutputFormat[] = REPORT_FORMATS): Command {
+  return cmd
+    .option('-o, --output <format>', `output format: ${formats.join('|')}`, 'table')
+    .option('--no-headers', 'table and wide: print the rows only (no header, no summary)');
+}
+
+export function outputFormat(value: string, formats: readonly OutputFormat[] = REPORT_FORMATS): OutputFormat {
+  if (!(formats as readonly string[]).includes(value)) throw new UsageError(`-o ${value}: use ${formats.join(', ')}`);
   return value as OutputFormat;
 }
 

@@ -50,6 +50,20 @@ describe('manifests', () => {
     expect(() => parseManifestSource({ name: 'bad.yaml', text: 'kind: Pod\n---\nmetadata:\n  name: [x\n' })).toThrow(/^bad\.yaml:\d+: invalid YAML: [^\n]+$/);
   });
 
+  it.each([
+    { what: 'a values file', text: 'replicaCount: 3\nimage:\n  tag: "1.2"\n', error: 'values.yaml:1: not a Kubernetes object: no apiVersion and no kind (kubectl would reject this file too)' },
+    { what: 'a second document without kind', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# comment\napiVersion: v1\nmetadata: {name: b}\n', error: 'values.yaml:6: not a Kubernetes object: no kind (kubectl would reject this file too)' },
+    { what: 'a plain list', text: '- a\n- b\n', error: 'values.yaml:1: expected a Kubernetes object, found a list (kubectl would reject this file too)' },
+    { what: 'a scalar', text: '---\nhello\n', error: 'values.yaml:2: expected a Kubernetes object, found a string (kubectl would reject this file too)' },
+    { what: 'a List item without kind', text: 'apiVersion: v1\nkind: List\nitems:\n- {metadata: {name: x}}\n', error: 'values.yaml:1: items[0]: not a Kubernetes object: no apiVersion and no kind (kubectl would reject this file too)' },
+  ])('rejects $what naming the file and line', ({ text, error }) => {
+    expect(() => parseManifestSource({ name: 'values.yaml', text })).toThrow(error);
+  });
+
+  it('skips empty and comment-only documents', () => {
+    expect(parseManifestSource({ name: 'x.yaml', text: '---\n# only a comment\n---\n\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n' }).map((o) => o.kind)).toEqual(['Pod']);
+  });
+
   it('says when a path does not exist', async () => {
     await expect(readManifestSources(['/nonexistent/x.yaml'], false)).rejects.toThrow('-f /nonexistent/x.yaml: no such file or directory');
   });

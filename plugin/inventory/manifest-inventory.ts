@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Inventory, KubeObject } from './inventory.js';
 
 /** One file (or stdin) of manifests. */
@@ -54,28 +54,52 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Flattens `List` kinds (`kind: List`, `DeploymentList`, …) into their items. */
-function flatten(value: unknown): KubeObject[] {
-  if (!isObject(value)) return [];
-  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-    const itemKind = value.kind === 'List' ? undefined : value.kind.slice(0, -4);
-    return value.items.flatMap((item) => flatten(isObject(item) && itemKind && !item.kind ? { ...item, kind: itemKind } : item));
-  }
-  return [value as KubeObject];
+/** What makes a document a Kubernetes object: string apiVersion and kind. */
+function notAnObject(value: unknown): string | undefined {
+  if (!isObject(value)) return `expected a Kubernetes object, found ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`;
+  const missing = ['apiVersion', 'kind'].filter((k) => typeof value[k] !== 'string' || value[k] === '');
+  return missing.length > 0 ? `not a Kubernetes object: no ${missing.join(' and no ')}` : undefined;
 }
 
-/** Parses multi-document YAML or JSON (helm template output included: comments and empty documents are skipped). */
+/** Flattens `List` kinds (`kind: List`, `DeploymentList`, …) into their items; anything that is no object is an error. */
+function flatten(value: unknown, where: string): KubeObject[] {
+  const problem = notAnObject(value);
+  if (problem) throw new ManifestError(`${where}: ${problem} (kubectl would reject this file too)`);
+  const obj = value as Record<string, unknown>;
+  if ((obj.kind as string).endsWith('List') && Array.isArray(obj.items)) {
+    const itemKind = obj.kind === 'List' ? undefined : (obj.kind as string).slice(0, -4);
+    return obj.items.flatMap((item: unknown, i) => {
+      const typed = isObject(item) && itemKind && !item.kind ? { apiVersion: obj.apiVersion, ...item, kind: itemKind } : item;
+      return flatten(typed, `${where}: items[${i}]`);
+    });
+  }
+  return [obj as KubeObject];
+}
+
+/**
+ * Parses multi-document YAML or JSON (helm template output included: comments and empty documents are skipped).
+ * A document that is not a Kubernetes object (no apiVersion/kind: a values file, a kustomization) is an error naming
+ * the file and line, never silently "no workloads".
+ */
 export function parseManifestSource(source: ManifestSource): KubeObject[] {
-  const docs = parseAllDocuments(source.text);
-  const objects: KubeObject[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(source.text, { lineCounter });
+  const all = Array.isArray(docs) ? docs : [docs];
+  // Syntax first, in any document: a broken file is reported as broken YAML, not as a document without a kind.
+  for (const doc of all) {
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line;
       const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
       throw new ManifestError(`${source.name}${line ? `:${line}` : ''}: invalid YAML: ${message}`);
     }
-    objects.push(...flatten(doc.toJS()));
+  }
+  const objects: KubeObject[] = [];
+  for (const doc of all) {
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const start = doc.contents?.range[0] ?? 0;
+    objects.push(...flatten(value, `${source.name}:${lineCounter.linePos(start).line}`));
   }
   return objects;
 }

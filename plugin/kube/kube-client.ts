@@ -1,70 +1,67 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeAccessError, kubeStatusError } from './kube-errors.js';
+import { loadKubeconfig, type KubeconfigEnvironment } from './kubeconfig-load.js';
+import type { KubeOverrides, SelectedKubeconfig } from './kubeconfig-select.js';
 
 export interface KubeConnectionOptions {
   /** --kubeconfig: only this file (as kubectl does); otherwise KUBECONFIG (multi-file), ~/.kube/config, in-cluster. */
   kubeconfig?: string;
-  /** --context */
+  /** --context, --cluster, --user, -n, --server, --token, --as, --as-group, --insecure-skip-tls-verify, --certificate-authority. */
+  overrides?: KubeOverrides;
+  /** @deprecated use overrides.context */
   context?: string;
-  /** Per request, including exec-plugin auth. */
+  /** Per request, wall clock, including exec-plugin auth. */
   requestTimeoutMs: number;
+  /** Where KUBECONFIG and HOME come from (tests pass their own). */
+  environment?: KubeconfigEnvironment;
 }
 
 /** Reads plain JSON from the API server. Plain JSON (not client-node's model classes) is what core/placement takes. */
 export interface KubeReader {
   /** `https://host:port` of the current context. */
   readonly server: string;
+  /** The context's name ('' when only --server named the cluster). */
   readonly context: string;
-  /** The context's namespace, `default` when it names none. */
+  /** -n, else the context's namespace, `default` when it names none. */
   readonly namespace: string;
   getJson<T>(path: string, what: string): Promise<T>;
 }
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
-function hasDefaultConfig(): boolean {
-  if (process.env.KUBECONFIG) return true;
-  return existsSync(join(homedir(), '.kube', 'config')) || existsSync(SERVICE_ACCOUNT_TOKEN);
-}
-
 /**
- * Loads the kubeconfig the way kubectl does (client-node's loadFromDefault merges multi-file KUBECONFIG).
+ * A client-node KubeConfig holding only the selected context: client-node then does TLS, client certificates and
+ * exec plugins, while which context, cluster and user are used was decided by kubectl's rules (kubeconfig-load.ts).
  * client-node is imported on first use: it takes a second or two to load, which `manifests` and `--help` skip.
  */
-export async function loadKubeConfig(options: Pick<KubeConnectionOptions, 'kubeconfig' | 'context'>): Promise<KubeConfig> {
+async function clientNodeConfig(selected: SelectedKubeconfig): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  const source = options.kubeconfig ?? (process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : '~/.kube/config');
-  if (!options.kubeconfig && !hasDefaultConfig()) {
-    throw new KubeAccessError('config', 'no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config');
-  }
-  try {
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (e) {
-    throw new KubeAccessError('config', `cannot read kubeconfig (${source}): ${firstLine(e)}`);
-  }
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new KubeAccessError('config', `context "${options.context}" is not in the kubeconfig (${source}); contexts: ${known.join(', ') || 'none'}`);
+  const user = { ...selected.user };
+  // client-go's tokenFile (client-node only knows token-file).
+  if (typeof user.tokenFile === 'string' && !user.token) {
+    try {
+      user.token = readFileSync(user.tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new KubeAccessError('config', `cannot read the token file ${user.tokenFile} of user "${selected.userName}": ${(e as NodeJS.ErrnoException).code ?? firstLine(e)}`);
     }
-    kc.setCurrentContext(options.context);
   }
-  if (!kc.getCurrentCluster()) {
-    throw new KubeAccessError('config', `the kubeconfig (${source}) has no current context with a cluster: pass --context`);
+  delete user.as;
+  const name = selected.contextName || 'archcheck';
+  const doc = {
+    clusters: [{ name: 'selected', cluster: selected.cluster }],
+    users: [{ name: 'selected', user }],
+    contexts: [{ name, context: { cluster: 'selected', user: 'selected', namespace: selected.namespace } }],
+    'current-context': name,
+  };
+  try {
+    kc.loadFromString(JSON.stringify(doc));
+  } catch (e) {
+    throw new KubeAccessError('config', `cannot use context "${name}": ${firstLine(e)}`);
   }
   return kc;
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
 interface RequestSettings {
@@ -73,33 +70,46 @@ interface RequestSettings {
   auth?: string;
 }
 
-/** A KubeReader for the current context: TLS, client certificates, tokens and exec plugins come from client-node. */
+/** A KubeReader for the selected context: TLS, client certificates, tokens and exec plugins come from client-node. */
 export async function connectKube(options: KubeConnectionOptions): Promise<KubeReader> {
-  const kc = await loadKubeConfig(options);
-  const cluster = kc.getCurrentCluster()!;
-  const contextName = kc.getCurrentContext();
-  const namespace = kc.getContextObject(contextName)?.namespace || 'default';
-  const settings = await requestSettings(kc, options.requestTimeoutMs);
-  const server = cluster.server.replace(/\/+$/, '');
+  const overrides = { ...(options.context && { context: options.context }), ...options.overrides };
+  const { selected } = loadKubeconfig(options.kubeconfig, overrides, options.environment);
+  const kc = await clientNodeConfig(selected);
+  const settings = await requestSettings(kc, selected, options.requestTimeoutMs);
+  const server = selected.server;
   return {
     server,
-    context: contextName,
-    namespace,
+    context: selected.contextName,
+    namespace: selected.namespace,
     getJson: <T>(path: string, what: string) => getJson<T>(server, path, what, { settings, timeoutMs: options.requestTimeoutMs }),
   };
 }
 
-async function requestSettings(kc: KubeConfig, timeoutMs: number): Promise<RequestSettings> {
+/** The exec plugin's binary is not installed: say which, and how the kubeconfig says to get it. */
+function execMissing(selected: SelectedKubeconfig, e: unknown): KubeAccessError | undefined {
+  const exec = selected.user.exec as { command?: unknown; installHint?: unknown } | undefined;
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !exec || typeof exec.command !== 'string') return undefined;
+  const hint = typeof exec.installHint === 'string' && exec.installHint.trim() ? exec.installHint.trim().split('\n')[0] : 'install it, or fix users[].user.exec.command in the kubeconfig';
+  return new KubeAccessError('config', `user "${selected.userName}" gets its credentials from "${exec.command}", which is not installed or not on PATH: ${hint}`);
+}
+
+async function requestSettings(kc: KubeConfig, selected: SelectedKubeconfig, timeoutMs: number): Promise<RequestSettings> {
   const opts: https.RequestOptions = {};
   try {
     await withTimeout(kc.applyToHTTPSOptions(opts), timeoutMs, 'authenticating with the kubeconfig user (exec plugin or token)');
   } catch (e) {
     if (e instanceof KubeAccessError) throw e;
-    throw new KubeAccessError('config', `cannot use the kubeconfig user of context "${kc.getCurrentContext()}": ${firstLine(e)}`);
+    throw execMissing(selected, e) ?? new KubeAccessError('config', `cannot use the kubeconfig user "${selected.userName}" of context "${selected.contextName}": ${firstLine(e)}`);
+  }
+  const headers: http.OutgoingHttpHeaders = { ...(opts.headers as http.OutgoingHttpHeaders | undefined) };
+  delete headers['Impersonate-User'];
+  if (selected.impersonate) {
+    headers['Impersonate-User'] = selected.impersonate.user;
+    if (selected.impersonate.groups.length > 0) headers['Impersonate-Group'] = selected.impersonate.groups;
   }
   return {
     agent: (opts.agent as http.Agent | undefined) ?? new https.Agent({ keepAlive: true }),
-    headers: { ...(opts.headers as http.OutgoingHttpHeaders | undefined) },
+    headers,
     ...(typeof opts.auth === 'string' && { auth: opts.auth }),
   };
 }
@@ -121,6 +131,10 @@ interface GetContext {
   timeoutMs: number;
 }
 
+/**
+ * One GET with a wall-clock limit: the connection, TLS, the answer and its whole body must fit in `timeoutMs`.
+ * (A socket idle timeout alone lets a server that trickles bytes, or a stuck TLS handshake, hold the call longer.)
+ */
 function getJson<T>(server: string, path: string, what: string, ctx: GetContext): Promise<T> {
   const url = new URL(path, `${server}/`);
   const transport = url.protocol === 'http:' ? http : https;
@@ -132,13 +146,13 @@ function getJson<T>(server: string, path: string, what: string, ctx: GetContext)
         agent: ctx.settings.agent,
         headers: { ...ctx.settings.headers, accept: 'application/json', 'accept-encoding': 'gzip' },
         ...(ctx.settings.auth && { auth: ctx.settings.auth }),
-        timeout: ctx.timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => reject(unreachable(server, e)));
+        res.on('error', (e) => reject(e instanceof KubeAccessError ? e : unreachable(server, e)));
         res.on('end', () => {
+          clearTimeout(deadline);
           try {
             const raw = Buffer.concat(chunks);
             const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
@@ -154,14 +168,23 @@ function getJson<T>(server: string, path: string, what: string, ctx: GetContext)
         });
       },
     );
-    req.on('timeout', () => {
-      req.destroy(new KubeAccessError('timeout', `the API server ${server} did not answer within ${ctx.timeoutMs / 1000} s (reading ${what}); check the server is reachable or raise --request-timeout`));
+    const deadline = setTimeout(() => {
+      const error = new KubeAccessError('timeout', `the API server ${server} did not answer within ${ctx.timeoutMs / 1000} s (reading ${what}); check the server is reachable or raise --request-timeout`);
+      req.destroy(error);
+      reject(error);
+    }, ctx.timeoutMs);
+    req.on('error', (e) => {
+      clearTimeout(deadline);
+      reject(e instanceof KubeAccessError ? e : unreachable(server, e));
     });
-    req.on('error', (e) => reject(e instanceof KubeAccessError ? e : unreachable(server, e)));
     req.end();
   });
 }
 
 function unreachable(server: string, e: Error): KubeAccessError {
   return new KubeAccessError('unreachable', `cannot reach the API server ${server}: ${firstLine(e)}`);
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }

@@ -1,11 +1,30 @@
 import type { AuditReport, AuditSummary, TargetReadiness, WorkloadReport, WorkloadStatus } from '../audit/report.js';
 import type { Palette } from './color.js';
+import { reasonCode } from './reason-code.js';
 import { renderTable } from './table.js';
+
+/** kubectl's `-o name` resource for each workload kind, e.g. `deployment.apps/web`. */
+const RESOURCE_NAMES: Readonly<Record<string, string>> = {
+  Deployment: 'deployment.apps',
+  StatefulSet: 'statefulset.apps',
+  DaemonSet: 'daemonset.apps',
+  ReplicaSet: 'replicaset.apps',
+  Job: 'job.batch',
+  CronJob: 'cronjob.batch',
+  ReplicationController: 'replicationcontroller',
+  Pod: 'pod',
+};
+
+/** `-o name`: one `resource/name` per line, as kubectl prints it (pipe it to kubectl). */
+export function renderAuditNames(report: AuditReport): string {
+  return report.workloads.map((w) => `${RESOURCE_NAMES[w.kind] ?? w.kind.toLowerCase()}/${w.name}\n`).join('');
+}
 
 export interface AuditTableOptions {
   wide: boolean;
   showNamespace: boolean;
   palette: Palette;
+  noHeaders?: boolean;
 }
 
 function statusCell(status: WorkloadStatus, p: Palette): string {
@@ -39,7 +58,7 @@ function tolerationsCell(w: WorkloadReport): string {
   return w.tolerations.map((t) => `${t.key ?? '*'}${t.operator === 'Exists' ? '' : `=${t.value ?? ''}`}${t.effect ? `:${t.effect}` : ''}`).join(',') || '<none>';
 }
 
-function row(w: WorkloadReport, o: AuditTableOptions): string[] {
+function row(w: WorkloadReport, o: AuditTableOptions, clusterArchs: readonly string[]): string[] {
   return [
     ...(o.showNamespace ? [w.namespace] : []),
     `${w.kind}/${w.name}`,
@@ -47,13 +66,14 @@ function row(w: WorkloadReport, o: AuditTableOptions): string[] {
     w.sharedArchs.join(',') || '<none>',
     readinessCell(w.target),
     ...(o.wide ? [w.schedulableArchs.join(',') || '<none>', w.archConstraint ?? '<none>', tolerationsCell(w), nodesCell(w), imagesCell(w)] : []),
-    w.reason,
+    // The full sentence is wide; the default table keeps to a short code so it fits a terminal.
+    o.wide ? w.reason : reasonCode(w, clusterArchs),
   ];
 }
 
 /** The workload table, kubectl style; statuses colored when the palette has colors. */
 export function renderAuditTable(report: AuditReport, o: AuditTableOptions): string {
-  if (report.workloads.length === 0) return 'No workloads found.\n';
+  if (report.workloads.length === 0) return '';
   const target = report.summary.targetArch.toUpperCase();
   const headers = [
     ...(o.showNamespace ? ['NAMESPACE'] : []),
@@ -64,7 +84,7 @@ export function renderAuditTable(report: AuditReport, o: AuditTableOptions): str
     ...(o.wide ? ['SCHEDULABLE', 'ARCH-CONSTRAINT', 'TOLERATIONS', 'NODES', 'IMAGES'] : []),
     'REASON',
   ];
-  return renderTable(headers, report.workloads.map((w) => row(w, o)));
+  return renderTable(headers, report.workloads.map((w) => row(w, o, report.clusterArchs)), o.noHeaders === true);
 }
 
 function plural(n: number, word: string): string {

@@ -22,10 +22,11 @@ function row(p: NodePool, wide: boolean): string[] {
 }
 
 /** Pools by arch, then a line per arch with its totals. */
-export function renderNodePools(report: NodePoolReport, wide: boolean): string {
-  if (report.pools.length === 0) return 'No nodes found.\n';
+export function renderNodePools(report: NodePoolReport, wide: boolean, noHeaders = false): string {
+  if (report.pools.length === 0) return noHeaders ? '' : 'No nodes found.\n';
   const headers = ['POOL', 'ARCH', ...(wide ? ['OS', 'POOL-LABEL'] : []), 'NODES', 'INSTANCE-TYPES', 'CPU', 'MEMORY', ...(wide ? ['NODE-NAMES'] : []), 'TAINTS'];
-  const table = renderTable(headers, report.pools.map((p) => row(p, wide)));
+  const table = renderTable(headers, report.pools.map((p) => row(p, wide)), noHeaders);
+  if (noHeaders) return table;
   const totals = report.archs.map((a) => `${a.os === 'linux' ? '' : `${a.os}/`}${a.arch}: ${a.nodes} node${a.nodes === 1 ? '' : 's'}, ${formatCores(a.cpuMillicores)} CPU, ${formatBytes(a.memoryBytes)}`);
   return `${table}\n${totals.join('; ')}\n`;
 }

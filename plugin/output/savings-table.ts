@@ -5,8 +5,13 @@ function rate(n: number): string {
   return `$${Number(n.toFixed(6))}`;
 }
 
+function savingsRow(w: SavingsReport['workloads'][number], showNamespace: boolean): string[] {
+  return [...(showNamespace ? [w.namespace] : []), `${w.kind}/${w.name}`, w.fromArch, String(w.vcpu), formatMoney(w.yearly), w.arithmetic];
+}
+
 /** Prices with their basis, one row per ready workload, then the total with its arithmetic. */
-export function renderSavings(report: SavingsReport, showNamespace: boolean): string {
+export function renderSavings(report: SavingsReport, showNamespace: boolean, noHeaders = false): string {
+  if (noHeaders) return renderTable([], report.workloads.map((w) => savingsRow(w, showNamespace)), true);
   const lines: string[] = ['Prices per vCPU-hour:'];
   for (const p of report.prices) lines.push(`  ${p.arch}: ${rate(p.perVcpuHour)}  (${p.basis})`);
   for (const [arch, pct] of Object.entries(report.targetCheaperPercent)) {
@@ -16,14 +21,7 @@ export function renderSavings(report: SavingsReport, showNamespace: boolean): st
   if (report.workloads.length === 0) lines.push(`No ${report.targetArch}-ready workload requests CPU on another arch.`);
   else {
     const headers = [...(showNamespace ? ['NAMESPACE'] : []), 'WORKLOAD', 'FROM', 'VCPU', 'YEARLY SAVING', 'ARITHMETIC'];
-    const rows = report.workloads.map((w) => [
-      ...(showNamespace ? [w.namespace] : []),
-      `${w.kind}/${w.name}`,
-      w.fromArch,
-      String(w.vcpu),
-      formatMoney(w.yearly),
-      w.arithmetic,
-    ]);
+    const rows = report.workloads.map((w) => savingsRow(w, showNamespace));
     lines.push(renderTable(headers, rows).trimEnd());
   }
   lines.push('');

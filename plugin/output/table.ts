@@ -6,13 +6,14 @@ function visibleLength(s: string): number {
   return s.replace(ANSI, '').length;
 }
 
-/** Plain aligned columns, kubectl style: upper-case headers, three spaces between columns. */
-export function renderTable(headers: string[], rows: string[][]): string {
+/** Plain aligned columns, kubectl style: upper-case headers (none with `noHeaders`), three spaces between columns. */
+export function renderTable(headers: string[], rows: string[][], noHeaders = false): string {
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i]! - visibleLength(c)))))
       .join('   ')
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  const lines = [...(noHeaders ? [] : [line(headers)]), ...rows.map(line)];
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }

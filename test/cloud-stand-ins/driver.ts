@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { closeCloudProviders, createCloudProviders, parseCloudAuthSpec, type CloudAuthOptions } from '../../core/cloud-auth/index.js';
 import { RegistryClient } from '../../core/registry/client.js';
 import type { RegistryOptions } from '../../core/registry/options.js';
+import { defaultCredentialSources } from '../../core/registry/credential-sources.js';
 
 export interface DriverConfig {
   cloudAuth: string;
@@ -26,7 +27,7 @@ export type DriverCommand =
 
 const config = JSON.parse(process.argv[2] ?? '{}') as DriverConfig;
 const providers = createCloudProviders(parseCloudAuthSpec(config.cloudAuth), process.env, config.cloudOptions ?? {});
-const client = new RegistryClient(config.registryOptions ?? {}, { providers });
+const client = new RegistryClient(config.registryOptions ?? {}, { sources: defaultCredentialSources(providers, []) });
 
 function reply(id: number, body: { result: unknown } | { error: string }): void {
   process.stdout.write(`${JSON.stringify({ id, ...body })}\n`);

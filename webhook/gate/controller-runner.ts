@@ -10,12 +10,15 @@ import { LeaseElection, type LeaseElectionOptions } from '../kube/lease-election
 import { PodWrites } from '../kube/pod-writes.js';
 import { GateController, type GateControllerOptions } from './gate-controller.js';
 import { createGateMetrics } from './gate-metrics.js';
+import { EscapedPodReconciler, type ReconcilerOptions } from './reconciler.js';
 
 export interface ControllerRunnerOptions {
   namespace: string;
   leaseName: string;
   /** Run the gate controller (onUnresolved gate). */
   gate: GateControllerOptions | undefined;
+  /** Run the escaped-pod reconciler (reconcile). */
+  reconcile: ReconcilerOptions | undefined;
   /** MutatingWebhookConfiguration whose absence at shutdown means archcheck is being uninstalled ("" = never). */
   mutatingWebhookConfiguration: string;
   election?: Partial<LeaseElectionOptions>;
@@ -27,12 +30,13 @@ export interface RunningControllers {
   identity: string;
   isLeader(): boolean;
   gate: GateController | undefined;
+  reconciler: EscapedPodReconciler | undefined;
   /** Stops acting and hands the Lease back; releases every gate when archcheck is being uninstalled. */
   stop(): Promise<void>;
 }
 
 /**
- * The gate controller, run by the one replica that holds the Lease. When leadership moves,
+ * The gate controller and the escaped-pod reconciler, run by the one replica that holds the Lease. When leadership moves,
  * the new leader lists the gated pods again (its watch starts with a list), so nothing is lost in a failover.
  */
 export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, registry: Registry, options: ControllerRunnerOptions, logger: Logger): RunningControllers {
@@ -41,19 +45,26 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
   const metrics = createGateMetrics(registry);
   const writes = new PodWrites(kubeConfig, options.events);
   let gate: GateController | undefined;
+  let reconciler: EscapedPodReconciler | undefined;
   const election = new LeaseElection(
     kubeConfig,
     { namespace: options.namespace, name: options.leaseName, identity, ...options.election },
     {
       onStartedLeading: () => {
         if (options.gate) {
-          gate = new GateController(kubeConfig, env, writes, metrics, options.gate, log);
+          gate = new GateController(kubeConfig, env, options.gate, { writes, metrics, logger: log });
           void gate.start().catch((e: unknown) => log.warn({ error: String(e) }, 'gate controller: start failed'));
+        }
+        if (options.reconcile) {
+          reconciler = new EscapedPodReconciler({ kubeConfig, env, writes, metrics, logger: logger.child({ component: 'reconciler' }) }, options.reconcile);
+          reconciler.start();
         }
       },
       onStoppedLeading: () => {
         void gate?.stop();
         gate = undefined;
+        reconciler?.stop();
+        reconciler = undefined;
       },
     },
     log,
@@ -76,6 +87,9 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
     get gate() {
       return gate;
     },
+    get reconciler() {
+      return reconciler;
+    },
     async stop(): Promise<void> {
       const current = gate;
       if (current && election.isLeader() && (await uninstalling())) {
@@ -84,6 +98,7 @@ export function startControllers(kubeConfig: KubeConfig, env: AdmissionEnv, regi
       }
       await election.stop();
       await gate?.stop();
+      reconciler?.stop();
     },
   };
 }

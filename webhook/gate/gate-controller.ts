@@ -31,27 +31,32 @@ const asDate = (value: unknown): Date | undefined => (value === undefined || val
  * JSON (dates as strings) while the client serializes a V1Pod's dates with toISOString, so the metadata dates are
  * made Dates and the fields an update ignores or owns elsewhere (status, managedFields) are left out.
  */
-function withEdits(typed: V1Pod, edited: Pod): V1Pod {
-  const { affinity, tolerations, schedulingGates: _gates, ...spec } = typed.spec!;
+export function withEdits(typed: V1Pod, edited: Pod): V1Pod {
+  return { apiVersion: typed.apiVersion ?? 'v1', kind: typed.kind ?? 'Pod', metadata: metadataWithEdits(typed, edited), spec: specWithEdits(typed, edited) };
+}
+
+function metadataWithEdits(typed: V1Pod, edited: Pod): V1Pod['metadata'] {
   const { managedFields: _managed, creationTimestamp, deletionTimestamp, ...metadata } = typed.metadata ?? {};
   const created = asDate(creationTimestamp);
   const deleted = asDate(deletionTimestamp);
   return {
-    apiVersion: typed.apiVersion ?? 'v1',
-    kind: typed.kind ?? 'Pod',
-    metadata: {
-      ...metadata,
-      ...(created && { creationTimestamp: created }),
-      ...(deleted && { deletionTimestamp: deleted }),
-      labels: edited.metadata?.labels ?? {},
-      annotations: edited.metadata?.annotations ?? {},
-    },
-    spec: {
-      ...spec,
-      ...((edited.spec.affinity ?? affinity) && { affinity: (edited.spec.affinity ?? affinity) as V1Affinity }),
-      ...((edited.spec.tolerations ?? tolerations) && { tolerations: (edited.spec.tolerations ?? tolerations) as V1Toleration[] }),
-      ...(edited.spec.schedulingGates !== undefined ? { schedulingGates: edited.spec.schedulingGates as V1PodSchedulingGate[] } : {}),
-    },
+    ...metadata,
+    ...(created && { creationTimestamp: created }),
+    ...(deleted && { deletionTimestamp: deleted }),
+    labels: edited.metadata?.labels ?? {},
+    annotations: edited.metadata?.annotations ?? {},
+  };
+}
+
+function specWithEdits(typed: V1Pod, edited: Pod): NonNullable<V1Pod['spec']> {
+  const { affinity, tolerations, schedulingGates: _gates, ...spec } = typed.spec!;
+  const newAffinity = edited.spec.affinity ?? affinity;
+  const newTolerations = edited.spec.tolerations ?? tolerations;
+  return {
+    ...spec,
+    ...(newAffinity && { affinity: newAffinity as V1Affinity }),
+    ...(newTolerations && { tolerations: newTolerations as V1Toleration[] }),
+    ...(edited.spec.schedulingGates !== undefined ? { schedulingGates: edited.spec.schedulingGates as V1PodSchedulingGate[] } : {}),
   };
 }
 
@@ -74,14 +79,19 @@ export class GateController {
   private readonly attemptTimeoutMs: number;
   private started = false;
 
+  private readonly writes: PodWrites;
+  private readonly metrics: GateMetrics;
+  private readonly logger: Logger;
+
   constructor(
     kubeConfig: KubeConfig,
     private readonly env: AdmissionEnv,
-    private readonly writes: PodWrites,
-    private readonly metrics: GateMetrics,
     private readonly options: GateControllerOptions,
-    private readonly logger: Logger,
+    parts: { writes: PodWrites; metrics: GateMetrics; logger: Logger },
   ) {
+    this.writes = parts.writes;
+    this.metrics = parts.metrics;
+    this.logger = parts.logger;
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const selector = `${GATED_LABEL}=true`;
     this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces({ labelSelector: selector }), selector) as Informer<V1Pod> & ObjectCache<V1Pod>;

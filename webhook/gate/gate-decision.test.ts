@@ -18,7 +18,7 @@ function gated(images: string[], gates: string[] = []): Pod {
 /** `code` for an image makes it fail with that code; `undefined` for no answer. */
 function decide(images: string[], opts: { failures?: Record<string, string | undefined>; gatedForMs?: number; gate?: Partial<GateSettings>; singleArch?: 'allow' | 'deny'; pod?: Pod } = {}): GateAction {
   const resolved: ResolvedPodImage[] = images.map((image, i) => {
-    const base = { container: `c${i}`, kind: 'container' as const, image, pullAlways: false };
+    const base = { container: `c${i}`, kind: 'container' as const, image };
     if (opts.failures && image in opts.failures) {
       const code = opts.failures[image];
       return code === undefined ? base : { ...base, info: failedInfo(image, code as 'NOT_FOUND', `${code} for ${image}`) };

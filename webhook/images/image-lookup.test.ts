@@ -6,7 +6,7 @@ import { Deadline } from './deadline.js';
 import { ImageLookup } from './image-lookup.js';
 
 const WEB = 'registry.example.com/team/web:1.4.2';
-const image = (ref: string) => ({ container: 'c', kind: 'container' as const, image: ref, pullAlways: false });
+const image = (ref: string) => ({ container: 'c', kind: 'container' as const, image: ref });
 
 async function lookUp(resolver: ImageResolver, refs: string[], ms = 1_000): Promise<Awaited<ReturnType<ImageLookup['resolvePodImages']>>> {
   const deadline = new Deadline(ms);

@@ -4,7 +4,7 @@ import { createLogger } from '../logger.js';
 import { nextCertState, defaultCertPolicy } from '../tls/cert-state.js';
 import { KubeCaBundlePublisher } from './kube-ca-bundle.js';
 import { KubeCertStore } from './kube-cert-store.js';
-import { credentialsFromSecret, PullSecretReader } from './pull-secrets.js';
+import { credentialsFromSecret, PullSecretCache } from './pull-secrets.js';
 
 const apiError = (code: number): Error & { code: number } => Object.assign(new Error(`HTTP ${code}`), { code });
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -34,7 +34,7 @@ describe('pull secrets', () => {
       },
     } as unknown as CoreV1Api;
     const logger = createLogger('debug', { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream);
-    const reader = new PullSecretReader(core, logger);
+    const reader = new PullSecretCache(core, logger);
     const first = await reader.credentials('shop', ['regcred', 'missing', 'broken']);
     await reader.credentials('shop', ['regcred', 'missing']);
     expect(first).toHaveLength(1);

@@ -6,7 +6,7 @@ import { TtlCache } from '../../core/registry/cache.js';
 import type { ClusterFacts } from '../cluster-facts.js';
 import { apiErrorMessage } from './api-errors.js';
 import { NodeInventory, type NodeRecord } from './node-inventory.js';
-import { PullSecretReader } from './pull-secrets.js';
+import { PullSecretCache } from './pull-secrets.js';
 
 const RESTART_DELAY_MS = 5_000;
 const SA_TTL_MS = 30_000;
@@ -30,7 +30,7 @@ export class KubeClusterFacts implements ClusterFacts {
   private readonly core: CoreV1Api;
   private readonly inventory = new NodeInventory();
   private readonly namespaces = new Map<string, Record<string, string>>();
-  private readonly secrets: PullSecretReader;
+  private readonly secrets: PullSecretCache;
   private readonly serviceAccounts = new TtlCache<string[]>(5_000);
   private readonly informers: Informer<V1Node | V1Namespace>[] = [];
   private stopped = false;
@@ -40,7 +40,7 @@ export class KubeClusterFacts implements ClusterFacts {
     private readonly logger: Logger,
   ) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.secrets = new PullSecretReader(this.core, logger);
+    this.secrets = new PullSecretCache(this.core, logger);
     const listNodes = async (): Promise<V1NodeList> => {
       const list = await this.core.listNode();
       this.inventory.replaceAll(list.items.map(nodeRecord));

@@ -1,25 +1,22 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { parseDockerConfig, type KeyedCredential } from '../../core/credentials.js';
+import { decodePullSecret, type KeyedCredential } from '../../core/credentials.js';
 import { SingleFlight, TtlCache } from '../../core/registry/cache.js';
 import { apiErrorMessage, apiStatus } from './api-errors.js';
 
 const TTL_MS = 30_000;
 const MAX_ENTRIES = 5_000;
 
-/** The Docker config a pull secret carries: `.dockerconfigjson` or the legacy `.dockercfg`. */
+/** The credentials a pull secret carries (core's decoder); none when it carries no Docker config. */
 export function credentialsFromSecret(secret: V1Secret, source: string): KeyedCredential[] {
-  const data = secret.data ?? {};
-  const encoded = data['.dockerconfigjson'] ?? data['.dockercfg'];
-  if (!encoded) return [];
-  return parseDockerConfig(Buffer.from(encoded, 'base64').toString('utf8'), source);
+  return decodePullSecret(secret.data, source) ?? [];
 }
 
 /**
  * Reads pull secrets with the API, parses them, and caches the credentials briefly (30 s, missing ones too) so a
  * Deployment's 200 pods read each secret once. Secret contents never reach a log: only names and error statuses.
  */
-export class PullSecretReader {
+export class PullSecretCache {
   private readonly cache = new TtlCache<KeyedCredential[]>(MAX_ENTRIES);
   private readonly flights = new SingleFlight<KeyedCredential[]>();
 

@@ -12,8 +12,9 @@ export interface TlsIdentity {
 
 const TLS_OPTIONS = { minVersion: 'TLSv1.2' } as const satisfies SecureContextOptions;
 
-function contextOptions(identity: TlsIdentity): SecureContextOptions {
-  return { ...TLS_OPTIONS, cert: identity.certPem, key: identity.keyPem };
+/** `clientCaPem`: client certificates are required and must chain to it (mTLS from the API server). */
+function contextOptions(identity: TlsIdentity, clientCaPem?: string): SecureContextOptions {
+  return { ...TLS_OPTIONS, cert: identity.certPem, key: identity.keyPem, ...(clientCaPem && { ca: clientCaPem }) };
 }
 
 /** Throws a readable error when the key does not belong to the certificate or either is not PEM. */
@@ -32,14 +33,23 @@ export interface HttpsServerHandle {
   port: number;
   /** Swaps the certificate for new connections; existing ones keep theirs. Throws on a bad pair, keeping the old one. */
   setIdentity(identity: TlsIdentity): void;
+  /** Swaps the client CA bundle for new connections (only when started with one). */
+  setClientCa(caPem: string): void;
   /** Stops accepting, waits for requests in flight up to `drainMs`, then closes every connection. */
   close(drainMs: number): Promise<void>;
 }
 
-/** An HTTPS server (TLS ≥ 1.2) whose certificate can be replaced without a restart. */
-export async function listenHttps(app: Express, listen: { host: string; port: number }, identity: TlsIdentity, inFlight: InFlight): Promise<HttpsServerHandle> {
+/**
+ * An HTTPS server (TLS ≥ 1.2) whose certificate can be replaced without a restart. With `clientCaPem` every
+ * connection must present a client certificate chaining to it, or the handshake fails: nothing without one
+ * reaches the routes (probes included, which the plain-HTTP port then serves).
+ */
+export async function listenHttps(app: Express, listen: { host: string; port: number }, identity: TlsIdentity, inFlight: InFlight, clientCaPem?: string): Promise<HttpsServerHandle> {
   checkIdentity(identity);
-  const server = createServer(contextOptions(identity), app);
+  let current = identity;
+  let clientCa = clientCaPem;
+  const clientAuth = clientCaPem !== undefined;
+  const server = createServer({ ...contextOptions(identity, clientCa), requestCert: clientAuth, rejectUnauthorized: clientAuth }, app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 35_000;
   const { port, hostForUrl } = await listenOn(server, listen);
@@ -49,7 +59,13 @@ export async function listenHttps(app: Express, listen: { host: string; port: nu
     url: `https://${hostForUrl}:${port}`,
     setIdentity(next: TlsIdentity): void {
       checkIdentity(next);
-      server.setSecureContext(contextOptions(next));
+      server.setSecureContext(contextOptions(next, clientCa));
+      current = next;
+    },
+    setClientCa(caPem: string): void {
+      if (!clientAuth) return;
+      server.setSecureContext(contextOptions(current, caPem));
+      clientCa = caPem;
     },
     async close(drainMs: number): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { listenOn } from './listen.js';
+import type { Readiness } from './readiness.js';
 
 export interface MetricsServerHandle {
   /** `http://host:port` as bound (port 0 resolved). */
@@ -9,14 +10,30 @@ export interface MetricsServerHandle {
   close(): Promise<void>;
 }
 
+/** `/healthz` and `/readyz` as the HTTPS port answers them. */
+function probe(path: string, readiness: Readiness): { status: number; text: string } | undefined {
+  if (path === '/healthz') return { status: 200, text: 'ok' };
+  if (path !== '/readyz') return undefined;
+  const waiting = readiness.waitingFor();
+  return waiting.length === 0 ? { status: 200, text: 'ok' } : { status: 503, text: `not ready: ${waiting.join(', ')}` };
+}
+
 /**
- * Plain HTTP serving only `GET /metrics`, on its own port: Prometheus scrapes it without the webhook's CA, and a
- * NetworkPolicy can open it to the monitoring namespace while the admission port stays open to the API server only.
+ * Plain HTTP serving only `GET /metrics` and the probes, on its own port: Prometheus scrapes it without the
+ * webhook's CA, a NetworkPolicy can open it to the monitoring namespace while the admission port stays open to
+ * the API server only, and kubelet probes it when the admission port requires client certificates (kubelet
+ * presents none).
  */
-export async function listenMetrics(registry: Registry, listen: { host: string; port: number }): Promise<MetricsServerHandle> {
+export async function listenMetrics(registry: Registry, listen: { host: string; port: number }, readiness: Readiness): Promise<MetricsServerHandle> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const answer = req.method === 'GET' ? probe(path, readiness) : undefined;
+    if (answer) {
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.text);
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics, /healthz, /readyz\n');
       return;
     }
     registry.metrics().then(

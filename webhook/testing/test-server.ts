@@ -39,7 +39,9 @@ export async function startTestServer(options: {
     cluster: options.cluster,
     logger: options.logger ?? createLogger('silent'),
     // With cert files configured the server reads (and watches) them; otherwise it serves the test certificate.
-    ...(options.config?.tlsCertFile ? { certPollMs: 50 } : { identity: { ...certs.serving, caPem: certs.ca.certPem } }),
+    // Watched files (certificates, the client CA) are polled quickly so tests see changes at once.
+    certPollMs: 50,
+    ...(!options.config?.tlsCertFile && { identity: { ...certs.serving, caPem: certs.ca.certPem } }),
   });
   const agent = new Agent({ connect: { ca: certs.ca.certPem } });
   return {

@@ -1,0 +1,73 @@
+import { credentialFingerprint } from '../credentials.js';
+import type { ArchcheckError } from '../errors.js';
+import { ByteLruCache, TtlCache } from './cache.js';
+import type { Resolution } from './index-walk.js';
+import type { Answer, LookupContext, StoredContent } from './lookup-context.js';
+import type { RegistryOptions } from './options.js';
+
+/** What the client remembers, each cache bounded; shared by manifest fetching, platform resolution and the resolver. */
+export class ClientCaches {
+  /** Immutable content by digest (manifests, configs). */
+  readonly content: ByteLruCache<StoredContent>;
+  /** A digest's platforms (or the work cap it exceeded), by digest. */
+  readonly resolved: ByteLruCache<Resolution | { error: ArchcheckError }>;
+  /** Whole answers by digest. */
+  readonly answers: ByteLruCache<Answer>;
+  /**
+   * Who has been shown able to read a manifest (endpoint, repository, digest): credential fingerprints, or
+   * `anonymous` when anyone can. An answer cached by digest is served only to a lookup whose credential is in it,
+   * so an image resolved with one namespace's pull secret is never answered for a pod without that secret.
+   */
+  readonly access: ByteLruCache<Set<string>>;
+  /** Tag → digest, per endpoint, repository and credential, for `tagTtlMs`. */
+  readonly tags: TtlCache<string>;
+  /** Failures about the image itself (not found, denied, over a cap), for a short while. */
+  readonly failures: TtlCache<ArchcheckError>;
+
+  constructor(private readonly options: Pick<RegistryOptions, 'cacheMaxBytes' | 'verifyPlatforms' | 'verifyPlatformsOf'>) {
+    this.content = new ByteLruCache(options.cacheMaxBytes, (c) => c.body.length + 200);
+    this.resolved = new ByteLruCache(Math.max(1024 * 1024, options.cacheMaxBytes / 16), (r) => ('error' in r ? 400 : 200 + r.platforms.length * 80));
+    this.answers = new ByteLruCache(Math.max(1024 * 1024, options.cacheMaxBytes / 16), (a) => 300 + a.platforms.length * 120);
+    this.access = new ByteLruCache(2 * 1024 * 1024, (who) => 200 + who.size * 48);
+    this.tags = new TtlCache(50_000);
+    this.failures = new TtlCache(10_000);
+  }
+
+  /** Entries (and accounted bytes where bounded by bytes) per cache, for the webhook's cache gauges. */
+  sizes(): Record<string, { entries: number; bytes?: number }> {
+    return {
+      content: { entries: this.content.size, bytes: this.content.totalBytes },
+      resolved: { entries: this.resolved.size, bytes: this.resolved.totalBytes },
+      answers: { entries: this.answers.size, bytes: this.answers.totalBytes },
+      tags: { entries: this.tags.size },
+      failures: { entries: this.failures.size },
+    };
+  }
+
+  resolvedKey(digest: string): string {
+    if (!this.options.verifyPlatforms) return digest;
+    // Verifying only some platforms (the audit: the cluster's node platforms) is a different answer from verifying all.
+    return this.options.verifyPlatformsOf ? `${digest}|verified:${[...this.options.verifyPlatformsOf].sort().join(',')}` : `${digest}|verified`;
+  }
+
+  tagKey(ctx: LookupContext): string {
+    return `${ctx.ep.host}${ctx.ep.apiPath}/${ctx.ep.repository}:${ctx.ref.tag}|${credentialFingerprint(ctx.credential)}`;
+  }
+
+  private accessKey(ctx: LookupContext, digest: string): string {
+    return `${ctx.ep.host}${ctx.ep.apiPath}/${ctx.ep.repository}@${digest}`;
+  }
+
+  recordAccess(ctx: LookupContext, digest: string): void {
+    const key = this.accessKey(ctx, digest);
+    const who = new Set(this.access.get(key) ?? []);
+    who.add(credentialFingerprint(ctx.credential));
+    this.access.set(key, who);
+  }
+
+  /** This lookup's credential (or anyone) has been shown able to read the manifest. */
+  hasAccess(ctx: LookupContext, digest: string): boolean {
+    const who = this.access.get(this.accessKey(ctx, digest));
+    return who?.has('anonymous') === true || who?.has(credentialFingerprint(ctx.credential)) === true;
+  }
+}

@@ -1,0 +1,75 @@
+import type { CredentialProvider } from '../credential-provider.js';
+import { credentialFingerprint, matchCredentials, type KeyedCredential } from '../credentials.js';
+import type { ResolveRequest } from '../resolver.js';
+
+/** What credentials are matched against: the source's registry name, or a mirror's own host, and the repository there. */
+export interface CredentialScope {
+  registry: string;
+  repository: string;
+}
+
+/** One way of authenticating a lookup: a stored credential, a provider asked on demand, or anonymous. */
+export type Candidate = { kind: 'stored'; keyed: KeyedCredential } | { kind: 'provider'; provider: CredentialProvider } | { kind: 'anonymous' };
+
+/**
+ * Where credentials for a lookup come from (go-containerregistry's `authn.Keychain`): each source offers the
+ * candidates it has for one endpoint, without any network call; a provider's token is asked for only when its turn
+ * comes. The client is given an ordered list (`MultiKeychain`) chosen where it is built (open-client.ts).
+ */
+export interface CredentialSource {
+  /** For the tried-list of an error message: "pull secrets", "cloud identity", "docker config". */
+  readonly name: string;
+  candidates(scope: CredentialScope, request: ResolveRequest): Candidate[];
+  /** Releases what the source holds (a cloud SDK's sockets). */
+  close?(): Promise<void>;
+}
+
+function stored(list: readonly KeyedCredential[] | undefined, scope: CredentialScope): Candidate[] {
+  return matchCredentials([...(list ?? [])], scope).map((keyed) => ({ kind: 'stored', keyed }));
+}
+
+/** The pod's own pull secrets (`ResolveRequest.credentials`; admission has already merged its ServiceAccount's in). */
+export const podPullSecrets: CredentialSource = {
+  name: 'pull secrets',
+  candidates: (scope, request) => stored(request.credentials, scope),
+};
+
+/** A ServiceAccount's pull secrets not already in the pod (the audit of a workload with no pods). */
+export const serviceAccountPullSecrets: CredentialSource = {
+  name: 'service account pull secrets',
+  candidates: (scope, request) => stored(request.serviceAccountCredentials, scope),
+};
+
+/** Cloud identities (ACR, ECR, GAR), each for the hosts it serves. */
+export function cloudIdentities(providers: readonly CredentialProvider[]): CredentialSource {
+  return {
+    name: 'cloud identity',
+    candidates: (scope) => providers.filter((p) => p.appliesTo(scope.registry)).map((provider) => ({ kind: 'provider', provider })),
+    close: async () => {
+      await Promise.all(providers.map((p) => p.close?.()));
+    },
+  };
+}
+
+/** Credentials the client holds itself (a docker config.json). */
+export function dockerConfig(credentials: readonly KeyedCredential[]): CredentialSource {
+  return { name: 'docker config', candidates: (scope) => stored(credentials, scope) };
+}
+
+/** Kubelet's order, extended: pod secrets, ServiceAccount secrets, cloud identities, the client's docker config. */
+export function defaultCredentialSources(providers: readonly CredentialProvider[], credentials: readonly KeyedCredential[]): CredentialSource[] {
+  return [podPullSecrets, serviceAccountPullSecrets, cloudIdentities(providers), dockerConfig(credentials)];
+}
+
+/** Every source's candidates in order, a credential offered twice only once, then anonymous. */
+export function candidatesFrom(sources: readonly CredentialSource[], scope: CredentialScope, request: ResolveRequest): Candidate[] {
+  const seen = new Set<string>();
+  const fresh = (c: Candidate): boolean => {
+    if (c.kind !== 'stored') return true;
+    const fp = credentialFingerprint(c.keyed.credential);
+    if (seen.has(fp)) return false;
+    seen.add(fp);
+    return true;
+  };
+  return [...sources.flatMap((s) => s.candidates(scope, request)).filter(fresh), { kind: 'anonymous' }];
+}

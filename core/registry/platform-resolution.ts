@@ -1,0 +1,80 @@
+import { ArchcheckError } from '../errors.js';
+import type { ImageInfo } from '../image-info.js';
+import { nodeArchitectures, platformString, type Platform } from '../platform.js';
+import type { ClientCaches } from './client-caches.js';
+import { IndexWalk, type ChildSource, type Resolution } from './index-walk.js';
+import { MAX_CONFIG_BYTES, where, type Answer, type LookupContext, type RegistryObserver } from './lookup-context.js';
+import type { ManifestFetcher } from './manifest-fetch.js';
+import { platformFromConfig, type ManifestDocument } from './manifest.js';
+import type { RegistryOptions } from './options.js';
+
+/**
+ * "Which platforms can this reference run on?" for one attempt (reference, endpoint, credential): the warm path
+ * serves a digest's cached answer without touching a manifest; otherwise the manifest is fetched and walked
+ * (index-walk.ts, within the work caps) and the answer cached by digest.
+ */
+export class PlatformResolver {
+  constructor(
+    private readonly manifests: ManifestFetcher,
+    private readonly caches: ClientCaches,
+    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'verifyPlatformsOf' | 'workLimits'>,
+    private readonly observer: RegistryObserver | undefined,
+  ) {}
+
+  async answer(ctx: LookupContext): Promise<ImageInfo> {
+    const endpoint = ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host;
+    const base = { reference: ctx.ref.original, canonical: ctx.ref.canonical, error: null, endpoint };
+    // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
+    const known = ctx.ref.digest ?? this.caches.tags.get(this.caches.tagKey(ctx));
+    const answered = known === undefined ? undefined : this.caches.answers.get(this.caches.resolvedKey(known));
+    // A digest is not a secret: before anything cached is served for one, this credential must be able to read it.
+    if (ctx.ref.digest && (answered || this.caches.content.get(ctx.ref.digest))) await this.manifests.proveAccess(ctx, ctx.ref.digest);
+    if (known !== undefined && answered) {
+      if (!ctx.ref.digest) this.observer?.onCache?.('hit');
+      return { ...base, digest: known, ...answered };
+    }
+    const top = ctx.ref.digest ? await this.manifests.byDigest(ctx, ctx.ref.digest) : await this.manifests.byTag(ctx);
+    const resolution = await this.resolveDigest(ctx, top.digest, top.doc, this.walk(ctx), 0);
+    const platforms = resolution.platforms;
+    const answer: Answer = {
+      mediaType: top.doc.mediaType,
+      platforms,
+      platformStrings: [...new Set(platforms.map(platformString))].sort(),
+      multiArch: nodeArchitectures(platforms).length >= 2,
+      ...(resolution.findings.length > 0 && { findings: resolution.findings }),
+    };
+    this.caches.answers.set(this.caches.resolvedKey(top.digest), answer);
+    this.caches.recordAccess(ctx, top.digest);
+    return { ...base, digest: top.digest, ...answer };
+  }
+
+  private async resolveDigest(ctx: LookupContext, digest: string, doc: ManifestDocument, walk: IndexWalk, depth: number): Promise<Resolution> {
+    const key = this.caches.resolvedKey(digest);
+    const cached = this.caches.resolved.get(key);
+    if (cached && 'error' in cached) throw cached.error;
+    if (cached) return cached;
+    try {
+      const resolution = await walk.resolveDocument(doc, depth);
+      this.caches.resolved.set(key, resolution);
+      return resolution;
+    } catch (e) {
+      // Over a work cap is a property of immutable content: remembered, so the next admission sends no request for it.
+      if (e instanceof ArchcheckError && e.code === 'LIMIT_EXCEEDED') this.caches.resolved.set(key, { error: e });
+      throw e;
+    }
+  }
+
+  private walk(ctx: LookupContext): IndexWalk {
+    const source: ChildSource = {
+      manifest: async (digest) => (await this.manifests.byDigest(ctx, digest)).doc,
+      configPlatform: (digest) => this.configPlatform(ctx, digest),
+      resolveChild: (digest, doc, walk, depth) => this.resolveDigest(ctx, digest, doc, walk, depth),
+    };
+    return new IndexWalk(source, this.options.workLimits, { name: ctx.ref.canonical, registry: ctx.ref.registry, verifyPlatforms: this.options.verifyPlatforms, verifyPlatformsOf: this.options.verifyPlatformsOf });
+  }
+
+  private async configPlatform(ctx: LookupContext, configDigest: string): Promise<Platform> {
+    const stored = await this.manifests.contentByDigest(ctx, configDigest, 'blobs', MAX_CONFIG_BYTES);
+    return platformFromConfig(stored.body, `${where(ctx)}@${configDigest}`);
+  }
+}

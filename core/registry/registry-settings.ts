@@ -1,0 +1,38 @@
+import { CLOUD_NAMES, parseEcrHosts, type AzureIdentityMode } from '../cloud-auth/index.js';
+import { list, scalar, type Spec, type ValueOf } from '../settings/setting-spec.js';
+import { checkedText, parseBoolean, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../settings/setting-values.js';
+import { parseMirrorRule } from './endpoints.js';
+
+export const AZURE_IDENTITY_MODES: readonly AzureIdentityMode[] = ['auto', 'workload', 'service-principal', 'managed', 'developer'];
+
+/**
+ * THE table of registry settings: where the registry client finds credentials, mirrors, CAs and cloud identities.
+ * The webhook's configuration schema (flags, ARCHCHECK_* env, YAML file, Helm values) includes these entries as
+ * they are, and the plugin makes its registry flags from them, so both read the same names the same way.
+ * `openRegistryClient` (open-client.ts) turns the parsed values into a client.
+ */
+export const registrySettingSpecs = {
+  insecureRegistries: list<string>({ flag: 'insecure-registry', value: 'HOST[:PORT]', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Registries reached over plain HTTP (repeatable).' }),
+  registryConfig: scalar<string>({ flag: 'registry-config', value: 'PATH', defaultText: '', parse: parseText, description: 'Docker config.json with registry credentials of its own (tried after the pod\'s pull secrets and cloud identities). Empty: $DOCKER_CONFIG/config.json or ~/.docker/config.json if present.' }),
+  registryMirrors: list<string>({ flag: 'registry-mirror', value: 'SOURCE=MIRROR[/PREFIX]', defaultText: '', parseItem: checkedText(parseMirrorRule), description: 'Try MIRROR (with an optional path prefix) before SOURCE, e.g. docker.io=myacr.azurecr.io/docker-hub (repeatable; order is preference). Credentials follow the mirror.' }),
+  mirrorOnly: list<string>({ flag: 'mirror-only', value: 'SOURCE', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Never contact SOURCE itself, only its mirrors (repeatable).' }),
+  registryHostsDir: scalar<string>({ flag: 'registry-hosts-dir', value: 'DIR', defaultText: '', parse: parseText, description: "containerd certs.d directory (<host>/hosts.toml: server, [host.\"…\"] capabilities, ca, skip_verify, override_path), as the nodes use it." }),
+  registryCAs: list<string>({ flag: 'registry-ca', value: 'HOST[:PORT]=FILE', defaultText: '', parseItem: parseHostAssignment('registry.internal:5000=/etc/archcheck/registry-cas/internal.crt'), description: 'PEM CA bundle trusted for one registry host (repeatable); verification is never turned off globally.' }),
+  verifyPlatforms: scalar<boolean>({ flag: 'verify-platforms', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: "Fetch each index child's config once (cached by digest) and trust its os/arch over the index label; mismatches are warned about (denied with single-arch deny)." }),
+  cloudAuth: list<string>({ flag: 'cloud-auth', value: 'auto|none|azure,aws,gcp', defaultText: '', parseItem: parseEnum(['auto', 'none', ...CLOUD_NAMES]), flagCommaSplit: true, description: "Cloud identities for ACR/ECR/GAR, tried after the pod's pull secrets: auto (detect from the environment), none, or a list of azure, aws, gcp. Empty: none." }),
+  acrHosts: list<string>({ flag: 'acr-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as an Azure Container Registry besides *.azurecr.io|cn|us (repeatable).' }),
+  ecrHosts: list<string>({ flag: 'ecr-host', value: 'HOST=REGION', defaultText: '', parseItem: checkedText((t) => parseEcrHosts([t])), flagCommaSplit: true, description: 'Treat HOST as Amazon ECR in REGION besides *.dkr.ecr.REGION.amazonaws.com (repeatable).' }),
+  garHosts: list<string>({ flag: 'gar-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as Google Artifact Registry besides *-docker.pkg.dev and gcr.io (repeatable).' }),
+  azureIdentity: scalar<AzureIdentityMode>({ flag: 'azure-identity', value: AZURE_IDENTITY_MODES.join('|'), defaultText: 'auto', parse: parseEnum(AZURE_IDENTITY_MODES), description: 'Azure identity for ACR: auto (workload identity if injected, else a service principal from env, else managed identity in a cluster), or exactly one.' }),
+} satisfies Record<string, Spec>;
+
+type Specs = typeof registrySettingSpecs;
+export type RegistrySettingKey = keyof Specs;
+
+/** The registry settings, parsed: what `openRegistryClient` is given. */
+export type RegistrySettings = { [K in RegistrySettingKey]: ValueOf<Specs[K]> };
+
+/** The flag (without dashes) a registry setting is written as, for messages of the shells that use flags. */
+export function registrySettingFlag(setting: string): string | undefined {
+  return (registrySettingSpecs as Record<string, Spec>)[setting]?.flag;
+}
