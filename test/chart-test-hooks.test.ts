@@ -63,6 +63,10 @@ describe('helm test hooks', () => {
     expect(c.args).toEqual(['self-test', '--in-pod', '--expect-archs=amd64,arm64']);
   });
 
+  it('tests.expectArchs are kubernetes.io/arch values (no variants): the schema refuses arm/v7', async () => {
+    await expect(render(helm, { tests: true, setJson: { 'tests.expectArchs': ['arm/v7'] } })).rejects.toThrow(/\/tests\/expectArchs\/0': 'arm\/v7' does not match pattern/);
+  });
+
   it('tests.enabled false: none', async () => {
     expect(hooks(await render(helm, { tests: true, setJson: { 'tests.enabled': false } }))).toEqual([]);
   });
