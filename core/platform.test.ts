@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeArchitectures, normalizePlatform, parsePlatformString, platformString } from './platform.js';
+import { hasPlatformNames, nodeArchitectures, normalizePlatform, parsePlatformString, platformString } from './platform.js';
 
 describe('normalizePlatform (containerd rules)', () => {
   it.each([
@@ -58,5 +58,25 @@ describe('normalizePlatform (containerd rules)', () => {
         if (p.architecture === 'arm') expect(p.variant).toMatch(/^v\d$/);
       }),
     );
+  });
+});
+
+describe('hasPlatformNames: what a registry wrote is a platform at all', () => {
+  it.each([
+    [{ os: 'linux', architecture: 'arm64' }, true],
+    [{ os: 'linux', architecture: 'arm', variant: 'v7' }, true],
+    [{ os: 'linux', architecture: 'ppc64le' }, true],
+    [{ os: 'linux', architecture: 'mips64le' }, true],
+    [{ os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.2582' }, true],
+    [{ os: 'linux', architecture: 'arm64', variant: 'v8.2' }, true],
+    [{ os: 'linux', architecture: 'ob!b3au' }, false],
+    [{ os: 'linux', architecture: 'linux/amd64' }, false],
+    [{ os: 'linux', architecture: 'arm 64' }, false],
+    [{ os: '!', architecture: 'amd64' }, false],
+    [{ os: 'linux', architecture: '' }, false],
+    [{ os: 'linux', architecture: 'arm', variant: 'v7 ' }, true], // trimmed by normalization
+    [{ os: 'linux', architecture: 'arm', variant: 'v/7' }, false],
+  ])('%j → %s', (raw, expected) => {
+    expect(hasPlatformNames(normalizePlatform(raw))).toBe(expected);
   });
 });

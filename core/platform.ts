@@ -76,6 +76,19 @@ export function isUnknownPlatform(p: Platform): boolean {
   return p.os === 'unknown' || p.architecture === 'unknown' || p.os === '' || p.architecture === '';
 }
 
+/** GOOS/GOARCH-style names (`linux`, `arm64`, `ppc64le`, `mips64le`) and variants (`v7`, `v8.2`): what a node label can carry. */
+const PLATFORM_NAME = /^[a-z0-9][a-z0-9_]*$/;
+const VARIANT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Whether a normalized platform's os, architecture and variant are names at all. A registry (or a careless image
+ * builder) can write anything into a config or an index label; `ob!b3au` or `linux/amd64` as an architecture is
+ * no platform a node runs, and must never reach a node affinity or an audit as if it were one.
+ */
+export function hasPlatformNames(p: Platform): boolean {
+  return PLATFORM_NAME.test(p.os) && PLATFORM_NAME.test(p.architecture) && (p.variant === undefined || VARIANT_NAME.test(p.variant));
+}
+
 export function comparePlatforms(a: Platform, b: Platform): number {
   return platformString(a).localeCompare(platformString(b)) || (a.osVersion ?? '').localeCompare(b.osVersion ?? '');
 }

@@ -55,3 +55,27 @@ it('stops at the child-fetch cap', async () => {
   expect(info.error?.code).toBe('LIMIT_EXCEEDED');
   expect(info.error?.message).toMatch(/maxChildFetches 5/);
 });
+
+it('answers NOT_AN_IMAGE for an image whose config names no platform a node runs, and asks the child when a label is no platform name', async () => {
+  const odd = Buffer.from(JSON.stringify({ architecture: 'ob!b3au', os: 'linux' }));
+  const oddImage = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: sha(odd), size: odd.length }, layers: [] }));
+  const paths: string[] = [];
+  const blobs = new Map([[sha(image), image], [sha(config), config], [sha(odd), odd], [sha(oddImage), oddImage]]);
+  const index = indexOf([entry({ platform: { os: 'linux', architecture: 'arm 64!' } })]);
+  const port = await listen((req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url === '/v2/') return res.writeHead(200).end();
+    if (req.url?.endsWith('/manifests/odd')) return res.writeHead(200, { 'content-type': MediaTypes.ociManifest }).end(oddImage);
+    if (req.url?.endsWith('/manifests/labelled')) return res.writeHead(200, { 'content-type': MediaTypes.ociIndex }).end(index);
+    const body = blobs.get(req.url?.split('/').pop() ?? '');
+    if (body) return res.writeHead(200, { 'content-type': body === image || body === oddImage ? MediaTypes.ociManifest : 'application/octet-stream' }).end(body);
+    return res.writeHead(404).end();
+  });
+  const client = new RegistryClient({ insecureRegistries: [`127.0.0.1:${port}`] });
+  const info = await client.resolve(`127.0.0.1:${port}/app:odd`);
+  expect(info.error?.code).toBe('NOT_AN_IMAGE');
+  expect(info.error?.message).toMatch(/"linux\/ob!b3au", which no node runs/);
+  // The label "arm 64!" is ignored; the child's config (linux/arm64) is the answer.
+  expect((await client.resolve(`127.0.0.1:${port}/app:labelled`)).platformStrings).toEqual(['linux/arm64']);
+  expect(paths).toContain(`/v2/app/manifests/${sha(image)}`);
+});

@@ -1,5 +1,5 @@
 import { ArchcheckError, toArchcheckError } from '../errors.js';
-import { isUnknownPlatform, normalizePlatform, platformString, uniquePlatforms, type Platform } from '../platform.js';
+import { hasPlatformNames, isUnknownPlatform, normalizePlatform, platformString, uniquePlatforms, type Platform } from '../platform.js';
 import { isAttestation, isImageManifest, type Descriptor, type ManifestDocument } from './manifest.js';
 import { MediaTypes } from './media-types.js';
 
@@ -77,7 +77,12 @@ export class IndexWalk {
         throw new ArchcheckError('NOT_AN_IMAGE', `${name} is an artifact (${type}), not a runnable container image`, { registry });
       }
       this.spend();
-      return { platforms: [await this.source.configPlatform(doc.config.digest)], findings: [] };
+      const platform = await this.source.configPlatform(doc.config.digest);
+      // An attestation (unknown/unknown), or a config whose os/architecture is "unknown" or not a name at all, runs nowhere.
+      if (isUnknownPlatform(platform) || !hasPlatformNames(platform)) {
+        throw new ArchcheckError('NOT_AN_IMAGE', `${name}: its image config names platform ${JSON.stringify(platformString(platform))}, which no node runs (an attestation, an artifact, or a broken config)`, { registry });
+      }
+      return { platforms: [platform], findings: [] };
     }
     if (depth >= this.limits.maxIndexDepth) {
       throw limitError(name, registry, `indexes nested more than ${this.limits.maxIndexDepth} levels deep`, `maxIndexDepth ${this.limits.maxIndexDepth}`);
@@ -102,8 +107,10 @@ export class IndexWalk {
 
   private async resolveEntry(entry: Descriptor, depth: number): Promise<Resolution> {
     const isIndex = /index|list/.test(entry.mediaType ?? '');
-    const declared = entry.platform && !isIndex ? normalizePlatform(entry.platform) : undefined;
-    if (declared && isUnknownPlatform(declared)) return { platforms: [], findings: [] };
+    const label = entry.platform && !isIndex ? normalizePlatform(entry.platform) : undefined;
+    if (label && isUnknownPlatform(label)) return { platforms: [], findings: [] };
+    // A label that is not a platform name says nothing: the child's config is asked instead.
+    const declared = label && hasPlatformNames(label) ? label : undefined;
     if (declared && !this.verifies(declared)) return { platforms: [declared], findings: [] };
     // No platform on the entry (docker manifest create, kaniko), a nested index, or verification: ask the child.
     this.spend();
