@@ -138,7 +138,7 @@ export class WebhookMetrics {
     const sizes = (): CacheSizes => this.cacheSizes();
     new Gauge({
       name: 'archcheck_cache_entries',
-      help: 'Entries in each registry client cache (content, resolved, answers, tags, failures).',
+      help: 'Entries in each registry client cache (content, resolved, answers, access, tags, failures, tokens) and per-host state (challenges, httpFallback, rateLimits, agents).',
       labelNames: ['cache'] as const,
       registers: [this.registry],
       collect(): void {
