@@ -144,16 +144,24 @@ async function readBounded(res: Response | import('undici').Response, maxBytes: 
     throw new ArchcheckError('BAD_RESPONSE', `${url.host}${url.pathname}: response of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
   }
   if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
     if (total > maxBytes) {
       throw new ArchcheckError('BAD_RESPONSE', `${url.host}${url.pathname}: response exceeds the ${maxBytes}-byte limit`);
     }
-    chunks.push(Buffer.from(chunk));
+    chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  // A body of its own (Buffer.alloc never slices Node's shared 8 KiB pool, as Buffer.concat/from do for small
+  // sizes): cached manifests would otherwise each keep a whole pool slab alive, 4x what the caches account.
+  const body = Buffer.alloc(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }
 
 interface FailureFacts {
