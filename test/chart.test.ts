@@ -101,6 +101,22 @@ describe('helm template', () => {
   }
 });
 
+describe('memory follows the cache sizes', () => {
+  const container = async (setJson: Record<string, unknown>): Promise<Any> => spec(get(await render(helm, { setJson }), 'Deployment')).spec.template.spec.containers[0];
+
+  it('derives request and limit from config.*CacheMiB, and keeps what resources sets explicitly', async () => {
+    expect((await container({ 'config.contentCacheMiB': 256 })).resources).toEqual({ requests: { cpu: '100m', memory: '349Mi' }, limits: { memory: '445Mi' } });
+    expect((await container({ 'resources.limits': { memory: '1Gi' }, 'resources.requests': { cpu: '50m', memory: '200Mi' } })).resources).toEqual({
+      requests: { cpu: '50m', memory: '200Mi' },
+      limits: { memory: '1Gi' },
+    });
+  });
+
+  it('rejects a cache size the webhook would refuse, at render time', async () => {
+    await expect(render(helm, { setJson: { 'config.tokenCacheMiB': 0 } })).rejects.toThrow(/tokenCacheMiB/);
+  });
+});
+
 describe('the webhook config file (one schema for flags, env, file and Helm values)', () => {
   it('maps every key of webhook/config.ts either to .Values.config or to a value the chart derives it from', () => {
     const values = parseYaml(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { config: Record<string, unknown> };
@@ -315,8 +331,9 @@ describe('default values', () => {
       privileged: false,
       capabilities: { drop: ['ALL'] },
     });
-    expect(c.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
-    expect(c.resources.limits).toEqual({ memory: '256Mi' });
+    // Memory derived from the cache sizes (64+8+8+8+4 MiB + 1 MiB host state = 93Mi): +64Mi request, +160Mi limit.
+    expect(c.resources.requests).toEqual({ cpu: '100m', memory: '157Mi' });
+    expect(c.resources.limits).toEqual({ memory: '253Mi' });
     expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
     expect(pod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]).toEqual({

@@ -1,32 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { decisionLabels, referenceHost, registryCodeLabel } from './metric-labels.js';
+import { admissionLabels, referenceHost, registryCodeLabel } from './metric-labels.js';
+import type { DecisionParts } from './policy/verdict.js';
 import { MAX_DYNAMIC_REGISTRY_LABELS, RegistryHostLabels } from './registry-host-labels.js';
 
-describe('decisionLabels', () => {
-  const cases: [string, string | undefined, ReturnType<typeof decisionLabels>][] = [
-    ['injected', 'mutate', { decision: 'injected', reason: 'none', mode: 'mutate' }],
-    ['kept', 'mutate', { decision: 'kept', reason: 'none', mode: 'mutate' }],
-    ['ok', 'mutate', { decision: 'allowed', reason: 'none', mode: 'mutate' }],
-    ['node-unknown', 'mutate', { decision: 'allowed', reason: 'node-unknown', mode: 'mutate' }],
-    ['unresolved', 'mutate', { decision: 'unresolved', reason: 'none', mode: 'mutate' }],
-    ['gated', 'mutate', { decision: 'gated', reason: 'none', mode: 'mutate' }],
-    ['denied:arch-conflict', 'mutate', { decision: 'denied', reason: 'arch-conflict', mode: 'mutate' }],
-    ['warn:denied:no-common-arch', 'warn', { decision: 'denied', reason: 'no-common-arch', mode: 'warn' }],
-    ['audit:injected', 'audit', { decision: 'injected', reason: 'none', mode: 'audit' }],
-    ['skipped:opted-out', 'warn', { decision: 'skipped', reason: 'opted-out', mode: 'warn' }],
-    ['skipped:owned-by-deployment', 'mutate', { decision: 'skipped', reason: 'owned-by-deployment', mode: 'mutate' }],
-    ['skipped:mode-off', 'mutate', { decision: 'skipped', reason: 'mode-off', mode: 'off' }],
-    ['ignored', 'mutate', { decision: 'ignored', reason: 'none', mode: 'none' }],
-    ['ignored:malformed', undefined, { decision: 'ignored', reason: 'malformed', mode: 'none' }],
-    ['error', undefined, { decision: 'error', reason: 'none', mode: 'none' }],
-    ['bad-request', 'mutate', { decision: 'bad-request', reason: 'none', mode: 'none' }],
-    // Anything not in the closed sets is `other`, never the text itself.
-    ['denied:x'.repeat(100), 'mutate', { decision: 'denied', reason: 'other', mode: 'mutate' }],
-    ['skipped:a"b\nc', 'sideways', { decision: 'skipped', reason: 'other', mode: 'none' }],
-    ['something-new', 'mutate', { decision: 'other', reason: 'none', mode: 'mutate' }],
+describe('admissionLabels', () => {
+  const cases: [DecisionParts, string | undefined, ReturnType<typeof admissionLabels>][] = [
+    [{ decision: 'injected', reason: 'none' }, 'mutate', { decision: 'injected', reason: 'none', mode: 'mutate' }],
+    [{ decision: 'allowed', reason: 'node-unknown' }, 'mutate', { decision: 'allowed', reason: 'node-unknown', mode: 'mutate' }],
+    [{ decision: 'denied', reason: 'no-common-arch' }, 'warn', { decision: 'denied', reason: 'no-common-arch', mode: 'warn' }],
+    [{ decision: 'injected', reason: 'none' }, 'audit', { decision: 'injected', reason: 'none', mode: 'audit' }],
+    [{ decision: 'skipped', reason: 'opted-out' }, 'warn', { decision: 'skipped', reason: 'opted-out', mode: 'warn' }],
+    [{ decision: 'skipped', reason: 'mode-off' }, 'mutate', { decision: 'skipped', reason: 'mode-off', mode: 'off' }],
+    [{ decision: 'ignored', reason: 'malformed' }, 'mutate', { decision: 'ignored', reason: 'malformed', mode: 'none' }],
+    [{ decision: 'error', reason: 'none' }, undefined, { decision: 'error', reason: 'none', mode: 'none' }],
+    [{ decision: 'bad-request', reason: 'none' }, 'mutate', { decision: 'bad-request', reason: 'none', mode: 'none' }],
+    // A mode outside the closed set is `none`, never the text itself.
+    [{ decision: 'skipped', reason: 'opted-out' }, 'sideways', { decision: 'skipped', reason: 'opted-out', mode: 'none' }],
   ];
-  it.each(cases)('%s (mode %s)', (decision, mode, want) => {
-    expect(decisionLabels(decision, mode)).toEqual(want);
+  it.each(cases)('%j (mode %s)', (parts, mode, want) => {
+    expect(admissionLabels(parts, mode)).toEqual(want);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../core/errors.js';
-import type { DenyReason } from './policy/verdict.js';
+import type { DecisionParts, DenyReason } from './policy/verdict.js';
 
 /**
  * Every Prometheus label value the webhook writes comes from one of these closed sets; anything else is `other`.
@@ -49,30 +49,16 @@ export interface DecisionLabels {
   mode: (typeof ADMISSION_MODES)[number];
 }
 
-const PLAIN: Readonly<Record<string, Pick<DecisionLabels, 'decision' | 'reason'>>> = {
-  ok: { decision: 'allowed', reason: 'none' },
-  allowed: { decision: 'allowed', reason: 'none' },
-  'node-unknown': { decision: 'allowed', reason: 'node-unknown' },
-};
-
 /**
- * Splits an outcome's decision (`warn:denied:arch-conflict`, `skipped:opted-out`, `ok`) into decision, reason and
- * mode. `mode` is the mode the request was judged in; ignored requests (not archcheck's business) have none, and
+ * The labels of one admission from its decision as data (never from the annotation string): `mode` is the mode the
+ * request was judged in; ignored requests (not archcheck's business) and bad requests have none, and
  * `skipped:mode-off` is mode off whatever the configured mode.
  */
-export function decisionLabels(outcomeDecision: string, mode?: string): DecisionLabels {
-  const prefixed = /^(warn|audit):(.*)$/.exec(outcomeDecision);
-  const rest = prefixed ? prefixed[2]! : outcomeDecision;
-  const colon = rest.indexOf(':');
-  const head = colon < 0 ? rest : rest.slice(0, colon);
-  const tail = colon < 0 ? 'none' : rest.slice(colon + 1);
-  const plain = PLAIN[head];
-  const decision = plain?.decision ?? closedLabel(DECISIONS, head, 'other');
-  const reason = plain?.reason ?? closedLabel(REASONS, tail, 'other');
-  let labelMode: DecisionLabels['mode'] = closedLabel(ADMISSION_MODES, prefixed?.[1] ?? mode, 'none');
-  if (decision === 'ignored' || decision === 'bad-request') labelMode = 'none';
-  if (reason === 'mode-off') labelMode = 'off';
-  return { decision, reason, mode: labelMode };
+export function admissionLabels(parts: DecisionParts, mode?: string): DecisionLabels {
+  let labelMode: DecisionLabels['mode'] = closedLabel(ADMISSION_MODES, mode, 'none');
+  if (parts.decision === 'ignored' || parts.decision === 'bad-request') labelMode = 'none';
+  if (parts.reason === 'mode-off') labelMode = 'off';
+  return { decision: parts.decision, reason: parts.reason, mode: labelMode };
 }
 
 /** A registry answer as a label: common statuses as they are, others by class; no response: the error code. */

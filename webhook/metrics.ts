@@ -3,8 +3,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ImageInfo } from '../core/image-info.js';
 import type { RegistryObserver } from '../core/registry/client.js';
 import type { ResolveObserver } from './images/image-lookup.js';
-import { closedLabel, decisionLabels, KINDS, OPERATIONS, referenceHost, registryCodeLabel } from './metric-labels.js';
+import { admissionLabels, closedLabel, KINDS, OPERATIONS, referenceHost, registryCodeLabel } from './metric-labels.js';
 import { RegistryHostLabels } from './registry-host-labels.js';
+import type { DecisionParts } from './policy/verdict.js';
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Paths that count as webhooks in the controller-runtime metrics (the `webhook` label). */
@@ -16,8 +17,8 @@ export interface AdmissionObservation {
   endpoint: 'mutate' | 'validate';
   operation: string | undefined;
   kind: string | undefined;
-  /** The outcome's decision (`warn:denied:arch-conflict`). */
-  decision: string;
+  /** The outcome's decision as data (what and why). */
+  parts: DecisionParts;
   mode?: string;
   seconds?: number;
 }
@@ -137,7 +138,7 @@ export class WebhookMetrics {
     const sizes = (): CacheSizes => this.cacheSizes();
     new Gauge({
       name: 'archcheck_cache_entries',
-      help: 'Entries in each registry client cache (content, resolved, answers, tags, failures).',
+      help: 'Entries in each registry client cache (content, resolved, answers, access, tags, failures, tokens) and per-host state (challenges, httpFallback, rateLimits, agents).',
       labelNames: ['cache'] as const,
       registers: [this.registry],
       collect(): void {
@@ -179,7 +180,7 @@ export class WebhookMetrics {
   }
 
   observeAdmission(o: AdmissionObservation): void {
-    const labels = decisionLabels(o.decision, o.mode);
+    const labels = admissionLabels(o.parts, o.mode);
     const operation = closedLabel(OPERATIONS, o.operation ?? 'none', 'other');
     const kind = closedLabel(KINDS, o.kind ?? 'none', 'other');
     this.admissionRequests.inc({ endpoint: o.endpoint, operation, kind, ...labels });

@@ -6,6 +6,7 @@ import { detectClouds, type DetectionProbes } from './detect.js';
 import { jwtTimes } from '../jwt.js';
 import { resolveAzureIdentityMode } from './azure-identity.js';
 import { sdkMessage } from './messages.js';
+import { TokenCache } from './token-cache.js';
 
 describe('cloud registry hosts', () => {
   it('recognizes ACR login servers in every Azure cloud, and only whole names', () => {
@@ -111,5 +112,15 @@ describe('token details', () => {
     const e = new Error('WorkloadIdentityCredential: Authentication failed. AADSTS700211: No matching federated identity record found.\nTrace ID: x\n See the troubleshooting guide for more information: https://aka.ms/x');
     expect(sdkMessage(e)).toBe('WorkloadIdentityCredential: Authentication failed. AADSTS700211: No matching federated identity record found.');
     expect(sdkMessage('x'.repeat(400))).toHaveLength(300);
+  });
+});
+
+describe('TokenCache bounds', () => {
+  it('keeps at most maxKeys hosts however many distinct registry names are asked for', async () => {
+    const cache = new TokenCache<string>(10_000, Date.now, 8);
+    for (let i = 0; i < 100; i++) await cache.get(`r${i}.azurecr.io`, () => Promise.resolve({ value: `t${i}`, refreshAt: Date.now() + 60_000 }));
+    for (let i = 0; i < 100; i++) await cache.get(`bad${i}.azurecr.io`, () => Promise.reject(new Error('no'))).catch(() => undefined);
+    expect(cache.size).toBeLessThanOrEqual(16);
+    expect(await cache.get('r99.azurecr.io', () => Promise.reject(new Error('fetched again')))).toBe('t99');
   });
 });

@@ -1,3 +1,5 @@
+import { HostLru } from '../registry/cache.js';
+
 /** A value with the time (ms since epoch) after which it must not be handed out any more. */
 export interface Expiring<T> {
   value: T;
@@ -16,14 +18,24 @@ interface Failure {
  * into another round trip to AAD, STS or Google, which would also risk their throttling.
  */
 export class TokenCache<T> {
-  private readonly values = new Map<string, Expiring<T>>();
+  /** Keys are registry hosts within a cloud's name patterns, which image strings choose: bounded, oldest first out. */
+  private readonly values: HostLru<Expiring<T>>;
   private readonly inflight = new Map<string, Promise<Expiring<T>>>();
-  private readonly failures = new Map<string, Failure>();
+  private readonly failures: HostLru<Failure>;
 
   constructor(
     private readonly failureBackoffMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+    maxKeys = 256,
+  ) {
+    this.values = new HostLru(maxKeys);
+    this.failures = new HostLru(maxKeys);
+  }
+
+  /** Keys with a value or a remembered failure, for tests. */
+  get size(): number {
+    return this.values.size + this.failures.size;
+  }
 
   /**
    * The cached value, or one fetched now. The fetch is shared by every caller of the key and bounded by its own

@@ -3,6 +3,7 @@ import { ArchcheckError } from '../errors.js';
 import { canonicalHostPort } from '../ip-address.js';
 import { jwtTimes } from '../jwt.js';
 import { parseChallenges, type Challenge } from './challenge.js';
+import { ByteLruCache, HostLru } from './cache.js';
 import type { RegistryTransport } from './transport.js';
 
 const MAX_TOKEN_BYTES = 64 * 1024;
@@ -33,11 +34,24 @@ export interface AuthContext {
  * next request asks the registry again instead of inheriting the failure.
  */
 export class RegistryAuth {
-  private readonly challenges = new Map<string, Challenge>();
-  private readonly tokens = new Map<string, CachedToken>();
+  /** Per host: hosts come from image strings, so the least recently used is forgotten first. */
+  private readonly challenges: HostLru<Challenge>;
+  /** Per (host, realm, service, repository, credential): distinct repositories would otherwise grow it without bound. */
+  private readonly tokens: ByteLruCache<CachedToken>;
   private readonly inflight = new Map<string, Promise<string>>();
 
-  constructor(private readonly transport: RegistryTransport) {}
+  constructor(
+    private readonly transport: RegistryTransport,
+    limits: { tokenBytes: number; hostEntries: number } = { tokenBytes: 8 * 1024 * 1024, hostEntries: 1024 },
+  ) {
+    this.challenges = new HostLru(limits.hostEntries);
+    this.tokens = new ByteLruCache(limits.tokenBytes, (t) => 2 * t.value.length + 64);
+  }
+
+  /** Entries and accounted bytes, for the cache gauges and the soak test. */
+  sizes(): Record<string, { entries: number; bytes?: number }> {
+    return { tokens: { entries: this.tokens.size, bytes: this.tokens.totalBytes }, challenges: { entries: this.challenges.size } };
+  }
 
   /** Authorization header for a request, from the cached challenge; undefined when the host needs none (yet). */
   async authorization(ctx: AuthContext): Promise<string | undefined> {

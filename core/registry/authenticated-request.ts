@@ -5,6 +5,7 @@ import { KeyedSemaphore } from './cache.js';
 import type { HttpResponse } from './http-request.js';
 import { registryName, type LookupContext } from './lookup-context.js';
 import { statusError } from './registry-errors.js';
+import type { RegistryOptions } from './options.js';
 import type { RegistryTransport } from './transport.js';
 
 /**
@@ -18,10 +19,14 @@ export class AuthenticatedRequests {
 
   constructor(
     private readonly transport: RegistryTransport,
-    maxConcurrencyPerRegistry: number,
+    options: Pick<RegistryOptions, 'maxConcurrencyPerRegistry' | 'cacheLimits'>,
   ) {
-    this.auth = new RegistryAuth(transport);
-    this.limiter = new KeyedSemaphore(maxConcurrencyPerRegistry);
+    this.auth = new RegistryAuth(transport, options.cacheLimits);
+    this.limiter = new KeyedSemaphore(options.maxConcurrencyPerRegistry);
+  }
+
+  authSizes(): Record<string, { entries: number; bytes?: number }> {
+    return this.auth.sizes();
   }
 
   send(ctx: LookupContext, method: 'GET' | 'HEAD', path: string, headers: Record<string, string>, maxBytes: number): Promise<HttpResponse> {

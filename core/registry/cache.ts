@@ -1,4 +1,7 @@
-/** Least-recently-used map bounded by the total size of its values. */
+/** Bytes a key is accounted for (UTF-16 string plus the Map entry around it). */
+const keyBytes = (key: string): number => 2 * key.length + 48;
+
+/** Least-recently-used map bounded by the accounted size of its entries (key and value). */
 export class ByteLruCache<V> {
   private readonly entries = new Map<string, { value: V; size: number }>();
   private bytes = 0;
@@ -17,7 +20,7 @@ export class ByteLruCache<V> {
   }
 
   set(key: string, value: V): void {
-    const size = this.sizeOf(value);
+    const size = this.sizeOf(value) + keyBytes(key);
     if (size > this.maxBytes) return;
     const old = this.entries.get(key);
     if (old) {
@@ -33,6 +36,13 @@ export class ByteLruCache<V> {
     }
   }
 
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.bytes -= old.size;
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -42,11 +52,19 @@ export class ByteLruCache<V> {
   }
 }
 
-/** Entries that expire; bounded by count so a flood of distinct keys cannot grow it without limit. */
+/**
+ * Entries that expire; bounded by count and by accounted bytes (key and value), so a flood of distinct keys — image
+ * strings are user input — cannot grow it without limit. The oldest entries go first.
+ */
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; storedAt: number; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: V; storedAt: number; expiresAt: number; size: number }>();
+  private bytes = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes = Infinity,
+    private readonly sizeOf: (v: V) => number = () => 64,
+  ) {}
 
   /** The entry with its age, fresh or not; callers decide whether stale is usable. */
   peek(key: string): { value: V; fresh: boolean; storedAt: number } | undefined {
@@ -61,9 +79,59 @@ export class TtlCache<V> {
   }
 
   set(key: string, value: V, ttlMs: number): void {
-    this.entries.delete(key);
+    this.delete(key);
+    const size = this.sizeOf(value) + keyBytes(key);
+    if (size > this.maxBytes) return;
     const now = Date.now();
-    this.entries.set(key, { value, storedAt: now, expiresAt: now + ttlMs });
+    this.entries.set(key, { value, storedAt: now, expiresAt: now + ttlMs, size });
+    this.bytes += size;
+    for (const [k, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.size;
+    }
+  }
+
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.bytes -= old.size;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+}
+
+/**
+ * Per-host state (a challenge, a scheme learned, a rate-limit reading), bounded by count: hosts come from image
+ * strings, so the least recently used host is forgotten first (it is asked again if it comes back).
+ */
+export class HostLru<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get(key: string): V | undefined {
+    const v = this.entries.get(key);
+    if (v === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, v);
+    return v;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -24,13 +24,14 @@ export class ClientCaches {
   /** Failures about the image itself (not found, denied, over a cap), for a short while. */
   readonly failures: TtlCache<ArchcheckError>;
 
-  constructor(private readonly options: Pick<RegistryOptions, 'cacheMaxBytes' | 'verifyPlatforms' | 'verifyPlatformsOf'>) {
-    this.content = new ByteLruCache(options.cacheMaxBytes, (c) => c.body.length + 200);
-    this.resolved = new ByteLruCache(Math.max(1024 * 1024, options.cacheMaxBytes / 16), (r) => ('error' in r ? 400 : 200 + r.platforms.length * 80));
-    this.answers = new ByteLruCache(Math.max(1024 * 1024, options.cacheMaxBytes / 16), (a) => 300 + a.platforms.length * 120);
-    this.access = new ByteLruCache(2 * 1024 * 1024, (who) => 200 + who.size * 48);
-    this.tags = new TtlCache(50_000);
-    this.failures = new TtlCache(10_000);
+  constructor(private readonly options: Pick<RegistryOptions, 'cacheLimits' | 'verifyPlatforms' | 'verifyPlatformsOf'>) {
+    const limits = options.cacheLimits;
+    this.content = new ByteLruCache(limits.contentBytes, (c) => c.body.length + 200);
+    this.resolved = new ByteLruCache((limits.answerBytes * 3) / 8, (r) => ('error' in r ? 400 + r.error.message.length * 2 : 200 + r.platforms.length * 80 + r.findings.join('').length * 2));
+    this.answers = new ByteLruCache((limits.answerBytes * 3) / 8, (a) => 300 + a.platforms.length * 120 + (a.findings ?? []).join('').length * 2);
+    this.access = new ByteLruCache(limits.answerBytes / 4, (who) => 200 + who.size * 48);
+    this.tags = new TtlCache(50_000, limits.tagBytes, (digest) => 2 * digest.length + 64);
+    this.failures = new TtlCache(10_000, limits.negativeBytes, (err) => 2 * err.message.length + 200);
   }
 
   /** Entries (and accounted bytes where bounded by bytes) per cache, for the webhook's cache gauges. */
@@ -39,8 +40,9 @@ export class ClientCaches {
       content: { entries: this.content.size, bytes: this.content.totalBytes },
       resolved: { entries: this.resolved.size, bytes: this.resolved.totalBytes },
       answers: { entries: this.answers.size, bytes: this.answers.totalBytes },
-      tags: { entries: this.tags.size },
-      failures: { entries: this.failures.size },
+      access: { entries: this.access.size, bytes: this.access.totalBytes },
+      tags: { entries: this.tags.size, bytes: this.tags.totalBytes },
+      failures: { entries: this.failures.size, bytes: this.failures.totalBytes },
     };
   }
 

@@ -45,6 +45,7 @@ export class RegistryClient implements ImageResolver {
   private readonly transport: RegistryTransport;
   private readonly caches: ClientCaches;
   private readonly platforms: PlatformResolver;
+  private readonly requests: AuthenticatedRequests;
   private readonly flights = new SingleFlight<ImageInfo>();
   private readonly sources: CredentialSource[];
 
@@ -65,21 +66,22 @@ export class RegistryClient implements ImageResolver {
       onRequest: (e) => deps.observer?.onRequest?.(e),
       onConnect: (a) => deps.observer?.onConnect?.(a),
       ...(deps.lookup && { lookup: deps.lookup }),
+      hostEntries: this.options.cacheLimits.hostEntries,
     });
     this.caches = new ClientCaches(this.options);
-    const requests = new AuthenticatedRequests(this.transport, this.options.maxConcurrencyPerRegistry);
-    const manifests = new ManifestFetcher(requests, this.caches, this.options.tagTtlMs, deps);
+    this.requests = new AuthenticatedRequests(this.transport, this.options);
+    const manifests = new ManifestFetcher(this.requests, this.caches, this.options.tagTtlMs, deps);
     this.platforms = new PlatformResolver(manifests, this.caches, this.options, deps.observer);
   }
 
   /** Last `ratelimit-remaining` a registry reported. */
   rateLimitRemaining(registry: string): number | undefined {
-    return this.transport.rateLimitRemaining.get(registry);
+    return this.transport.rateLimitRemaining(registry);
   }
 
   /** Entries (and accounted bytes where bounded by bytes) per cache, for the webhook's cache gauges. */
   cacheSizes(): Record<string, { entries: number; bytes?: number }> {
-    return this.caches.sizes();
+    return { ...this.caches.sizes(), ...this.requests.authSizes(), ...this.transport.sizes() };
   }
 
   async close(): Promise<void> {

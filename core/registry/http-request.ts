@@ -3,6 +3,7 @@ import { ArchcheckError } from '../errors.js';
 import { hostOf } from '../reference.js';
 import { guardedConnector, type ConnectAttempt, type LookupFunction } from './guarded-connect.js';
 import type { HostTls } from './hosts-toml.js';
+import { HostLru } from './cache.js';
 
 export interface HttpResponse {
   status: number;
@@ -50,6 +51,8 @@ export interface HttpOptions {
   onConnect?: (attempt: ConnectAttempt) => void;
   /** Whether a registry is explicitly configured at this hostname (the connect-time address guard asks). */
   isConfigured: (hostname: string) => boolean;
+  /** Registries whose last rate-limit reading is kept. */
+  hostEntries: number;
 }
 
 /** `ratelimit-remaining: 76;w=21600` → 76 */
@@ -64,10 +67,21 @@ function parseRateLimitRemaining(value: string | null): number | undefined {
  * a per-request timeout within the deadline, a bounded body, and every failure as a typed error (http-errors.ts).
  */
 export class HttpSender {
+  /**
+   * One agent for every host without TLS settings of its own, one per host with them: keyed by configuration, never
+   * by an image string, so the map is as large as the configuration. (An agent keeps a connection pool per origin
+   * and drops it when its sockets close, after undici's keep-alive timeout.)
+   */
   private readonly agents = new Map<string, Dispatcher>();
-  readonly rateLimitRemaining = new Map<string, number>();
+  readonly rateLimitRemaining: HostLru<number>;
 
-  constructor(private readonly options: HttpOptions) {}
+  constructor(private readonly options: HttpOptions) {
+    this.rateLimitRemaining = new HostLru(options.hostEntries);
+  }
+
+  get agentCount(): number {
+    return this.agents.size;
+  }
 
   private agentFor(host: string): Dispatcher {
     const tls = this.options.hostTls?.[host] ?? this.options.hostTls?.[hostOf(host)];
@@ -130,16 +144,24 @@ async function readBounded(res: Response | import('undici').Response, maxBytes: 
     throw new ArchcheckError('BAD_RESPONSE', `${url.host}${url.pathname}: response of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
   }
   if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
     if (total > maxBytes) {
       throw new ArchcheckError('BAD_RESPONSE', `${url.host}${url.pathname}: response exceeds the ${maxBytes}-byte limit`);
     }
-    chunks.push(Buffer.from(chunk));
+    chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  // A body of its own (Buffer.alloc never slices Node's shared 8 KiB pool, as Buffer.concat/from do for small
+  // sizes): cached manifests would otherwise each keep a whole pool slab alive, 4x what the caches account.
+  const body = Buffer.alloc(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }
 
 interface FailureFacts {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArchcheckError } from '../errors.js';
-import { openRegistryClient } from './open-client.js';
+import { cacheLimitsOf, openRegistryClient } from './open-client.js';
+import { defaultCacheLimits } from './options.js';
 import type { RegistrySettings } from './registry-settings.js';
 
 const none: RegistrySettings = {
@@ -19,6 +20,12 @@ const none: RegistrySettings = {
   ecrHosts: [],
   garHosts: [],
   azureIdentity: 'auto',
+  contentCacheMiB: 64,
+  answerCacheMiB: 8,
+  tagCacheMiB: 8,
+  tokenCacheMiB: 8,
+  negativeCacheMiB: 4,
+  registryHostEntries: 1024,
 };
 const timing = { resolveTimeoutMs: 2_000, requestTimeoutMs: 1_000 };
 
@@ -67,5 +74,9 @@ describe('openRegistryClient', () => {
     expect(client.options).toMatchObject({ insecureRegistries: ['127.0.0.1:5000'], mirrorOnly: ['docker.io'], resolveTimeoutMs: 2_000, requestTimeoutMs: 1_000 });
     expect(clouds).toEqual([{ cloud: 'aws', reason: 'configured' }]);
     await client.close();
+  });
+
+  it("the settings' default cache sizes are the client's default limits", () => {
+    expect(cacheLimitsOf(none)).toEqual(defaultCacheLimits());
   });
 });

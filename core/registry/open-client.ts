@@ -4,7 +4,7 @@ import { loadDockerConfigFile, type KeyedCredential } from '../credentials.js';
 import { settingError } from '../errors.js';
 import { RegistryClient, type ContentStore, type RegistryObserver } from './client.js';
 import type { LookupFunction } from './guarded-connect.js';
-import { configuredRegistryHosts, type RegistryOptions } from './options.js';
+import { configuredRegistryHosts, type CacheLimits, type RegistryOptions } from './options.js';
 import type { RegistrySettings } from './registry-settings.js';
 import { loadRegistrySettings } from './settings.js';
 import { defaultCredentialSources } from './credential-sources.js';
@@ -41,6 +41,20 @@ export interface OpenedClient {
   namedHosts: string[];
 }
 
+const MiB = 1024 * 1024;
+
+/** The settings' cache sizes (MiB, entries) as the client's limits (bytes, entries). */
+export function cacheLimitsOf(s: Pick<RegistrySettings, 'contentCacheMiB' | 'answerCacheMiB' | 'tagCacheMiB' | 'tokenCacheMiB' | 'negativeCacheMiB' | 'registryHostEntries'>): CacheLimits {
+  return {
+    contentBytes: s.contentCacheMiB * MiB,
+    answerBytes: s.answerCacheMiB * MiB,
+    tagBytes: s.tagCacheMiB * MiB,
+    tokenBytes: s.tokenCacheMiB * MiB,
+    negativeBytes: s.negativeCacheMiB * MiB,
+    hostEntries: s.registryHostEntries,
+  };
+}
+
 /** Docker config credentials; an unreadable file is a setting error naming `registryConfig`. */
 async function dockerConfigCredentials(path: string): Promise<KeyedCredential[]> {
   try {
@@ -59,7 +73,7 @@ async function dockerConfigCredentials(path: string): Promise<KeyedCredential[]>
 export async function openRegistryClient(settings: RegistrySettings, timing: RegistryTiming, deps: OpenClientDeps = {}): Promise<OpenedClient> {
   const env = deps.env ?? process.env;
   const loaded = await loadRegistrySettings(settings);
-  const options: Partial<RegistryOptions> = { ...loaded.options, ...timing };
+  const options: Partial<RegistryOptions> = { ...loaded.options, ...timing, cacheLimits: cacheLimitsOf(settings) };
   const credentials = await dockerConfigCredentials(settings.registryConfig);
   const spec = parseCloudAuthSpec(settings.cloudAuth);
   const ecrHosts = parseEcrHosts(settings.ecrHosts);

@@ -2,6 +2,36 @@ import type { HostsConfig, MirrorRule } from './endpoints.js';
 import type { HostTls } from './hosts-toml.js';
 import { defaultWorkLimits, type WorkLimits } from './index-walk.js';
 
+const MiB = 1024 * 1024;
+
+/**
+ * What the registry client may keep in memory, each cache bounded by accounted bytes (keys included) and the
+ * per-host state by entries. Their sum is the client's memory budget; the chart derives the pod's memory from it.
+ */
+export interface CacheLimits {
+  /** Manifests and config blobs by digest. */
+  contentBytes: number;
+  /** Answers, platform resolutions and access records by digest (3/8, 3/8, 2/8 of it). */
+  answerBytes: number;
+  /** Tag → digest per endpoint, repository and credential (also at most 50,000 entries). */
+  tagBytes: number;
+  /** Bearer tokens per host, realm, service, repository and credential. */
+  tokenBytes: number;
+  /** Failures remembered for 10 s (also at most 10,000 entries). */
+  negativeBytes: number;
+  /** Hosts with remembered state (auth challenge, http fallback, rate-limit reading), each map on its own. */
+  hostEntries: number;
+}
+
+export function defaultCacheLimits(): CacheLimits {
+  return { contentBytes: 64 * MiB, answerBytes: 8 * MiB, tagBytes: 8 * MiB, tokenBytes: 8 * MiB, negativeBytes: 4 * MiB, hostEntries: 1024 };
+}
+
+/** The bytes the limits allow in all (host state is small: entries × a few hundred bytes, counted as 1 MiB). */
+export function cacheBudgetBytes(l: CacheLimits): number {
+  return l.contentBytes + l.answerBytes + l.tagBytes + l.tokenBytes + l.negativeBytes + MiB;
+}
+
 /** Registry settings shared by the webhook and the plugin: one schema, used by flags, env and Helm values. */
 export interface RegistryOptions {
   /** host[:port] that may be reached over plain http (loopback hosts may also fall back to http). */
@@ -12,8 +42,8 @@ export interface RegistryOptions {
   resolveTimeoutMs: number;
   /** How long a tag → digest answer is trusted before it is revalidated with a HEAD. */
   tagTtlMs: number;
-  /** Bound on the digest → content cache. */
-  cacheMaxBytes: number;
+  /** Bounds on everything the client remembers (docs/decisions/0022). */
+  cacheLimits: CacheLimits;
   /** Concurrent requests per registry host. */
   maxConcurrencyPerRegistry: number;
   /** Extra CA bundles (PEM) per registry host, for private CAs (the setting `registryCAs`: `HOST=FILE`). */
@@ -43,7 +73,7 @@ export const defaultRegistryOptions: RegistryOptions = {
   requestTimeoutMs: 5_000,
   resolveTimeoutMs: 10_000,
   tagTtlMs: 60_000,
-  cacheMaxBytes: 64 * 1024 * 1024,
+  cacheLimits: defaultCacheLimits(),
   maxConcurrencyPerRegistry: 8,
   mirrors: [],
   mirrorOnly: [],

@@ -1,6 +1,6 @@
 import { CLOUD_NAMES, parseEcrHosts, type AzureIdentityMode } from '../cloud-auth/index.js';
 import { list, scalar, type Spec, type ValueOf } from '../settings/setting-spec.js';
-import { checkedText, parseBoolean, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../settings/setting-values.js';
+import { checkedText, parseBoolean, parseBoundedInteger, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../settings/setting-values.js';
 import { parseMirrorRule } from './endpoints.js';
 
 export const AZURE_IDENTITY_MODES: readonly AzureIdentityMode[] = ['auto', 'workload', 'service-principal', 'managed', 'developer'];
@@ -23,6 +23,13 @@ export const registrySettingSpecs = {
   acrHosts: list<string>({ flag: 'acr-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as an Azure Container Registry besides *.azurecr.io|cn|us (repeatable).' }),
   ecrHosts: list<string>({ flag: 'ecr-host', value: 'HOST=REGION', defaultText: '', parseItem: checkedText((t) => parseEcrHosts([t])), flagCommaSplit: true, description: 'Treat HOST as Amazon ECR in REGION besides *.dkr.ecr.REGION.amazonaws.com (repeatable).' }),
   garHosts: list<string>({ flag: 'gar-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as Google Artifact Registry besides *-docker.pkg.dev and gcr.io (repeatable).' }),
+  // What the client may keep in memory (docs/decisions/0022): the sum is the memory budget the chart sizes the pod by.
+  contentCacheMiB: scalar<number>({ flag: 'content-cache-mib', value: 'MIB', defaultText: '64', parse: parseBoundedInteger(1, 4096), description: 'Memory for manifests and config blobs by digest (immutable; least recently used dropped first).' }),
+  answerCacheMiB: scalar<number>({ flag: 'answer-cache-mib', value: 'MIB', defaultText: '8', parse: parseBoundedInteger(1, 1024), description: "Memory for answers, platform resolutions and who-may-read records by digest." }),
+  tagCacheMiB: scalar<number>({ flag: 'tag-cache-mib', value: 'MIB', defaultText: '8', parse: parseBoundedInteger(1, 1024), description: 'Memory for tag → digest answers per repository and credential (also at most 50,000 entries).' }),
+  tokenCacheMiB: scalar<number>({ flag: 'token-cache-mib', value: 'MIB', defaultText: '8', parse: parseBoundedInteger(1, 1024), description: 'Memory for registry bearer tokens per host, repository and credential.' }),
+  negativeCacheMiB: scalar<number>({ flag: 'negative-cache-mib', value: 'MIB', defaultText: '4', parse: parseBoundedInteger(1, 1024), description: 'Memory for failures remembered for 10 s (not found, denied; also at most 10,000 entries).' }),
+  registryHostEntries: scalar<number>({ flag: 'registry-host-entries', value: 'N', defaultText: '1024', parse: parseBoundedInteger(16, 100_000), description: 'Registry hosts whose auth challenge, learned http fallback and rate-limit reading are kept (least recently used forgotten first).' }),
   azureIdentity: scalar<AzureIdentityMode>({ flag: 'azure-identity', value: AZURE_IDENTITY_MODES.join('|'), defaultText: 'auto', parse: parseEnum(AZURE_IDENTITY_MODES), description: 'Azure identity for ACR: auto (workload identity if injected, else a service principal from env, else managed identity in a cluster), or exactly one.' }),
 } satisfies Record<string, Spec>;
 

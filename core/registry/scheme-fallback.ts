@@ -19,14 +19,14 @@ function spokePlainHttp(err: ArchcheckError): boolean {
  * The scheme-fallback layer: like Docker, a loopback registry that does not speak TLS is retried over http, and
  * remembered (`hosts`) so its next requests start with http. Only loopback hosts: elsewhere http must be configured.
  */
-export function fallingBackToHttp(send: RoundTrip, hosts: Set<string>): RoundTrip {
+export function fallingBackToHttp(send: RoundTrip, hosts: { set(host: string, value: true): void }): RoundTrip {
   return async (url, init) => {
     try {
       return await send(url, init);
     } catch (e) {
       const err = e as ArchcheckError;
       if (err.code !== 'UNREACHABLE' || url.protocol !== 'https:' || !isLoopbackHost(url.host) || !spokePlainHttp(err)) throw e;
-      hosts.add(canonicalHostPort(url.host));
+      hosts.set(canonicalHostPort(url.host), true);
       const httpUrl = new URL(url);
       httpUrl.protocol = 'http:';
       return send(httpUrl, init);

@@ -1,6 +1,7 @@
 import { canonicalHost, canonicalHostPort } from '../ip-address.js';
 import { forbiddenAddressError, hostRefusal } from '../network-guard.js';
 import { hostOf } from '../reference.js';
+import { HostLru } from './cache.js';
 import type { ConnectAttempt, LookupFunction } from './guarded-connect.js';
 import type { HostTls } from './hosts-toml.js';
 import { HttpSender, type HttpResponse, type RequestEvent, type RequestInit, type RoundTrip } from './http-request.js';
@@ -30,6 +31,8 @@ export interface TransportOptions {
   /** Called with every address a connection is attempted to. */
   onConnect?: (attempt: ConnectAttempt) => void;
   retryPolicy?: RetryPolicy;
+  /** Hosts whose state (learned http fallback, rate-limit reading) is kept; the least recently used go first. */
+  hostEntries?: number;
 }
 
 /**
@@ -41,16 +44,18 @@ export interface TransportOptions {
  */
 export class RegistryTransport {
   private readonly http: HttpSender;
-  private readonly httpFallback = new Set<string>();
+  private readonly httpFallback: HostLru<true>;
   private readonly insecure: Set<string>;
   private readonly configured: Set<string>;
   private readonly chain: RoundTrip;
 
   constructor(options: TransportOptions) {
     this.insecure = new Set(options.insecureRegistries.map(canonicalHostPort));
+    this.httpFallback = new HostLru(options.hostEntries ?? 1024);
     this.configured = new Set((options.configuredHosts ?? []).map((h) => canonicalHost(hostOf(h))));
     this.http = new HttpSender({
       requestTimeoutMs: options.requestTimeoutMs,
+      hostEntries: options.hostEntries ?? 1024,
       ...(options.connectionsPerHost !== undefined && { connectionsPerHost: options.connectionsPerHost }),
       ...(options.hostTls && { hostTls: options.hostTls }),
       ...(options.onRequest && { onRequest: options.onRequest }),
@@ -66,9 +71,14 @@ export class RegistryTransport {
     this.chain = retrying(followingRedirects(fallingBackToHttp(guarded, this.httpFallback), rules), options.retryPolicy ?? DEFAULT_RETRY_POLICY);
   }
 
-  /** Last `ratelimit-remaining` each registry reported. */
-  get rateLimitRemaining(): ReadonlyMap<string, number> {
-    return this.http.rateLimitRemaining;
+  /** Last `ratelimit-remaining` a registry reported (kept for the most recently used hosts). */
+  rateLimitRemaining(registry: string): number | undefined {
+    return this.http.rateLimitRemaining.get(registry);
+  }
+
+  /** Entries of the per-host state, for the cache gauges and the soak test. */
+  sizes(): Record<string, { entries: number }> {
+    return { httpFallback: { entries: this.httpFallback.size }, rateLimits: { entries: this.http.rateLimitRemaining.size }, agents: { entries: this.http.agentCount } };
   }
 
   /** Base URL for a registry host: https, or http for configured insecure registries and loopback fallbacks. */

@@ -31,7 +31,7 @@ const asPodGuard = (guard: Guard<Pod>): Guard<EphemeralUpdate> => (a) => guard({
  * mirror-pod and opt-out guards apply. An update that adds no ephemeral container has nothing to check.
  */
 const EPHEMERAL_GUARDS: readonly Guard<EphemeralUpdate>[] = [
-  ({ target }) => (target.added.length === 0 ? skip('ignored:no-new-ephemeral-container') : undefined),
+  ({ target }) => (target.added.length === 0 ? skip('ignored', 'no-new-ephemeral-container') : undefined),
   namespaceGuard,
   asPodGuard(mirrorPodGuard),
   optOutGuard((u: EphemeralUpdate) => [u.pod.metadata]),

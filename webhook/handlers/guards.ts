@@ -70,8 +70,8 @@ export function subresourceGuard(request: AdmissionRequest, subresource: string)
  * A dead or wrong webhook must never block the system pods and its own pods that would fix it.
  */
 export function namespaceGuard<T>({ scope }: Guarded<T>): Verdict | undefined {
-  if (scope.mode === 'off') return skip('skipped:mode-off');
-  if (scope.settings.excludedNamespaces.includes(scope.namespace)) return skip('skipped:excluded-namespace');
+  if (scope.mode === 'off') return skip('skipped', 'mode-off');
+  if (scope.settings.excludedNamespaces.includes(scope.namespace)) return skip('skipped', 'excluded-namespace');
   return undefined;
 }
 
@@ -82,21 +82,21 @@ export function isOptedOut(metadata: ObjectMeta | undefined, podOptOut: boolean)
 
 /** The opt-out guard for a target whose annotations live in `metadataOf(target)` (a pod; a workload and its template). */
 export function optOutGuard<T>(metadataOf: (target: T) => readonly (ObjectMeta | undefined)[]): Guard<T> {
-  return ({ target, scope }) => (metadataOf(target).some((m) => isOptedOut(m, scope.settings.podOptOut)) ? skip('skipped:opted-out') : undefined);
+  return ({ target, scope }) => (metadataOf(target).some((m) => isOptedOut(m, scope.settings.podOptOut)) ? skip('skipped', 'opted-out') : undefined);
 }
 
 /** Scope, bound pod: a pod with `nodeName` bypasses the scheduler; an affinity would never be evaluated, only confuse. */
-export const boundPodGuard: Guard<Pod> = ({ target }) => (target.spec.nodeName ? skip('skipped:has-node-name') : undefined);
+export const boundPodGuard: Guard<Pod> = ({ target }) => (target.spec.nodeName ? skip('skipped', 'has-node-name') : undefined);
 
 /** Scope, mirror pod: kubelet creates static pods' mirrors and cannot change them; denying one only hides the static pod. */
-export const mirrorPodGuard: Guard<Pod> = ({ target }) => (target.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined ? skip('skipped:mirror-pod') : undefined);
+export const mirrorPodGuard: Guard<Pod> = ({ target }) => (target.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined ? skip('skipped', 'mirror-pod') : undefined);
 
 /**
  * Scope, DaemonSet pod: the controller creates one per eligible node from the template's affinity; a mutated pod
  * would sit Pending forever on a node it was made for. Its template is placed instead (daemonset-template.ts).
  */
 export const daemonSetPodGuard: Guard<Pod> = ({ target }) =>
-  target.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.controller === true) ? skip('skipped:daemonset-pod') : undefined;
+  target.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.controller === true) ? skip('skipped', 'daemonset-pod') : undefined;
 
 /** Runs guards in order; the first skip wins. */
 export function firstSkip<T>(guards: readonly Guard<T>[], admission: Guarded<T>): Verdict | undefined {

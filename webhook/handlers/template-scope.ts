@@ -30,7 +30,7 @@ export const isWorkloadKind =
 
 /** Scope, unchanged template: scaling, label and status-like UPDATEs cannot change placement; re-checking them would make every `kubectl scale` wait on registries. */
 export const templateUnchangedGuard: Guard<TemplateTarget> = ({ request, target }) =>
-  request.operation === 'UPDATE' && templateUnchanged(target.kind, request.object, request.oldObject) ? skip('skipped:template-unchanged') : undefined;
+  request.operation === 'UPDATE' && templateUnchanged(target.kind, request.object, request.oldObject) ? skip('skipped', 'template-unchanged') : undefined;
 
 /** The namespace and opt-out guards for templates: the workload's and the template's own annotation both count. */
 export const TEMPLATE_GUARDS: readonly Guard<TemplateTarget>[] = [namespaceGuard, optOutGuard((t: TemplateTarget) => [t.workload.metadata, t.template.metadata])];

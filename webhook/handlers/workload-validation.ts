@@ -8,12 +8,15 @@ import { templateAsPod } from './objects.js';
 import { isWorkloadKind, readTemplateTarget, resolveTemplateArchitectures, TEMPLATE_GUARDS, templateUnchangedGuard, type TemplateTarget } from './template-scope.js';
 
 /** Controller-made children were checked through their owner; denying them would only show up as controller events. */
-const CHECKED_THROUGH_OWNER: Readonly<Record<string, string>> = { ReplicaSet: 'Deployment', Job: 'CronJob' };
+const CHECKED_THROUGH_OWNER: Readonly<Record<string, { owner: string; reason: 'owned-by-deployment' | 'owned-by-cronjob' }>> = {
+  ReplicaSet: { owner: 'Deployment', reason: 'owned-by-deployment' },
+  Job: { owner: 'CronJob', reason: 'owned-by-cronjob' },
+};
 
 /** Scope, owned child: a Deployment's ReplicaSet (a CronJob's Job) was judged with its owner; judging it again only doubles warnings and registry work. */
 const ownedChildGuard: Guard<TemplateTarget> = ({ target }) => {
-  const owner = CHECKED_THROUGH_OWNER[target.kind];
-  return owner && target.workload.metadata?.ownerReferences?.some((o) => o.kind === owner) ? skip(`skipped:owned-by-${owner.toLowerCase()}`) : undefined;
+  const checked = CHECKED_THROUGH_OWNER[target.kind];
+  return checked && target.workload.metadata?.ownerReferences?.some((o) => o.kind === checked.owner) ? skip('skipped', checked.reason) : undefined;
 };
 
 /**

@@ -6,6 +6,12 @@ import { apiErrorMessage, apiStatus } from './api-errors.js';
 
 const TTL_MS = 30_000;
 const MAX_ENTRIES = 5_000;
+/** A Secret may hold up to 1 MiB: the cache is bounded by bytes too (counted in the runtime allowance, decision 0022). */
+const MAX_BYTES = 4 * 1024 * 1024;
+
+function credentialBytes(list: KeyedCredential[]): number {
+  return list.reduce((n, c) => n + 2 * (c.key.length + c.source.length + JSON.stringify(c.credential).length) + 96, 64);
+}
 
 /** The credentials a pull secret carries (core's decoder); none when it carries no Docker config. */
 export function credentialsFromSecret(secret: V1Secret, source: string): KeyedCredential[] {
@@ -17,7 +23,7 @@ export function credentialsFromSecret(secret: V1Secret, source: string): KeyedCr
  * Deployment's 200 pods read each secret once. Secret contents never reach a log: only names and error statuses.
  */
 export class PullSecretCache {
-  private readonly cache = new TtlCache<KeyedCredential[]>(MAX_ENTRIES);
+  private readonly cache = new TtlCache<KeyedCredential[]>(MAX_ENTRIES, MAX_BYTES, credentialBytes);
   private readonly flights = new SingleFlight<KeyedCredential[]>();
 
   constructor(

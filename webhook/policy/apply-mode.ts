@@ -1,7 +1,7 @@
 import { allowUnchanged, type AdmissionOutcome } from '../admission/outcome.js';
 import { warn } from './messages.js';
 import type { Mode } from './settings.js';
-import type { SkipVerdict, UnresolvedVerdict, Verdict } from './verdict.js';
+import { verdictParts, type DecisionParts, type SkipVerdict, type UnresolvedVerdict, type Verdict } from './verdict.js';
 
 function auditAnnotations(decision: string, archs: readonly string[]): Record<string, string> {
   return { decision, ...(archs.length > 0 && { archs: archs.join(',') }) };
@@ -11,7 +11,7 @@ function auditAnnotations(decision: string, archs: readonly string[]): Record<st
  * The one place an unresolved verdict becomes an answer: allowed, with its warning; in mutate mode with the
  * verdict's own change when it carries one (the gate), otherwise unchanged (decision 0003).
  */
-function unresolvedOutcome(verdict: UnresolvedVerdict, mode: Mode, base: Pick<AdmissionOutcome, 'decision' | 'archs' | 'auditAnnotations'>): AdmissionOutcome {
+function unresolvedOutcome(verdict: UnresolvedVerdict, mode: Mode, base: Pick<AdmissionOutcome, 'decision' | 'parts' | 'archs' | 'auditAnnotations'>): AdmissionOutcome {
   const warning = mode === 'warn' ? (verdict.wouldWarning ?? verdict.warning) : verdict.warning;
   const warnings = warning ? [warning] : [];
   if (mode === 'mutate' && verdict.mutated !== undefined) return { allowed: true, mutated: verdict.mutated, warnings, ...base };
@@ -20,7 +20,7 @@ function unresolvedOutcome(verdict: UnresolvedVerdict, mode: Mode, base: Pick<Ad
 
 /** Skips are allowed in every mode; only mutate mode records one on the pod (`mutated`). */
 function skipOutcome(verdict: SkipVerdict, mode: Mode): AdmissionOutcome {
-  const outcome = allowUnchanged(verdict.decision, verdict.warning ? { warnings: [verdict.warning] } : {});
+  const outcome = allowUnchanged(verdict.decision, verdict.parts, verdict.warning ? { warnings: [verdict.warning] } : {});
   return mode === 'mutate' && verdict.mutated !== undefined ? { ...outcome, mutated: verdict.mutated } : outcome;
 }
 
@@ -33,11 +33,13 @@ export function applyMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
   return { ...answerInMode(verdict, mode), mode };
 }
 
+const MODE_OFF: DecisionParts = { decision: 'skipped', reason: 'mode-off' };
+
 function answerInMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
   if (verdict.kind === 'skip') return skipOutcome(verdict, mode);
-  if (mode === 'off') return allowUnchanged('skipped:mode-off');
+  if (mode === 'off') return allowUnchanged('skipped:mode-off', MODE_OFF);
   const decision = mode === 'mutate' ? verdict.decision : `${mode}:${verdict.decision}`;
-  const base = { decision, archs: verdict.archs, auditAnnotations: auditAnnotations(decision, verdict.archs) };
+  const base = { decision, parts: verdictParts(verdict), archs: verdict.archs, auditAnnotations: auditAnnotations(decision, verdict.archs) };
   if (mode === 'audit') return { allowed: true, warnings: [], ...base };
   switch (verdict.kind) {
     case 'deny':

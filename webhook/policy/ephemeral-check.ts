@@ -14,7 +14,7 @@ export function checkEphemeralContainers(
 ): Verdict {
   const unresolved = added.filter((i) => i.source === 'unresolved');
   if (unresolved.length > 0 && settings.onUnresolved === 'deny') {
-    return { kind: 'deny', decision: 'denied:unresolved', archs: [], message: unresolvedMessage(unresolved, settings.podOptOut), warning: warn.unresolved(unresolved) };
+    return { kind: 'deny', decision: 'denied:unresolved', reason: 'unresolved', archs: [], message: unresolvedMessage(unresolved, settings.podOptOut), warning: warn.unresolved(unresolved) };
   }
   const { name, arch } = node;
   if (name === undefined || arch === undefined) {
@@ -23,7 +23,7 @@ export function checkEphemeralContainers(
   const wrong = added.find((i) => i.source !== 'unresolved' && i.archs !== 'any' && !i.archs.includes(arch));
   if (wrong && wrong.archs !== 'any') {
     const message = ephemeralArchMessage(wrong.container, wrong.image, wrong.archs, name, arch);
-    return { kind: 'deny', decision: 'denied:ephemeral-arch', archs: [], message, warning: `archcheck: ${wrong.image} does not run on ${arch} (node ${name})` };
+    return { kind: 'deny', decision: 'denied:ephemeral-arch', reason: 'ephemeral-arch', archs: [], message, warning: `archcheck: ${wrong.image} does not run on ${arch} (node ${name})` };
   }
   if (unresolved.length > 0) return { kind: 'unresolved', decision: 'unresolved', archs: [], warning: warn.unresolved(unresolved) };
   return { kind: 'allow', decision: 'ok', archs: [], warnings: [] };

@@ -11,13 +11,14 @@ import type { Verdict } from './verdict.js';
 export function checkFinalPod(pod: Pod, podArchs: PodArchitectures, settings: Pick<PolicySettings, 'onUnresolved' | 'podOptOut'>, nodes: NodeSet): Verdict {
   const { archs, unresolved, images } = podArchs;
   if (unresolved.length > 0 && settings.onUnresolved === 'deny') {
-    return { kind: 'deny', decision: 'denied:unresolved', archs, message: unresolvedMessage(unresolved, settings.podOptOut), warning: warn.unresolved(unresolved) };
+    return { kind: 'deny', decision: 'denied:unresolved', reason: 'unresolved', archs, message: unresolvedMessage(unresolved, settings.podOptOut), warning: warn.unresolved(unresolved) };
   }
   const bad = assessPlacement(pod.spec, images.map(imageArchFacts), nodes).risks.map((r) => r.arch);
   if (bad.length === 0) return unresolved.length > 0 ? { kind: 'unresolved', decision: 'unresolved', archs } : { kind: 'allow', decision: 'ok', archs, warnings: [] };
   return {
     kind: 'deny',
     decision: 'denied:unreachable-arch',
+    reason: 'unreachable-arch',
     archs,
     message: unreachableArchMessage(bad, archs, images, settings.podOptOut),
     warning: warn.unreachable(bad),

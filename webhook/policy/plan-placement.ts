@@ -40,7 +40,7 @@ function shortImages(images: readonly ImageArchitectures[]): string {
 }
 
 function deny(reason: DenyReason, archs: string[], message: string, images: readonly ImageArchitectures[]): PlacementPlan {
-  return { kind: 'deny', decision: `denied:${reason}`, archs, message, warning: warn.wouldDeny(`${reason}: ${shortImages(images)}`) };
+  return { kind: 'deny', decision: `denied:${reason}`, reason, archs, message, warning: warn.wouldDeny(`${reason}: ${shortImages(images)}`) };
 }
 
 /** Denials and unresolved answers that do not depend on the pod's own constraint (docs/placement-rules.md: "No common arch", "Unresolved images", "Single-arch policy"). */

@@ -57,14 +57,14 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       read = readReview(req, res);
     } catch (e) {
       if (!(e instanceof BadAdmissionRequest)) throw e;
-      deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, decision: 'bad-request' });
+      deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, parts: { decision: 'bad-request', reason: 'none' } });
       res.status(e.status).json({ error: e.message });
       return;
     }
     if ('problem' in read) {
       // Malformed but answerable: allowed with a warning, never a 500 (decision 0013).
       res.json(outcomeToReview({ uid: read.uid }, applyMode(malformed(read.problem), 'mutate')));
-      deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, decision: 'ignored:malformed' });
+      deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, parts: { decision: 'ignored', reason: 'malformed' } });
       deps.logger.info({ endpoint, uid: read.uid, decision: 'ignored:malformed', problem: read.problem }, 'admission');
       return;
     }
@@ -76,12 +76,12 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       const outcome = await admit(endpoint, request, recordingEnv(deps.env, images), deadline);
       res.json(outcomeToReview(request, outcome));
       const seconds = (performance.now() - started) / 1000;
-      deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: outcome.decision, ...(outcome.mode && { mode: outcome.mode }), seconds });
-      logOutcome(deps, decisionLogFields(endpoint, request, outcome, images, seconds * 1000), outcome.decision.startsWith('ignored'));
+      deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, parts: outcome.parts, ...(outcome.mode && { mode: outcome.mode }), seconds });
+      logOutcome(deps, decisionLogFields(endpoint, request, outcome, images, seconds * 1000), outcome.parts.decision === 'ignored');
       recordEvent(deps, endpoint, request, outcome);
     } catch (e) {
       // A bug, not a policy answer: the apiserver applies the webhook's failurePolicy.
-      deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, decision: 'error' });
+      deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, parts: { decision: 'error', reason: 'none' } });
       deps.logger.error({ endpoint, uid: request.uid, err: e }, 'admission failed');
       if (!res.headersSent) res.status(500).json({ error: 'internal error (logged)' });
     } finally {

@@ -2,7 +2,6 @@ import type { ResolvedPodImage } from '../../core/placement/index.js';
 import type { AdmissionOutcome } from '../admission/outcome.js';
 import type { AdmissionRequest } from '../admission/review.js';
 import type { AdmissionEnv } from '../handlers/admission-env.js';
-import { decisionLabels } from '../metric-labels.js';
 
 /** Request strings are user input: each is cut so one log line stays bounded whatever the review carries. */
 const MAX_TEXT = 256;
@@ -61,7 +60,7 @@ function ownerOf(meta: Meta | undefined): { kind: string | undefined; name: stri
  */
 export function decisionLogFields(endpoint: string, request: AdmissionRequest, outcome: AdmissionOutcome, images: readonly ResolvedPodImage[], ms: number): Record<string, unknown> {
   const meta = (request.object as { metadata?: Meta } | undefined)?.metadata;
-  const { decision, reason } = decisionLabels(outcome.decision, outcome.mode);
+  const { decision, reason } = outcome.parts;
   return {
     endpoint,
     uid: cut(request.uid),

@@ -116,3 +116,21 @@ would be dropped (or rejected by strict field validation), so it is rendered onl
 {{- define "archcheck.registryTLSKey" -}}
 {{ regexReplaceAll "[^-._a-zA-Z0-9]" . "_" }}
 {{- end }}
+
+{{/*
+Container resources, with memory derived from the registry client's cache sizes when not set: the caches are the
+part of the webhook's memory that configuration decides (README "Memory", docs/decisions/0022-bounded-memory.md).
+request = caches + 64Mi (the runtime at rest); limit = caches + 160Mi (runtime, requests in flight, GC headroom).
+*/}}
+{{- define "archcheck.resources" -}}
+{{- $c := .Values.config -}}
+{{- $caches := add (int $c.contentCacheMiB) (int $c.answerCacheMiB) (int $c.tagCacheMiB) (int $c.tokenCacheMiB) (int $c.negativeCacheMiB) 1 -}}
+{{- $r := deepCopy (.Values.resources | default dict) -}}
+{{- $requests := get $r "requests" | default dict -}}
+{{- $limits := get $r "limits" | default dict -}}
+{{- if not (hasKey $requests "memory") }}{{ $_ := set $requests "memory" (printf "%dMi" (add $caches 64)) }}{{ end -}}
+{{- if not (hasKey $limits "memory") }}{{ $_ := set $limits "memory" (printf "%dMi" (add $caches 160)) }}{{ end -}}
+{{- $_ := set $r "requests" $requests -}}
+{{- $_ := set $r "limits" $limits -}}
+{{- toYaml $r -}}
+{{- end -}}
