@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliIO } from './cli-io.js';
 import { normalizeArgv, type CommandLineSpec, type FlagSpec } from './argv.js';
 import { registerAuditCommand } from './commands/audit.js';
-import { registerCompletionCommand } from './commands/completion.js';
+import { completeArgs, completionModel, registerCompletionCommand } from './commands/completion.js';
 import { registerImageCommand } from './commands/image.js';
 import { registerManifestsCommand } from './commands/manifests.js';
 import { registerNodesCommand } from './commands/nodes.js';
@@ -52,7 +52,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = buildProgram(io, (n) => {
     code = Math.max(code, n);
   });
-  const normalized = normalizeArgv(argv, commandLineSpec(program));
+  const spec = commandLineSpec(program);
+  if (argv[0] === '__complete') {
+    const valueFlags = new Set([...spec.flags].filter(([, f]) => f.takesValue).map(([name]) => name));
+    io.stdout(completeArgs(completionModel(program, BINARY, 'audit'), argv.slice(1), valueFlags));
+    return 0;
+  }
+  const normalized = normalizeArgv(argv, spec);
   if ('error' in normalized) {
     io.stderr(`error: ${normalized.error}\n`);
     return 2;

@@ -143,9 +143,10 @@ samples.push(fx.missing.ref);
 
 out(`\nkubectl archcheck image ${samples.length} sample images on a local registry:\n\n`);
 const pluginEnv = { ...process.env, PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}` };
-let image = await run('kubectl', ['archcheck', 'image', ...samples], pluginEnv);
+// --verify-platforms: the demo shows the lying index's finding (labels are trusted by default: one request per index).
+let image = await run('kubectl', ['archcheck', 'image', '--verify-platforms', ...samples], pluginEnv);
 // Without kubectl on PATH the plugin still runs on its own.
-if (image.notFound) image = await run(join(root, 'bin', 'kubectl-archcheck'), ['image', ...samples], pluginEnv);
+if (image.notFound) image = await run(join(root, 'bin', 'kubectl-archcheck'), ['image', '--verify-platforms', ...samples], pluginEnv);
 out(image.stdout + image.stderr);
 
 // --- 2. cluster, 3. chart + webhook --------------------------------------------------------------------------------

@@ -111,6 +111,15 @@ describe('kubectl flag syntax', () => {
     expect(r.stdout).toMatch(/^kubectl-archcheck \d+\.\d+\.\d+\n$/);
   });
 
+  it.each([
+    { args: ['no'], out: 'nodes\n:4\n' },
+    { args: ['--context', 'x', 'manifests', '--clu'], out: '--cluster-archs\n:4\n' },
+    { args: ['manifests', '-f', ''], out: ':0\n' },
+    { args: ['image', 'ngi'], out: ':4\n' },
+  ])('answers kubectl\'s plugin completion: __complete $args', async ({ args, out }) => {
+    expect(await archcheck(['__complete', ...args])).toEqual({ code: 0, stdout: out, stderr: '' });
+  });
+
   it('completes subcommands and their flags in a real bash', async () => {
     const script = (await archcheck(['completion', 'bash'])).stdout;
     const complete = (line: string): string[] => {

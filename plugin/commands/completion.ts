@@ -78,6 +78,28 @@ ${cases}
 `;
 }
 
+/** cobra's ShellCompDirective values kubectl understands. */
+const NO_FILE_COMPLETION = 4;
+const DEFAULT_COMPLETION = 0;
+
+/**
+ * kubectl's own completion of plugins (`kubectl archcheck <TAB>`, kubectl ≥ 1.26): kubectl runs
+ * `kubectl_complete-archcheck ARGS… PARTIAL` and reads candidates, one per line, then `:DIRECTIVE`. The
+ * `kubectl_complete-archcheck` script next to the bundle calls `kubectl-archcheck __complete ARGS…`, answered here.
+ */
+export function completeArgs(model: CompletionModel, args: readonly string[], valueFlags: ReadonlySet<string>): string {
+  const partial = args.at(-1) ?? '';
+  const before = args.slice(0, -1);
+  const previous = before.at(-1);
+  // The value of a flag (-f FILE, --kubeconfig PATH, -n NS): let the shell complete files.
+  if (previous !== undefined && valueFlags.has(previous)) return `:${DEFAULT_COMPLETION}\n`;
+  const command = model.commands.find((c) => before.includes(c.name));
+  const flags = (command ?? model.commands.find((c) => c.name === model.defaultCommand))?.flags ?? [];
+  const words = partial.startsWith('-') ? flags : command ? [] : model.commands.map((c) => c.name);
+  const matches = words.filter((w) => w.startsWith(partial));
+  return `${matches.map((m) => `${m}\n`).join('')}:${NO_FILE_COMPLETION}\n`;
+}
+
 export function completionScript(shell: string, model: CompletionModel): string {
   switch (shell) {
     case 'bash':

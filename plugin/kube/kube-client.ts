@@ -12,8 +12,6 @@ export interface KubeConnectionOptions {
   kubeconfig?: string;
   /** --context, --cluster, --user, -n, --server, --token, --as, --as-group, --insecure-skip-tls-verify, --certificate-authority. */
   overrides?: KubeOverrides;
-  /** @deprecated use overrides.context */
-  context?: string;
   /** Per request, wall clock, including exec-plugin auth. */
   requestTimeoutMs: number;
   /** Where KUBECONFIG and HOME come from (tests pass their own). */
@@ -72,8 +70,7 @@ interface RequestSettings {
 
 /** A KubeReader for the selected context: TLS, client certificates, tokens and exec plugins come from client-node. */
 export async function connectKube(options: KubeConnectionOptions): Promise<KubeReader> {
-  const overrides = { ...(options.context && { context: options.context }), ...options.overrides };
-  const { selected } = loadKubeconfig(options.kubeconfig, overrides, options.environment);
+  const { selected } = loadKubeconfig(options.kubeconfig, options.overrides ?? {}, options.environment);
   const kc = await clientNodeConfig(selected);
   const settings = await requestSettings(kc, selected, options.requestTimeoutMs);
   const server = selected.server;
