@@ -48,7 +48,7 @@ async function releaseOne(core: CoreV1Api, writes: PodWrites, listed: V1Pod): Pr
  * Removes archcheck's scheduling gate from every pod that has it (archcheck is being uninstalled: nothing would ever
  * remove it otherwise, and the pod would stay Pending forever). One update per pod with its resourceVersion; a
  * conflict reads the pod again (up to 5 times). Used by the `release-gates` command of the chart's pre-delete hook.
- * RBAC: pods list (label archcheck.dev/gated=true), get, update; events.k8s.io events create, patch (through the recorder).
+ * RBAC: pods list (label archcheck.dev/gated=true), get, update; events.k8s.io events create (through the recorder; one Event per pod, so no series patch).
  */
 export async function releaseAllGates(kubeConfig: KubeConfig, writes: PodWrites, logger: Logger): Promise<ReleaseResult> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
