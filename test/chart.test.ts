@@ -105,7 +105,10 @@ describe('memory follows the cache sizes', () => {
   const container = async (setJson: Record<string, unknown>): Promise<Any> => spec(get(await render(helm, { setJson }), 'Deployment')).spec.template.spec.containers[0];
 
   it('derives request and limit from config.*CacheMiB, and keeps what resources sets explicitly', async () => {
-    expect((await container({ 'config.contentCacheMiB': 256 })).resources).toEqual({ requests: { cpu: '100m', memory: '349Mi' }, limits: { memory: '445Mi' } });
+    expect((await container({})).env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=189' });
+    const bigger = await container({ 'config.contentCacheMiB': 256 });
+    expect(bigger.resources).toEqual({ requests: { cpu: '100m', memory: '349Mi' }, limits: { memory: '493Mi' } });
+    expect(bigger.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=381' });
     expect((await container({ 'resources.limits': { memory: '1Gi' }, 'resources.requests': { cpu: '50m', memory: '200Mi' } })).resources).toEqual({
       requests: { cpu: '50m', memory: '200Mi' },
       limits: { memory: '1Gi' },
@@ -331,9 +334,9 @@ describe('default values', () => {
       privileged: false,
       capabilities: { drop: ['ALL'] },
     });
-    // Memory derived from the cache sizes (64+8+8+8+4 MiB + 1 MiB host state = 93Mi): +64Mi request, +160Mi limit.
+    // Memory derived from the cache sizes (64+8+8+8+4 MiB + 1 MiB host state = 93Mi): +64Mi request, +208Mi limit.
     expect(c.resources.requests).toEqual({ cpu: '100m', memory: '157Mi' });
-    expect(c.resources.limits).toEqual({ memory: '253Mi' });
+    expect(c.resources.limits).toEqual({ memory: '301Mi' });
     expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
     expect(pod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]).toEqual({

@@ -120,16 +120,29 @@ would be dropped (or rejected by strict field validation), so it is rendered onl
 {{/*
 Container resources, with memory derived from the registry client's cache sizes when not set: the caches are the
 part of the webhook's memory that configuration decides (README "Memory", docs/decisions/0022-bounded-memory.md).
-request = caches + 64Mi (the runtime at rest); limit = caches + 160Mi (runtime, requests in flight, GC headroom).
+request = caches + 64Mi (the runtime at rest); limit = caches + 208Mi (runtime, sockets and requests in flight, GC headroom; measured: BENCHMARKS.md).
 */}}
-{{- define "archcheck.resources" -}}
+{{- define "archcheck.cacheBudgetMiB" -}}
 {{- $c := .Values.config -}}
-{{- $caches := add (int $c.contentCacheMiB) (int $c.answerCacheMiB) (int $c.tagCacheMiB) (int $c.tokenCacheMiB) (int $c.negativeCacheMiB) 1 -}}
+{{- add (int $c.contentCacheMiB) (int $c.answerCacheMiB) (int $c.tagCacheMiB) (int $c.tokenCacheMiB) (int $c.negativeCacheMiB) 1 -}}
+{{- end -}}
+
+{{/*
+V8's old space cap: the budget + 96 MiB. Without it V8 keeps growing its committed heap under allocation pressure
+(a flood of distinct images: 348 MiB committed for 81 MiB live) instead of collecting; manifests (the largest
+cache) are Buffers outside it.
+*/}}
+{{- define "archcheck.maxOldSpaceMiB" -}}
+{{- add (include "archcheck.cacheBudgetMiB" . | int) 96 -}}
+{{- end -}}
+
+{{- define "archcheck.resources" -}}
+{{- $caches := include "archcheck.cacheBudgetMiB" . | int -}}
 {{- $r := deepCopy (.Values.resources | default dict) -}}
 {{- $requests := get $r "requests" | default dict -}}
 {{- $limits := get $r "limits" | default dict -}}
 {{- if not (hasKey $requests "memory") }}{{ $_ := set $requests "memory" (printf "%dMi" (add $caches 64)) }}{{ end -}}
-{{- if not (hasKey $limits "memory") }}{{ $_ := set $limits "memory" (printf "%dMi" (add $caches 160)) }}{{ end -}}
+{{- if not (hasKey $limits "memory") }}{{ $_ := set $limits "memory" (printf "%dMi" (add $caches 208)) }}{{ end -}}
 {{- $_ := set $r "requests" $requests -}}
 {{- $_ := set $r "limits" $limits -}}
 {{- toYaml $r -}}
