@@ -23,7 +23,7 @@ describe('kubectl archcheck usage errors', () => {
   it.each([
     [['-n', 'a', '-A'], 'error: use either -n/--namespace or -A/--all-namespaces, not both\n'],
     [['-l', 'app in (a b)'], /^error: invalid label selector "app in \(a b\)"/],
-    [['-o', 'xml'], 'error: -o xml: use table, wide, json, yaml, name\n'],
+    [['-o', 'xml'], 'error: -o xml: use table, wide, json, yaml, name, markdown\n'],
     [['--fail-on', 'warnings'], 'error: --fail-on warnings: use at-risk, broken, unknown, not-ready\n'],
     [['--target-arch', 'ARM 64'], /^error: --target-arch ARM 64: expected an arch/],
     [['--request-timeout', 'soon'], /^error: --request-timeout "soon" is not a duration/],

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import type { WorkloadReport } from '../audit/report.js';
 import { UsageError } from '../usage-error.js';
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
-/** Formats of the commands that print reports (nodes, savings); workload audits add `name`. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'markdown';
+/** Formats of the commands that print reports (nodes, savings); workload audits add `name` and `markdown` (CI job summaries). */
 export const REPORT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
-export const AUDIT_FORMATS: readonly OutputFormat[] = [...REPORT_FORMATS, 'name'];
+export const AUDIT_FORMATS: readonly OutputFormat[] = [...REPORT_FORMATS, 'name', 'markdown'];
 
 export type FailCondition = 'at-risk' | 'broken' | 'unknown' | 'not-ready';
 const FAIL_CONDITIONS: readonly FailCondition[] = ['at-risk', 'broken', 'unknown', 'not-ready'];
