@@ -27,6 +27,8 @@ export interface ClusterAudit {
   allNamespaces: boolean;
   /** What was audited, for "No workloads found in …". */
   scope: string;
+  /** The kubeconfig context ('' when only --server named the cluster). */
+  context: string;
 }
 
 /** `auditing namespace "shop" of context "prod" (https://10.0.0.1:6443)` */
@@ -100,7 +102,7 @@ export async function auditCluster(flags: ClusterAuditFlags, targetArch: string,
   try {
     const report = await judgeCluster(read, handle.resolver, targetArch, (done, total) => progress.update(done, total));
     const where = scope.all ? 'any namespace' : `namespace "${scope.namespace}"`;
-    return { report, nodes: read.nodes, allNamespaces: scope.all, scope: where + (flags.selector ? ` matching -l ${flags.selector}` : '') };
+    return { report, nodes: read.nodes, allNamespaces: scope.all, scope: where + (flags.selector ? ` matching -l ${flags.selector}` : ''), context: kube.context };
   } finally {
     progress.finish();
     await handle.close();

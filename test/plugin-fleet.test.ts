@@ -2,15 +2,16 @@
  * `kubectl archcheck fleet` on two real control planes started side by side with different node mixes (the default
  * mixed amd64/arm64 cluster with the audit scenario; an amd64-only "edge" cluster) and a third context whose API
  * server port is closed. Images live in one real registry; its access log shows each image is fetched once for the
- * whole fleet. (Two real clusters plus an unreachable one: three real ones are too heavy for the 2-core machine.)
+ * whole fleet; the HTML report renders in Debian's chromium. (Two real clusters plus an unreachable one: three real ones are too heavy for the 2-core machine.)
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { FleetReport } from '../plugin/fleet/fleet-report.js';
 import { runCli } from '../plugin/cli.js';
+import { renderPage, screenshot } from './browser.js';
 import { freePort, type NodeSpec, type TestCluster } from './cluster/cluster.js';
 import { startClusterSerialized } from './e2e/harness.js';
 import { applyScenario, EXPECTED_STATUS, SHOP } from './plugin-cluster-scenario.js';
@@ -190,5 +191,73 @@ describe('kubectl archcheck fleet on two real clusters and one that is down', ()
     expect(r.code).toBe(2);
     expect((JSON.parse(r.stdout) as FleetReport).clusters[0]!.state).toBe('unreachable');
     expect(r.stderr).toMatch(/error: no cluster could be audited\n$/);
+  });
+
+  it('--report writes one self-contained HTML page that renders in a real browser with the right counts', async () => {
+    const file = join(work, 'fleet.html');
+    const r = await archcheck(['--kubeconfig-dir', dir, '-o', 'json', '--report', file]);
+    expect(r.stderr).toContain(`wrote ${file}\n`);
+    const fleet = JSON.parse(r.stdout) as FleetReport;
+    const html = readFileSync(file, 'utf8');
+    // Nothing is fetched at view time: no external URL in any src/href, and the page's CSP forbids loads anyway.
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+    expect(html).toContain("default-src 'none'");
+    const page = await renderPage(file);
+    expect(page.console).toEqual([]);
+    // The chart: one bar segment per (cluster, readiness) with its count, as the audit says.
+    const segments = [...page.dom.matchAll(/<rect [^>]*data-group="([^"]+)" data-category="([^"]+)" data-count="(\d+)"/g)].map((m) => [m[1], m[2], Number(m[3])]);
+    for (const c of fleet.clusters.filter((x) => x.report)) {
+      const ws = c.report!.workloads;
+      const expected = {
+        ready: ws.filter((w) => w.status === 'ok' && w.target.ready === true).length,
+        blocked: ws.filter((w) => w.status === 'ok' && w.target.ready !== true).length,
+        'at-risk': ws.filter((w) => w.status === 'at-risk').length,
+        broken: ws.filter((w) => w.status === 'broken').length,
+        unknown: ws.filter((w) => w.status === 'unknown').length,
+      };
+      const drawn = Object.fromEntries(Object.keys(expected).map((k) => [k, segments.filter(([g, cat]) => g === c.name && cat === k).reduce((s, [, , n]) => s + (n as number), 0)]));
+      expect(drawn, c.name).toEqual(expected);
+    }
+    expect(page.dom).toMatch(new RegExp(`<span data-total="broken"><i class="sw c-broken"></i>broken: ${fleet.summary.byStatus.broken}</span>`));
+    // Blocking images ranked, the most blocking first; the full table, every workload shown.
+    expect(page.dom).toMatch(new RegExp(`<tbody id="images-body"><tr><td class="n">1</td><td><code>${fx.singleAmd64.ref.replace(/[.]/g, '\\.')}</code></td><td class="n">7</td><td>mixed \\(6\\), edge \\(1\\)</td></tr>`));
+    expect(page.dom).toContain(`<span id="shown">${fleet.summary.workloads} of ${fleet.summary.workloads}</span>`);
+    expect(page.dom).toContain(`<strong>${fleet.summary.targetReady} of ${fleet.summary.workloads} workloads (${fleet.summary.targetReadyPercent}%) have every image built for arm64</strong>`);
+    expect(page.dom).toMatch(/<li>down not audited: unreachable: cannot reach the API server/);
+    // Filters: opened as report.html#category=broken, only the broken workloads are shown.
+    const filtered = await renderPage(file, '#category=broken');
+    const visible = [...filtered.dom.matchAll(/<tr data-category="([^"]+)" data-group="([^"]+)"( hidden="")?>/g)].filter((m) => !m[3]).map((m) => m[1]);
+    expect(visible).toEqual(['broken', 'broken', 'broken']);
+    expect(filtered.dom).toContain(`<span id="shown">3 of ${fleet.summary.workloads}</span>`);
+    const png = join(work, 'fleet.png');
+    await screenshot(file, png);
+    expect(statSync(png).size).toBeGreaterThan(10_000);
+    // The screenshot in the docs is made by this test: ARCHCHECK_REPORT_SCREENSHOT=docs/img/fleet-report.png.
+    if (process.env.ARCHCHECK_REPORT_SCREENSHOT) copyFileSync(png, process.env.ARCHCHECK_REPORT_SCREENSHOT);
+  });
+
+  it('audit --report: the namespaces of one cluster, drawn in the browser with the audit\'s counts', async () => {
+    const file = join(work, 'audit.html');
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['-n', SHOP, '--kubeconfig', join(dir, 'mixed.yaml'), '-o', 'json', '--report', file, '--insecure-registry', registry.host, '--registry-config', join(work, 'docker.json'), '--cloud-auth', 'none', '--no-cache'], {
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stderr += s),
+      env: {},
+    });
+    expect(code).toBe(0);
+    expect(stderr).toContain(`wrote ${file}\n`);
+    const audit = JSON.parse(stdout) as { summary: { byStatus: Record<string, number>; targetReady: number; workloads: number } };
+    const page = await renderPage(file);
+    expect(page.console).toEqual([]);
+    expect(page.dom).toContain(`<title>arm64 readiness of namespace "${SHOP}" in mixed</title>`);
+    const counts = Object.fromEntries([...page.dom.matchAll(/<rect [^>]*data-group="shop" data-category="([^"]+)" data-count="(\d+)"/g)].map((m) => [m[1], Number(m[2])]));
+    expect(counts).toEqual({ ready: 7, blocked: 1, 'at-risk': 2, broken: 2, unknown: 1 });
+    expect(audit.summary.byStatus).toEqual({ ok: 8, 'at-risk': 2, broken: 2, unknown: 1 });
+    expect(page.dom).toContain(`<strong>7 of 13 workloads (53.8%) have every image built for arm64</strong>`);
+    expect(audit.summary.targetReady).toBe(7);
+    const bad = await runCli(['-n', SHOP, '--kubeconfig', join(dir, 'mixed.yaml'), '--report', join(work, 'missing-dir', 'r.html')], { stdout: () => undefined, stderr: (s) => (stderr = s), env: {} });
+    expect(bad).toBe(2);
+    expect(stderr).toMatch(/^error: --report .*missing-dir\/r\.html: cannot write in .*missing-dir \(ENOENT\)\n$/);
   });
 });

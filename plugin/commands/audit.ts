@@ -6,10 +6,14 @@ import { addKubeFlags } from '../flags/kube-flags.js';
 import { addAuditFlags, addOutputFlag, AUDIT_FORMATS, failConditions, outputFormat, targetArch, type OutputFlags } from '../flags/output-flags.js';
 import { printAuditReport } from '../output/print-audit.js';
 import { addRegistryFlags } from '../registry-flags.js';
+import { renderHtmlReport } from '../report/html-page.js';
+import { auditReportData } from '../report/report-data.js';
+import { addReportFlag, checkReportPath, writeReport } from '../report/write-report.js';
 
 export interface AuditCommandOptions extends ClusterAuditFlags, OutputFlags {
   targetArch: string;
   failOn?: string[];
+  report?: string;
 }
 
 export const STATUS_HELP = `
@@ -35,8 +39,13 @@ export async function runAuditCommand(opts: AuditCommandOptions, ctx: CommandCon
   const format = outputFormat(opts.output, AUDIT_FORMATS);
   const failOn = failConditions(opts.failOn);
   const arch = targetArch(opts.targetArch);
-  const { report, allNamespaces, scope } = await auditCluster(opts, arch, ctx);
+  await checkReportPath(opts.report);
+  const { report, allNamespaces, scope, context } = await auditCluster(opts, arch, ctx);
   printAuditReport(report, { format, showNamespace: allNamespaces, failOn, scope, noHeaders: opts.headers === false }, ctx);
+  if (opts.report) {
+    const title = `${arch} readiness of ${scope}${context ? ` in ${context}` : ''}`;
+    await writeReport(opts.report, renderHtmlReport(auditReportData(report, title, new Date())), ctx.io.stderr);
+  }
 }
 
 export function registerAuditCommand(program: Command, ctx: CommandContext): void {
@@ -49,5 +58,6 @@ export function registerAuditCommand(program: Command, ctx: CommandContext): voi
   addAuditFlags(cmd);
   addRegistryFlags(cmd);
   addCacheFlags(cmd);
+  addReportFlag(cmd);
   cmd.action(async (opts: AuditCommandOptions) => runAuditCommand(opts, ctx));
 }

@@ -9,6 +9,9 @@ import { DEFAULT_ENVIRONMENT } from '../kube/kubeconfig-load.js';
 import { renderFleetMarkdown, renderFleetTable } from '../output/fleet-output.js';
 import { renderStructured } from '../output/structured.js';
 import { addRegistryFlags } from '../registry-flags.js';
+import { renderHtmlReport } from '../report/html-page.js';
+import { fleetReportData } from '../report/report-data.js';
+import { addReportFlag, checkReportPath, writeReport } from '../report/write-report.js';
 import { UsageError } from '../usage-error.js';
 
 export const FLEET_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml', 'markdown'];
@@ -21,6 +24,7 @@ interface FleetCommandOptions extends FleetAuditFlags, OutputFlags {
   maxConcurrency: string;
   targetArch: string;
   failOn?: string[];
+  report?: string;
 }
 
 function collectList(value: string, previous: string[] = []): string[] {
@@ -58,9 +62,14 @@ async function runFleetCommand(opts: FleetCommandOptions, ctx: CommandContext): 
     { ...(opts.contexts && { contexts: opts.contexts }), ...(opts.allContexts && { allContexts: true }), ...(opts.kubeconfigDir !== undefined && { kubeconfigDir: opts.kubeconfigDir }), ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }) },
     ctx.io.env && { ...DEFAULT_ENVIRONMENT, env: ctx.io.env },
   );
+  await checkReportPath(opts.report);
   ctx.io.stderr(`auditing ${targets.length} cluster${targets.length === 1 ? '' : 's'} (${limit} at a time)\n`);
   const report = await auditFleet({ targets, flags: opts, targetArch: arch, concurrency: limit }, ctx);
   ctx.io.stdout(render(report, format, opts.headers === false));
+  if (opts.report) {
+    const title = `${arch} readiness of ${targets.length} cluster${targets.length === 1 ? '' : 's'}`;
+    await writeReport(opts.report, renderHtmlReport(fleetReportData(report, title, new Date())), ctx.io.stderr);
+  }
   if (report.summary.audited === 0) {
     ctx.io.stderr('error: no cluster could be audited\n');
     ctx.setExitCode(2);
@@ -107,5 +116,6 @@ Examples:
   addAuditFlags(cmd);
   addRegistryFlags(cmd);
   addCacheFlags(cmd);
+  addReportFlag(cmd);
   cmd.action(async (opts: FleetCommandOptions) => runFleetCommand(opts, ctx));
 }
