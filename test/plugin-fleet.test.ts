@@ -224,6 +224,7 @@ describe('kubectl archcheck fleet on two real clusters and one that is down', ()
     expect(page.dom).toContain(`<span id="shown">${fleet.summary.workloads} of ${fleet.summary.workloads}</span>`);
     expect(page.dom).toContain(`<strong>${fleet.summary.targetReady} of ${fleet.summary.workloads} workloads (${fleet.summary.targetReadyPercent}%) have every image built for arm64</strong>`);
     expect(page.dom).toMatch(/<li>down not audited: unreachable: cannot reach the API server/);
+    expect(page.dom).toContain('<p id="savings" class="muted">Savings are estimated per cluster');
     // Filters: opened as report.html#category=broken, only the broken workloads are shown.
     const filtered = await renderPage(file, '#category=broken');
     const visible = [...filtered.dom.matchAll(/<tr data-category="([^"]+)" data-group="([^"]+)"( hidden="")?>/g)].filter((m) => !m[3]).map((m) => m[1]);
@@ -240,7 +241,7 @@ describe('kubectl archcheck fleet on two real clusters and one that is down', ()
     const file = join(work, 'audit.html');
     let stdout = '';
     let stderr = '';
-    const code = await runCli(['-n', SHOP, '--kubeconfig', join(dir, 'mixed.yaml'), '-o', 'json', '--report', file, '--insecure-registry', registry.host, '--registry-config', join(work, 'docker.json'), '--cloud-auth', 'none', '--no-cache'], {
+    const code = await runCli(['-n', SHOP, '--kubeconfig', join(dir, 'mixed.yaml'), '-o', 'json', '--report', file, '--price', 'amd64=0.048', '--price', 'arm64=0.035125', '--insecure-registry', registry.host, '--registry-config', join(work, 'docker.json'), '--cloud-auth', 'none', '--no-cache'], {
       stdout: (s) => (stdout += s),
       stderr: (s) => (stderr += s),
       env: {},
@@ -256,6 +257,11 @@ describe('kubectl archcheck fleet on two real clusters and one that is down', ()
     expect(audit.summary.byStatus).toEqual({ ok: 8, 'at-risk': 2, broken: 2, unknown: 1 });
     expect(page.dom).toContain(`<strong>7 of 13 workloads (53.8%) have every image built for arm64</strong>`);
     expect(audit.summary.targetReady).toBe(7);
+    // The savings estimate with its inputs: the same figures as kubectl archcheck savings (plugin-cluster.test.ts).
+    expect(page.dom).toContain('<tr><td>amd64</td><td>$0.048</td><td>--price</td></tr>');
+    expect(page.dom).toContain('<strong id="savings-yearly">$169.18</strong> for 1.5 vCPU');
+    expect(page.dom).toContain('<li>amd64 → arm64: ($0.048 − $0.035125) × 1.5 vCPU × 24 × 365 = $169.18</li>');
+    expect(page.dom).toContain('<strong id="savings-monthly">$14.10</strong>');
     const bad = await runCli(['-n', SHOP, '--kubeconfig', join(dir, 'mixed.yaml'), '--report', join(work, 'missing-dir', 'r.html')], { stdout: () => undefined, stderr: (s) => (stderr = s), env: {} });
     expect(bad).toBe(2);
     expect(stderr).toMatch(/^error: --report .*missing-dir\/r\.html: cannot write in .*missing-dir \(ENOENT\)\n$/);

@@ -11,11 +11,14 @@ import { renderStructured } from '../output/structured.js';
 import { addRegistryFlags } from '../registry-flags.js';
 import { renderHtmlReport } from '../report/html-page.js';
 import { fleetReportData } from '../report/report-data.js';
+import { savingsSectionHtml } from '../report/savings-section.js';
 import { addReportFlag, checkReportPath, writeReport } from '../report/write-report.js';
 import { UsageError } from '../usage-error.js';
 
 export const FLEET_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml', 'markdown'];
 const DEFAULT_CONCURRENCY = 8;
+/** Prices differ per cluster (region, agreement), so a fleet report does not estimate savings. */
+const FLEET_SAVINGS_HINT = 'Savings are estimated per cluster, with that cluster\'s prices: <code>kubectl archcheck -A --context NAME --report r.html --price amd64=X --price arm64=Y</code>.';
 
 interface FleetCommandOptions extends FleetAuditFlags, OutputFlags {
   contexts?: string[];
@@ -68,7 +71,7 @@ async function runFleetCommand(opts: FleetCommandOptions, ctx: CommandContext): 
   ctx.io.stdout(render(report, format, opts.headers === false));
   if (opts.report) {
     const title = `${arch} readiness of ${targets.length} cluster${targets.length === 1 ? '' : 's'}`;
-    await writeReport(opts.report, renderHtmlReport(fleetReportData(report, title, new Date())), ctx.io.stderr);
+    await writeReport(opts.report, renderHtmlReport(fleetReportData(report, title, new Date()), savingsSectionHtml(undefined, FLEET_SAVINGS_HINT)), ctx.io.stderr);
   }
   if (report.summary.audited === 0) {
     ctx.io.stderr('error: no cluster could be audited\n');

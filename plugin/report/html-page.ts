@@ -6,7 +6,7 @@ import type { ReportData } from './report-data.js';
  * page that tried one would fail visibly (the browser test checks the console stays silent).
  */
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
