@@ -116,7 +116,7 @@ Examples:
     .option('--max-concurrency <n>', 'clusters read and judged at once', String(DEFAULT_CONCURRENCY))
     .option('-o, --output <format>', `output format: ${FLEET_FORMATS.join('|')}`, 'table')
     .option('--no-headers', 'table: the cluster rows only');
-  addAuditFlags(cmd);
+  addAuditFlags(cmd, '; unreachable: some cluster could not be audited');
   addRegistryFlags(cmd);
   addCacheFlags(cmd);
   addReportFlag(cmd);

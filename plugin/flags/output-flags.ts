@@ -31,13 +31,13 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 }
 
-/** The flags that make an audit usable as a CI gate. */
-export function addAuditFlags(cmd: Command): Command {
+/** The flags that make an audit usable as a CI gate; `extra` names conditions a command adds (fleet: unreachable). */
+export function addAuditFlags(cmd: Command, extra = ''): Command {
   return cmd
     .option('--target-arch <arch>', 'the arch a migration aims at: readiness column and summary', 'arm64')
     .option(
       '--fail-on <conditions>',
-      `exit 1 when a workload is ${FAIL_CONDITIONS.join('|')} (comma-separated or repeated; not-ready: blocked on the target arch)`,
+      `exit 1 when a workload is ${FAIL_CONDITIONS.join('|')} (comma-separated or repeated; not-ready: blocked on the target arch)${extra}`,
       collect,
     );
 }
