@@ -3,6 +3,7 @@ import type { CliIO } from './cli-io.js';
 import { normalizeArgv, type CommandLineSpec, type FlagSpec } from './argv.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { completeArgs, completionModel, registerCompletionCommand } from './commands/completion.js';
+import { registerFleetCommand } from './commands/fleet.js';
 import { registerImageCommand } from './commands/image.js';
 import { registerManifestsCommand } from './commands/manifests.js';
 import { registerNodesCommand } from './commands/nodes.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIO, setExitCode: (n: number) => void): Comma
   registerNodesCommand(program, ctx);
   registerManifestsCommand(program, ctx);
   registerSavingsCommand(program, ctx);
+  registerFleetCommand(program, ctx);
   registerImageCommand(program, { stdout: io.stdout, setExitCode });
   registerCompletionCommand(program, io, BINARY, 'audit');
   return program;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before the demo or the tests: Debian's registry (the tests' real OCI registry),
-# htpasswd for its basic-auth mode, and the npm dependencies (whose install also compiles the TypeScript).
+# htpasswd for its basic-auth mode, chromium (the HTML report's browser test), and the npm dependencies (whose install also compiles the TypeScript).
 # The Kubernetes test binaries are built from the Go module proxy on first use (test/cluster/build.sh), cached outside the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
+# The HTML report's test renders it in a real headless browser.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || { echo "setup: Go >= 1.26 is needed to build the test control plane (test/cluster/build.sh)" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} from Debian"

@@ -288,6 +288,19 @@ describe('kubectl archcheck nodes and savings', () => {
     expect(savings.total.terms[0]!.arithmetic).toBe('($0.048 − $0.035125) × 1.5 vCPU × 24 × 365 = $169.18');
     expect(savings.targetCheaperPercent).toEqual({ amd64: 26.8 });
     expect(savings.workloads.map((w) => `${w.kind}/${w.name}`).sort()).toEqual(['DaemonSet/agent', 'Deployment/web', 'Pod/debug', 'ReplicaSet/lonely']);
+    // Per node pool, per month: the same 1.5 vCPU all sit on amdpool; arm64 pools have nothing to move.
+    // (0.048 − 0.035125) × 1.5 × 730 = 14.098125
+    expect(savings.byPool).toEqual({
+      hoursPerMonth: 730,
+      monthly: 14.1,
+      pools: [
+        {
+          pool: 'amdpool', arch: 'amd64', instanceTypes: ['Standard_D4s_v5'], nodes: 2, readyWorkloads: 4, vcpu: 1.5,
+          fromPricePerVcpuHour: 0.048, basis: 'amd64: --price', toPricePerVcpuHour: 0.035125, monthly: 14.1,
+          arithmetic: '($0.048 − $0.035125) × 1.5 vCPU × 730 h = $14.10',
+        },
+      ],
+    });
   });
 
   it('prices from an instance-type table and the nodes\' instance types', async () => {
@@ -299,6 +312,9 @@ describe('kubectl archcheck nodes and savings', () => {
     expect(r.stdout).toContain('arm64: $0.0385  (Standard_D4ps_v5 $0.154/h ÷ 4 vCPU (3 nodes))');
     // (0.048 − 0.0385) × 1.5 × 8760 = 124.83
     expect(r.stdout).toContain('Total: 1.5 vCPU, $124.83 per year');
+    // The pool is priced from its own instance type: (0.048 − 0.0385) × 1.5 × 730 = 10.4025.
+    expect(r.stdout).toMatch(/\namdpool\s+amd64\s+Standard_D4s_v5\s+4\s+1\.5\s+\$10\.40\s+\(\$0\.048 − \$0\.0385\) × 1\.5 vCPU × 730 h = \$10\.40\n/);
+    expect(r.stdout).toContain('Total per month: $10.40');
   });
 });
 

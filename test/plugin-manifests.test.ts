@@ -182,6 +182,29 @@ describe('kubectl archcheck manifests', () => {
     expect(rows.map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['default Deployment/web at-risk', 'default CronJob/report ok', 'default Pod/oops unknown', 'jobs StatefulSet/worker ok']);
   });
 
+  it('prints -o markdown for a CI job summary: counts, blocking images, every workload with its full reason', async () => {
+    const r = await archcheck(['-f', '-', '-o', 'markdown', '--fail-on', 'at-risk'], helmTemplate());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const md = r.stdout;
+    expect(md.split('\n')[0]).toBe('### archcheck: arm64 readiness of stdin (manifests)');
+    expect(md).toContain('**4 workloads**: 0 broken, 1 at-risk, 1 unknown, 2 ok. **arm64-ready: 1/4 (25%)**');
+    expect(md).toContain(`| \`${fx.singleAmd64.ref}\` | 2 |`);
+    const rows = md.split('\n').filter((l) => /^\| `(default|jobs)` \| /.test(l));
+    // Most urgent first; the full reason sentence, not the table's short code.
+    expect(rows.map((l) => l.split(' | ').slice(0, 3).join(' | '))).toEqual([
+      '| `default` | `Deployment/web` | **at-risk**',
+      '| `default` | `Pod/oops` | _unknown_',
+      '| `default` | `CronJob/report` | ok',
+      '| `jobs` | `StatefulSet/worker` | ok',
+    ]);
+    expect(rows[0]).toContain(`can be scheduled onto arm64 nodes, but ${fx.singleAmd64.ref} has no arm64 build`);
+    expect(md).toMatch(/Could not resolve 1 image:\n\n- `[^`]+`: NOT_AN_IMAGE: /);
+    expect(md).not.toContain('\u001b[');
+    const none = await archcheck(['-f', '-', '-o', 'markdown', '-l', 'app=none'], helmTemplate());
+    expect(none).toEqual({ code: 0, stdout: '### archcheck: arm64 readiness of stdin matching -l app=none (manifests)\n\nNo workloads found in stdin matching -l app=none.\n', stderr: '' });
+  });
+
   it('prints YAML without anchors and aliases, equal to the JSON', async () => {
     const yaml = (await archcheck(['-f', '-', '-o', 'yaml'], helmTemplate())).stdout;
     expect(yaml).not.toMatch(/[&*]a\d+\b/);
@@ -205,7 +228,7 @@ describe('kubectl archcheck manifests', () => {
     expect((await archcheck([])).stderr).toBe('error: manifests needs -f PATH (a file, a directory, or - for stdin)\n');
     expect((await archcheck(['-f', '-', '--cluster-archs', 'x86 64'], '')).code).toBe(2);
     expect((await archcheck(['-f', '-', '--arch-taint', 'arm64'], '')).stderr).toMatch(/^error: --arch-taint "arm64" is not ARCH=KEY/);
-    expect((await archcheck(['-f', '-', '-o', 'xml'], '')).stderr).toBe('error: -o xml: use table, wide, json, yaml, name\n');
+    expect((await archcheck(['-f', '-', '-o', 'xml'], '')).stderr).toBe('error: -o xml: use table, wide, json, yaml, name, markdown\n');
     expect((await archcheck(['-f', '-', '--fail-on', 'sometimes'], '')).code).toBe(2);
   });
 });

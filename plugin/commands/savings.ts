@@ -11,6 +11,7 @@ import { renderSavings } from '../output/savings-table.js';
 import { renderStructured } from '../output/structured.js';
 import { addRegistryFlags } from '../registry-flags.js';
 import { archPrices, readPriceInputs } from '../savings/price-inputs.js';
+import { poolSavings } from '../savings/pool-savings.js';
 import { computeSavings } from '../savings/savings.js';
 
 interface SavingsCommandOptions extends ClusterAuditFlags {
@@ -41,11 +42,13 @@ async function audit(opts: SavingsCommandOptions, arch: string, ctx: CommandCont
 export function registerSavingsCommand(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('savings')
-    .description('yearly saving of moving arm64-ready workloads\' CPU requests to arm64, with the arithmetic')
+    .description('yearly saving of moving arm64-ready workloads\' CPU requests to arm64, and monthly per node pool, with the arithmetic')
     .addHelpText(
       'after',
       `
 Saving per workload = (price per vCPU-hour where its pods run − target price) × requested vCPU × 24 × 365.
+Per node pool (cluster only) = (pool's price per vCPU-hour − target price) × vCPU the ready workloads request
+on it × 730 hours a month; a pool is priced from its instance type in --price-file, else from its arch.
 Only workloads whose every image has a build for the target arch count; CPU requests are those of the pods
 running now (with -f: replicas × the template's requests; Jobs and CronJobs count 0).
 
@@ -77,7 +80,9 @@ Examples:
     const arch = targetArch(opts.targetArch);
     const priceInputs = await readPriceInputs(opts.price, opts.priceFile, arch);
     const { report, nodes, showNamespace } = await audit(opts, arch, ctx);
-    const savings = computeSavings(report, archPrices(priceInputs, nodes), opts.fromArch);
+    const prices = archPrices(priceInputs, nodes);
+    const savings = computeSavings(report, prices, opts.fromArch);
+    if (nodes) savings.byPool = poolSavings(report, nodes, prices, priceInputs.file);
     for (const w of report.warnings) ctx.io.stderr(`warning: ${w}\n`);
     if (format === 'json' || format === 'yaml') ctx.io.stdout(renderStructured(savings, format));
     else ctx.io.stdout(renderSavings(savings, showNamespace, opts.headers === false));

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import type { WorkloadReport } from '../audit/report.js';
 import { UsageError } from '../usage-error.js';
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
-/** Formats of the commands that print reports (nodes, savings); workload audits add `name`. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'markdown';
+/** Formats of the commands that print reports (nodes, savings); workload audits add `name` and `markdown` (CI job summaries). */
 export const REPORT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
-export const AUDIT_FORMATS: readonly OutputFormat[] = [...REPORT_FORMATS, 'name'];
+export const AUDIT_FORMATS: readonly OutputFormat[] = [...REPORT_FORMATS, 'name', 'markdown'];
 
 export type FailCondition = 'at-risk' | 'broken' | 'unknown' | 'not-ready';
 const FAIL_CONDITIONS: readonly FailCondition[] = ['at-risk', 'broken', 'unknown', 'not-ready'];
@@ -31,13 +31,13 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 }
 
-/** The flags that make an audit usable as a CI gate. */
-export function addAuditFlags(cmd: Command): Command {
+/** The flags that make an audit usable as a CI gate; `extra` names conditions a command adds (fleet: unreachable). */
+export function addAuditFlags(cmd: Command, extra = ''): Command {
   return cmd
     .option('--target-arch <arch>', 'the arch a migration aims at: readiness column and summary', 'arm64')
     .option(
       '--fail-on <conditions>',
-      `exit 1 when a workload is ${FAIL_CONDITIONS.join('|')} (comma-separated or repeated; not-ready: blocked on the target arch)`,
+      `exit 1 when a workload is ${FAIL_CONDITIONS.join('|')} (comma-separated or repeated; not-ready: blocked on the target arch)${extra}`,
       collect,
     );
 }

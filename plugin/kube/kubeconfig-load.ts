@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { KubeAccessError } from './kube-errors.js';
-import { kubeconfigSources, mergeKubeconfigs, parseKubeconfigFile, type KubeconfigFile, type MergedKubeconfig } from './kubeconfig-merge.js';
+import { kubeconfigSources, mergeKubeconfigs, parseKubeconfigFile, type KubeconfigFile, type KubeconfigSources, type MergedKubeconfig } from './kubeconfig-merge.js';
 import { selectKubeconfig, type KubeOverrides, type SelectedKubeconfig } from './kubeconfig-select.js';
 
 export interface LoadedKubeconfig {
@@ -55,6 +55,13 @@ function inClusterConfig(environment: KubeconfigEnvironment): SelectedKubeconfig
   };
 }
 
+/** The kubeconfig files kubectl would read, merged by its rules (fleet lists their contexts). */
+export function readKubeconfigs(explicit: string | undefined, environment: KubeconfigEnvironment = DEFAULT_ENVIRONMENT): { sources: KubeconfigSources; files: KubeconfigFile[]; merged: MergedKubeconfig } {
+  const sources = kubeconfigSources(explicit, environment.env, environment.home);
+  const files = sources.paths.map((p) => readFile(p, sources.explicit)).filter((f): f is KubeconfigFile => f !== undefined);
+  return { sources, files, merged: mergeKubeconfigs(files) };
+}
+
 function isEmpty(merged: MergedKubeconfig): boolean {
   return merged.contexts.size === 0 && merged.clusters.size === 0 && merged.currentContext === '';
 }
@@ -64,9 +71,7 @@ function isEmpty(merged: MergedKubeconfig): boolean {
  * With no kubeconfig at all, a pod's service account is used (in-cluster), as kubectl does.
  */
 export function loadKubeconfig(explicit: string | undefined, overrides: KubeOverrides, environment: KubeconfigEnvironment = DEFAULT_ENVIRONMENT): LoadedKubeconfig {
-  const sources = kubeconfigSources(explicit, environment.env, environment.home);
-  const files = sources.paths.map((p) => readFile(p, sources.explicit)).filter((f): f is KubeconfigFile => f !== undefined);
-  const merged = mergeKubeconfigs(files);
+  const { sources, files, merged } = readKubeconfigs(explicit, environment);
   if (isEmpty(merged) && !overrides.server && !overrides.context) {
     const inCluster = explicit ? undefined : inClusterConfig(environment);
     if (inCluster) return { selected: selectInCluster(inCluster, overrides), source: 'in-cluster service account' };

@@ -1,6 +1,7 @@
 import type { AuditReport } from '../audit/report.js';
 import { warn, type CommandContext } from '../cli-io.js';
 import { failsOn, type FailCondition, type OutputFormat } from '../flags/output-flags.js';
+import { renderAuditMarkdown } from './audit-markdown.js';
 import { renderAuditNames, renderAuditSummary, renderAuditTable } from './audit-table.js';
 import { palette, shouldColor } from './color.js';
 import { renderStructured } from './structured.js';
@@ -16,13 +17,16 @@ export interface PrintAuditOptions {
 
 /**
  * Prints the report in the chosen format, warnings on stderr, and sets exit code 1 when --fail-on trips.
- * An empty table says so on stderr, naming what was searched (as kubectl's "No resources found in X namespace.").
+ * An empty table says so on stderr (markdown: in the summary itself), naming what was searched (as kubectl's "No resources found in X namespace.").
  */
 export function printAuditReport(report: AuditReport, options: PrintAuditOptions, ctx: CommandContext): void {
   const { io } = ctx;
   for (const w of report.warnings) warn(io, w);
   if (options.format === 'json' || options.format === 'yaml') {
     io.stdout(renderStructured(report, options.format));
+  } else if (options.format === 'markdown') {
+    // A job summary says "no workloads" itself: stdout goes to the summary, stderr only to the log.
+    io.stdout(renderAuditMarkdown(report, { scope: options.scope, showNamespace: options.showNamespace }));
   } else if (report.workloads.length === 0) {
     io.stderr(`No workloads found in ${options.scope}.\n`);
   } else if (options.format === 'name') {

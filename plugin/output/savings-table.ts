@@ -1,5 +1,13 @@
 import { formatMoney, type SavingsReport } from '../savings/savings.js';
+import type { PoolSavingsReport } from '../savings/pool-savings.js';
 import { renderTable } from './table.js';
+
+function poolLines(r: PoolSavingsReport, targetArch: string): string[] {
+  if (r.pools.length === 0) return [`No node pool of another arch than ${targetArch}.`];
+  const rows = r.pools.map((p) => [p.pool, p.arch, p.instanceTypes.join(',') || '<unknown>', String(p.readyWorkloads), String(p.vcpu), p.monthly === null ? 'unpriced' : formatMoney(p.monthly), p.arithmetic || p.basis]);
+  const table = renderTable(['POOL', 'ARCH', 'INSTANCE-TYPES', `${targetArch.toUpperCase()}-READY WORKLOADS`, 'VCPU', 'MONTHLY SAVING', 'ARITHMETIC'], rows).trimEnd();
+  return [`Per node pool, moving its ${targetArch}-ready workloads (${r.hoursPerMonth} h a month):`, table, `Total per month: ${formatMoney(r.monthly)}`];
+}
 
 function rate(n: number): string {
   return `$${Number(n.toFixed(6))}`;
@@ -31,5 +39,6 @@ export function renderSavings(report: SavingsReport, showNamespace: boolean, noH
   if (nc.notReady.workloads > 0) lines.push(`Not counted: ${nc.notReady.workloads} workload(s) not ${report.targetArch}-ready, requesting ${nc.notReady.vcpu} vCPU (see kubectl archcheck audit).`);
   if (nc.readyWithoutCpu > 0) lines.push(`Not counted: ${nc.readyWithoutCpu} ready workload(s) requesting no CPU now (no running pods, or no requests).`);
   if (nc.unpricedArchs.length > 0) lines.push(`Not counted: pods on ${nc.unpricedArchs.join(', ')} (no price given).`);
+  if (report.byPool) lines.push('', ...poolLines(report.byPool, report.targetArch));
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { AUDIT_API_VERSION, type AuditReport, type WorkloadReport } from '../audit/report.js';
+import type { PoolSavingsReport } from './pool-savings.js';
 import type { ArchPrice } from './prices.js';
 
 export const HOURS_PER_YEAR = 24 * 365;
@@ -38,6 +39,8 @@ export interface SavingsReport {
     /** Archs pods run on that have no price (their vCPU is left out). */
     unpricedArchs: string[];
   };
+  /** Cluster only (nodes known): the monthly saving per node pool not of the target arch. */
+  byPool?: PoolSavingsReport;
 }
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
