@@ -20,6 +20,7 @@ import { loadConfig } from '../../webhook/config.js';
 import { createLogger } from '../../webhook/logger.js';
 import { startWebhook, type RunningWebhook } from '../../webhook/start-webhook.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
+import type { KeyPairPem } from '../../webhook/tls/certificates.js';
 import { freePort, startCluster, waitFor, type StartClusterOptions, type TestCluster } from '../cluster/cluster.js';
 import { CHART_DIR, REPO_ROOT, ensureHelm, runHelm } from '../helm.js';
 
@@ -119,6 +120,10 @@ export interface Archcheck {
   url: string;
   port: number;
   caPem: string;
+  /** The CA that signed the first serving certificate (with its key, to issue replacements in rotation tests). */
+  ca: KeyPairPem;
+  /** The serving certificate and key files the webhook reads (`--cert-mode file`, re-read every 10 s). */
+  certFiles: { certFile: string; keyFile: string };
   /** Everything the current and earlier webhooks logged (JSON lines). */
   logs: string[];
   /** The flags every local webhook gets (config file, SA kubeconfig, certificate, listen address), e.g. for a second replica. */
@@ -211,6 +216,8 @@ export async function installArchcheck(cluster: TestCluster, opts: InstallOption
     url,
     port,
     caPem: certs.ca.certPem,
+    ca: certs.ca,
+    certFiles: { certFile, keyFile },
     logs,
     baseFlags,
     current: undefined,

@@ -1,0 +1,149 @@
+/**
+ * Serving-certificate rotation under steady load, on the real kube-apiserver (issue 12 item 7). The webhook runs
+ * with `--cert-mode file` (cert-manager or a mounted Secret: the files are replaced, the webhook re-reads them every
+ * 10 s and swaps the certificate for new connections, no restart) and the chart's `admission.failurePolicy: Fail`,
+ * so any admission the API server could not complete (handshake refused, certificate not trusted) would be a pod
+ * create refused. Two rotations while pods are created at a steady rate: a new certificate from the same CA, then a
+ * certificate from a new CA after the CA bundle in the webhook configurations trusts both (the order cert-manager's
+ * CA injector and a `helm upgrade` of `certs.existingSecret.caBundle` follow).
+ */
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCertificateAuthority, createServingCertificate, type KeyPairPem } from '../../webhook/tls/certificates.js';
+import { waitFor, type TestCluster } from '../cluster/cluster.js';
+import { startRegistry, type TestRegistry } from '../registry/registry.js';
+import { gatePod, namespaceWithSA, pushGateImages, type GateImage } from './gate-scenario.js';
+import { installArchcheck, kubectlJson, startClusterSerialized, type Archcheck } from './harness.js';
+
+/** Pods per second sent to the API server, and the most the load may send (it stops once both rotations are served). */
+const RATE = Number(process.env.ARCHCHECK_ROTATION_RATE ?? 20);
+const MAX_LOAD_MS = 60_000;
+const TEST_MS = 240_000;
+const NS = 'rotation';
+
+let cluster: TestCluster;
+let registry: TestRegistry;
+let archcheck: Archcheck;
+let core: CoreV1Api;
+const started = Date.now();
+
+beforeAll(async () => {
+  [cluster, registry] = await Promise.all([startClusterSerialized({ name: 'e2e-rotation' }), startRegistry({ name: 'e2e-rotation' })]);
+  core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+  archcheck = await installArchcheck(cluster, { values: { admission: { failurePolicy: 'Fail' }, config: { insecureRegistries: [registry.host] } } });
+  await archcheck.startInProcess(['--log-level', 'warn']);
+  console.log(`[e2e-rotation] ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}, 1_800_000);
+
+afterAll(async () => {
+  await archcheck?.stop();
+  await Promise.all([cluster?.stop(), registry?.stop()]);
+  console.log(`[e2e-rotation] file took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}, 180_000);
+
+/** The certificate a TLS client is served on the webhook's port (trusting `caPem`, so an untrusted one throws). */
+function servedCertificate(caPem: string): Promise<{ serial: string; notAfter: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: archcheck.port, servername: 'localhost', ca: caPem }, () => {
+      const cert = socket.getPeerCertificate();
+      socket.end();
+      resolve({ serial: cert.serialNumber.toUpperCase(), notAfter: cert.valid_to });
+    });
+    socket.once('error', reject);
+  });
+}
+
+const serialOf = (pem: string): string => new X509Certificate(pem).serialNumber.toUpperCase();
+
+/** Replaces the key, then the certificate (a half-written pair is skipped by the webhook until the next check). */
+function replaceServingFiles(serving: KeyPairPem): void {
+  writeFileSync(archcheck.certFiles.keyFile, serving.keyPem, { mode: 0o600 });
+  writeFileSync(archcheck.certFiles.certFile, serving.certPem);
+}
+
+interface LoadResult {
+  sent: number;
+  failures: string[];
+  /** Pods the API server created without an archcheck decision (the webhook was skipped). */
+  undecided: string[];
+}
+
+/** Creates pods at `RATE`/s until `until` resolves (or MAX_LOAD_MS); each create is checked as it returns. */
+async function steadyLoad(image: GateImage, until: Promise<unknown>): Promise<LoadResult> {
+  const result: LoadResult = { sent: 0, failures: [], undecided: [] };
+  let done = false;
+  void until.finally(() => (done = true));
+  const inFlight = new Set<Promise<void>>();
+  const deadline = Date.now() + MAX_LOAD_MS;
+  const t0 = Date.now();
+  while (!done && Date.now() < deadline) {
+    const pod: V1Pod = gatePod(NS, `r${String(result.sent).padStart(4, '0')}`, image);
+    result.sent++;
+    const p = core
+      .createNamespacedPod({ namespace: NS, body: pod })
+      .then((created) => {
+        if (!created.metadata?.annotations?.['archcheck.dev/decision']) result.undecided.push(pod.metadata!.name!);
+      })
+      .catch((e: unknown) => void result.failures.push(`${pod.metadata!.name}: ${(e as { body?: string }).body ?? String(e)}`))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    const nextAt = t0 + (result.sent * 1000) / RATE;
+    await new Promise((r) => setTimeout(r, Math.max(0, nextAt - Date.now())));
+  }
+  await Promise.all(inFlight);
+  return result;
+}
+
+async function caBundles(): Promise<string[]> {
+  const mwc = await kubectlJson(cluster, ['get', 'mutatingwebhookconfiguration', archcheck.fullname]);
+  return (mwc.webhooks as { clientConfig: { caBundle: string } }[]).map((w) => Buffer.from(w.clientConfig.caBundle, 'base64').toString('utf8'));
+}
+
+describe('serving certificate rotated under steady load (failurePolicy Fail)', () => {
+  it('no pod create is refused or left undecided; the new certificate (and then the new CA) is what clients see', async () => {
+    await namespaceWithSA(cluster, core, NS);
+    const image = (await pushGateImages(registry, registry.host, NS, 1))[0]!;
+    const first = await servedCertificate(archcheck.caPem);
+    const sameCa = createServingCertificate(archcheck.ca, ['localhost'], 1, { ipAddresses: ['127.0.0.1'] });
+    const newCa = createCertificateAuthority('archcheck-test-ca-2', 2);
+    const fromNewCa = createServingCertificate(newCa, ['localhost'], 1, { ipAddresses: ['127.0.0.1'] });
+    const bothCas = archcheck.caPem + newCa.certPem;
+    const timeline: string[] = [];
+    const loadStart = Date.now();
+    const mark = (what: string): void => void timeline.push(`${((Date.now() - loadStart) / 1000).toFixed(1)} s ${what}`);
+
+    const rotations = (async () => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      replaceServingFiles(sameCa);
+      mark('same-CA certificate written');
+      await waitFor(async () => (await servedCertificate(archcheck.caPem)).serial === serialOf(sameCa.certPem), 30_000, { message: 'the same-CA certificate served', intervalMs: 200 });
+      mark('same-CA certificate served');
+      // A new CA: the bundle first (old + new), then the certificate.
+      await archcheck.upgrade([`dev.caBundle=${Buffer.from(bothCas).toString('base64')}`]);
+      mark('caBundle old+new published (helm upgrade)');
+      replaceServingFiles(fromNewCa);
+      mark('new-CA certificate written');
+      await waitFor(async () => (await servedCertificate(newCa.certPem)).serial === serialOf(fromNewCa.certPem), 30_000, { message: 'the new-CA certificate served', intervalMs: 200 });
+      mark('new-CA certificate served');
+      await new Promise((r) => setTimeout(r, 2_000)); // a little load on the new certificate alone
+    })();
+    const [load] = await Promise.all([steadyLoad(image, rotations), rotations]);
+    const loadSeconds = (Date.now() - loadStart) / 1000;
+
+    console.log(`[e2e-rotation] ${load.sent} pods in ${loadSeconds.toFixed(1)} s (${(load.sent / loadSeconds).toFixed(1)}/s); ${timeline.join('; ')}`);
+    expect(load.failures).toEqual([]);
+    expect(load.undecided).toEqual([]);
+    expect(load.sent).toBeGreaterThanOrEqual(RATE * 5); // the rotations happened under load, not after it
+    const served = await servedCertificate(newCa.certPem);
+    expect(served.serial).not.toBe(first.serial);
+    expect(served).toEqual({ serial: serialOf(fromNewCa.certPem), notAfter: new X509Certificate(fromNewCa.certPem).validTo });
+    await expect(servedCertificate(createCertificateAuthority('unrelated', 1).certPem)).rejects.toThrow(); // really verified
+    for (const bundle of await caBundles()) expect(bundle).toContain(newCa.certPem.trim());
+    const decisions = (await core.listNamespacedPod({ namespace: NS })).items.map((p) => p.metadata?.annotations?.['archcheck.dev/decision']);
+    expect(decisions).toHaveLength(load.sent);
+    expect(new Set(decisions)).toEqual(new Set(['injected']));
+  }, TEST_MS);
+});
