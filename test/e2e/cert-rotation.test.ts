@@ -8,6 +8,12 @@
  * CA injector and a `helm upgrade` of `certs.existingSecret.caBundle` follow). The webhook closes connections made
  * with an old certificate after their next response (decision 0039), so the API server really handshakes with the
  * new one during the load: with the bundle left stale, this test sees creates refused (40 of 414 in one run).
+ *
+ * Then `--cert-mode self` (the chart's default), the webhook keeping its own Secret and caBundle: the Secret is
+ * edited as time would (serving certificate a day from expiry; next CA introduced; the hour of overlap over) and the
+ * webhook, re-checking every second here (30 s in production), renews, publishes the bundle and serves in its own
+ * order while pods keep coming. Self certificates name the Service; the API server here calls the local webhook, so
+ * the Service name is `localhost` (`--service-name localhost`, `dev.externalURL=https://localhost:PORT`).
  */
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
@@ -18,7 +24,7 @@ import { createCertificateAuthority, createServingCertificate, type KeyPairPem }
 import { waitFor, type TestCluster } from '../cluster/cluster.js';
 import { startRegistry, type TestRegistry } from '../registry/registry.js';
 import { gatePod, namespaceWithSA, pushGateImages, type GateImage } from './gate-scenario.js';
-import { installArchcheck, kubectlJson, startClusterSerialized, type Archcheck } from './harness.js';
+import { installArchcheck, kubectlJson, startClusterSerialized, type Any, type Archcheck } from './harness.js';
 
 /** Pods per second sent to the API server, and the most the load may send (it stops once both rotations are served). */
 const RATE = Number(process.env.ARCHCHECK_ROTATION_RATE ?? 20);
@@ -59,6 +65,7 @@ function servedCertificate(caPem: string): Promise<{ serial: string; notAfter: s
 }
 
 const serialOf = (pem: string): string => new X509Certificate(pem).serialNumber.toUpperCase();
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Replaces the key, then the certificate (a half-written pair is skipped by the webhook until the next check). */
 function replaceServingFiles(serving: KeyPairPem): void {
@@ -74,7 +81,7 @@ interface LoadResult {
 }
 
 /** Creates pods at `RATE`/s until `until` resolves (or MAX_LOAD_MS); each create is checked as it returns. */
-async function steadyLoad(image: GateImage, until: Promise<unknown>): Promise<LoadResult> {
+async function steadyLoad(namespace: string, image: GateImage, until: Promise<unknown>): Promise<LoadResult> {
   const result: LoadResult = { sent: 0, failures: [], undecided: [] };
   let done = false;
   void until.finally(() => (done = true));
@@ -82,10 +89,10 @@ async function steadyLoad(image: GateImage, until: Promise<unknown>): Promise<Lo
   const deadline = Date.now() + MAX_LOAD_MS;
   const t0 = Date.now();
   while (!done && Date.now() < deadline) {
-    const pod: V1Pod = gatePod(NS, `r${String(result.sent).padStart(4, '0')}`, image);
+    const pod: V1Pod = gatePod(namespace, `r${String(result.sent).padStart(4, '0')}`, image);
     result.sent++;
     const p = core
-      .createNamespacedPod({ namespace: NS, body: pod })
+      .createNamespacedPod({ namespace, body: pod })
       .then((created) => {
         if (!created.metadata?.annotations?.['archcheck.dev/decision']) result.undecided.push(pod.metadata!.name!);
       })
@@ -97,6 +104,15 @@ async function steadyLoad(image: GateImage, until: Promise<unknown>): Promise<Lo
   }
   await Promise.all(inFlight);
   return result;
+}
+
+async function expectAllDecided(namespace: string, load: LoadResult): Promise<void> {
+  expect(load.failures).toEqual([]);
+  expect(load.undecided).toEqual([]);
+  expect(load.sent).toBeGreaterThanOrEqual(RATE * 5); // the rotations happened under load, not after it
+  const decisions = (await core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.annotations?.['archcheck.dev/decision']);
+  expect(decisions).toHaveLength(load.sent);
+  expect(new Set(decisions)).toEqual(new Set(['injected']));
 }
 
 async function caBundles(): Promise<string[]> {
@@ -132,20 +148,80 @@ describe('serving certificate rotated under steady load (failurePolicy Fail)', (
       mark('new-CA certificate served');
       await new Promise((r) => setTimeout(r, 2_000)); // a little load on the new certificate alone
     })();
-    const [load] = await Promise.all([steadyLoad(image, rotations), rotations]);
+    const [load] = await Promise.all([steadyLoad(NS, image, rotations), rotations]);
     const loadSeconds = (Date.now() - loadStart) / 1000;
 
     console.log(`[e2e-rotation] ${load.sent} pods in ${loadSeconds.toFixed(1)} s (${(load.sent / loadSeconds).toFixed(1)}/s); ${timeline.join('; ')}`);
-    expect(load.failures).toEqual([]);
-    expect(load.undecided).toEqual([]);
-    expect(load.sent).toBeGreaterThanOrEqual(RATE * 5); // the rotations happened under load, not after it
+    await expectAllDecided(NS, load);
     const served = await servedCertificate(newCa.certPem);
     expect(served.serial).not.toBe(first.serial);
     expect(served).toEqual({ serial: serialOf(fromNewCa.certPem), notAfter: new X509Certificate(fromNewCa.certPem).validTo });
     await expect(servedCertificate(createCertificateAuthority('unrelated', 1).certPem)).rejects.toThrow(); // really verified
     for (const bundle of await caBundles()) expect(bundle).toContain(newCa.certPem.trim());
-    const decisions = (await core.listNamespacedPod({ namespace: NS })).items.map((p) => p.metadata?.annotations?.['archcheck.dev/decision']);
-    expect(decisions).toHaveLength(load.sent);
-    expect(new Set(decisions)).toEqual(new Set(['injected']));
+  }, TEST_MS);
+});
+
+/** The `--cert-mode self` Secret (chart: `<fullname>-tls`), as the webhook keeps it. */
+const SELF_SECRET = () => `${archcheck.fullname}-tls`;
+const pemOf = (secret: Any, key: string): string => Buffer.from(secret.data[key] as string, 'base64').toString('utf8');
+
+/** Edits the Secret as time would: `edit` gets and changes its data/annotations (base64 values). */
+async function editSelfSecret(edit: (secret: Any) => void): Promise<void> {
+  const secret = await core.readNamespacedSecret({ name: SELF_SECRET(), namespace: archcheck.namespace });
+  edit(secret);
+  await core.replaceNamespacedSecret({ name: SELF_SECRET(), namespace: archcheck.namespace, body: secret });
+}
+
+describe('--cert-mode self under steady load: renewal, then a CA rotation (failurePolicy Fail)', () => {
+  // Self certificates name the Service; here the API server calls the local webhook, so the "Service" is localhost.
+  const SELF_FLAGS = ['--log-level', 'warn', '--cert-mode', 'self', '--service-name', 'localhost', '--namespace', 'archcheck'];
+
+  it('the webhook renews, publishes the caBundle before serving, and no create is refused', async () => {
+    const ns = 'rotation-self';
+    await namespaceWithSA(cluster, core, ns);
+    const image = (await pushGateImages(registry, registry.host, ns, 1))[0]!;
+    await archcheck.stopWebhook();
+    await archcheck.upgrade([`dev.externalURL=https://localhost:${archcheck.port}`]);
+    await archcheck.startInProcess(SELF_FLAGS, { certCheckMs: 1_000 }); // ready = Secret written and caBundle published
+    const initial = await core.readNamespacedSecret({ name: SELF_SECRET(), namespace: archcheck.namespace });
+    const firstCa = pemOf(initial, 'signer.crt');
+    await waitFor(() => core.createNamespacedPod({ namespace: ns, body: gatePod(ns, 'warm-up', image), dryRun: 'All' }).then(() => true, () => false), 30_000, { message: 'the API server trusts the self-issued certificate' });
+
+    const newCa = createCertificateAuthority('archcheck-webhook-ca', 365);
+    const timeline: string[] = [];
+    const loadStart = Date.now();
+    const mark = (what: string): void => void timeline.push(`${((Date.now() - loadStart) / 1000).toFixed(1)} s ${what}`);
+    const served = () => servedCertificate(pemOf(initial, 'ca.crt') + newCa.certPem);
+    const rotations = (async () => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      // Sixty days on: the serving certificate has a day left. The webhook reissues it from the same CA.
+      const short = createServingCertificate({ certPem: firstCa, keyPem: pemOf(initial, 'signer.key') }, ['localhost', 'localhost.archcheck', 'localhost.archcheck.svc', 'localhost.archcheck.svc.cluster.local'], 1);
+      await editSelfSecret((s) => Object.assign(s.data, { 'tls.crt': b64(short.certPem), 'tls.key': b64(short.keyPem) }));
+      mark('serving certificate near expiry');
+      await waitFor(async () => ![serialOf(short.certPem), serialOf(pemOf(initial, 'tls.crt'))].includes((await served()).serial), 30_000, { message: 'a renewed certificate served', intervalMs: 200 });
+      mark('renewed certificate served');
+      // Ninety days before the CA expires the webhook introduces the next CA (written here as it would); the
+      // webhook publishes the bundle with both; an hour later (the `since` moved back) it signs with the new CA.
+      await editSelfSecret((s) => {
+        Object.assign(s.data, { 'next.crt': b64(newCa.certPem), 'next.key': b64(newCa.keyPem), 'ca.crt': b64(firstCa + newCa.certPem) });
+        s.metadata.annotations = { ...s.metadata.annotations, 'archcheck.dev/next-ca-since': new Date().toISOString() };
+      });
+      mark('next CA introduced');
+      await waitFor(async () => (await caBundles()).every((b) => b.includes(newCa.certPem.trim())), 30_000, { message: 'the webhook published the next CA', intervalMs: 200 });
+      mark('bundle with both CAs published by the webhook');
+      await new Promise((r) => setTimeout(r, 2_000)); // the API server's informer sees the new bundle
+      await editSelfSecret((s) => void (s.metadata.annotations['archcheck.dev/next-ca-since'] = new Date(Date.now() - 2 * 3_600_000).toISOString()));
+      mark('overlap over');
+      await waitFor(async () => (await servedCertificate(newCa.certPem).catch(() => undefined)) !== undefined, 30_000, { message: 'a certificate from the new CA served', intervalMs: 200 });
+      mark('new-CA certificate served');
+      await new Promise((r) => setTimeout(r, 2_000));
+    })();
+    const [load] = await Promise.all([steadyLoad(ns, image, rotations), rotations]);
+    console.log(`[e2e-rotation] self: ${load.sent} pods in ${((Date.now() - loadStart) / 1000).toFixed(1)} s; ${timeline.join('; ')}`);
+    await expectAllDecided(ns, load);
+    const secret = await core.readNamespacedSecret({ name: SELF_SECRET(), namespace: archcheck.namespace });
+    expect(pemOf(secret, 'signer.crt').trim()).toBe(newCa.certPem.trim());
+    expect((await servedCertificate(newCa.certPem)).serial).toBe(serialOf(pemOf(secret, 'tls.crt')));
+    for (const bundle of await caBundles()) expect(bundle).toContain(newCa.certPem.trim()); // old CA kept until it expires
   }, TEST_MS);
 });
