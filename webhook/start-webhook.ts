@@ -34,6 +34,8 @@ export interface WebhookDeps {
   identity?: TlsIdentity & { caPem?: string };
   /** Poll interval of --cert-mode file (tests). */
   certPollMs?: number;
+  /** Re-check interval of --cert-mode self once ready (tests; default 30 s). */
+  certCheckMs?: number;
 }
 
 export interface RunningWebhook {
@@ -143,6 +145,7 @@ async function identitySource({ config, deps, api, namespace, logger, readiness 
       serviceName: config.serviceName,
       secretName: config.certSecret,
       webhookConfigurations: { mutating: config.mutatingWebhookConfiguration, validating: config.validatingWebhookConfiguration },
+      intervalMs: deps.certCheckMs,
     },
     logger,
     readiness,

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
+import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
+import { connect, type TLSSocket } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionReview } from './admission/review.js';
@@ -203,6 +204,44 @@ describe('webhook robustness', () => {
       await expect.poll(async () => (await fetch(`${server.webhook.url}/healthz`, { dispatcher: trustsSecond }).catch(() => undefined))?.status, { timeout: 3_000 }).toBe(200);
       await trustsSecond.close();
     } finally {
+      await server.close();
+    }
+  });
+
+  it('after a rotation, a keep-alive connection made with the old certificate is closed after its response', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archcheck-certs-'));
+    const first = localhostCertificates();
+    const certFile = join(dir, 'tls.crt');
+    const keyFile = join(dir, 'tls.key');
+    writeFileSync(certFile, first.serving.certPem);
+    writeFileSync(keyFile, first.serving.keyPem);
+    const server = await startTestServer({ cluster: cluster(), certs: first, config: { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } });
+    const second = localhostCertificates();
+    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: [first.ca.certPem, second.ca.certPem] });
+    // One request on the agent's single connection: which certificate it was served, and whether it stays open.
+    const probe = () =>
+      new Promise<{ serial: string; connection: string | undefined }>((resolve, reject) => {
+        const req = httpsGet(`${server.webhook.url}/healthz`, { agent, servername: 'localhost' }, (res) => {
+          const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
+          res.resume();
+          res.on('end', () => resolve({ serial, connection: res.headers.connection }));
+        });
+        req.once('error', reject);
+      });
+    try {
+      const before = await probe();
+      expect(before.connection).toBe('keep-alive');
+      writeFileSync(keyFile, second.serving.keyPem);
+      writeFileSync(certFile, second.serving.certPem);
+      const secondOnly = new Agent({ connect: { ca: second.ca.certPem } });
+      await expect.poll(async () => (await fetch(`${server.webhook.url}/healthz`, { dispatcher: secondOnly }).catch(() => undefined))?.status, { timeout: 3_000 }).toBe(200);
+      await secondOnly.close();
+      expect(await probe()).toEqual({ serial: before.serial, connection: 'close' }); // the old connection, told to go
+      const after = await probe();
+      expect(after.serial).not.toBe(before.serial); // a new handshake, with the new certificate
+      expect(after.connection).toBe('keep-alive');
+    } finally {
+      agent.destroy();
       await server.close();
     }
   });

@@ -18,8 +18,9 @@ import { Agent, fetch } from 'undici';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadConfig } from '../../webhook/config.js';
 import { createLogger } from '../../webhook/logger.js';
-import { startWebhook, type RunningWebhook } from '../../webhook/start-webhook.js';
+import { startWebhook, type RunningWebhook, type WebhookDeps } from '../../webhook/start-webhook.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
+import type { KeyPairPem } from '../../webhook/tls/certificates.js';
 import { freePort, startCluster, waitFor, type StartClusterOptions, type TestCluster } from '../cluster/cluster.js';
 import { CHART_DIR, REPO_ROOT, ensureHelm, runHelm } from '../helm.js';
 
@@ -119,13 +120,17 @@ export interface Archcheck {
   url: string;
   port: number;
   caPem: string;
+  /** The CA that signed the first serving certificate (with its key, to issue replacements in rotation tests). */
+  ca: KeyPairPem;
+  /** The serving certificate and key files the webhook reads (`--cert-mode file`, re-read every 10 s). */
+  certFiles: { certFile: string; keyFile: string };
   /** Everything the current and earlier webhooks logged (JSON lines). */
   logs: string[];
   /** The flags every local webhook gets (config file, SA kubeconfig, certificate, listen address), e.g. for a second replica. */
   baseFlags: readonly string[];
   current: WebhookProcess | undefined;
-  /** The webhook in this process (startWebhook) with the chart's config file plus `flags`. */
-  startInProcess(flags?: readonly string[]): Promise<WebhookProcess>;
+  /** The webhook in this process (startWebhook) with the chart's config file plus `flags` (and test intervals). */
+  startInProcess(flags?: readonly string[], deps?: Pick<WebhookDeps, 'certPollMs' | 'certCheckMs'>): Promise<WebhookProcess>;
   /**
    * bin/archcheck-webhook as a child process (needs dist/, built by `npm run build`/`npm test`). `env` is added to
    * the child's environment (this process's, without ARCHCHECK_*), e.g. the workload-identity variables.
@@ -211,13 +216,15 @@ export async function installArchcheck(cluster: TestCluster, opts: InstallOption
     url,
     port,
     caPem: certs.ca.certPem,
+    ca: certs.ca,
+    certFiles: { certFile, keyFile },
     logs,
     baseFlags,
     current: undefined,
-    async startInProcess(flags = []) {
+    async startInProcess(flags = [], deps = {}) {
       if (arch.current) throw new Error('a webhook is already running; stop it first');
       const config = loadConfig([...baseFlags, '--drain-timeout', '2s', ...flags], {});
-      const webhook = await startWebhook(config, { logger: createLogger(config.logLevel, lineSink(logs, opts.log)) });
+      const webhook = await startWebhook(config, { ...deps, logger: createLogger(config.logLevel, lineSink(logs, opts.log)) });
       const proc: WebhookProcess = {
         kind: 'in-process',
         webhook,

@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import type { Express } from 'express';
 import type { InFlight } from './in-flight.js';
 import { listenOn } from './listen.js';
@@ -31,7 +32,11 @@ export interface HttpsServerHandle {
   /** `https://host:port` as bound (port 0 resolved). */
   url: string;
   port: number;
-  /** Swaps the certificate for new connections; existing ones keep theirs. Throws on a bad pair, keeping the old one. */
+  /**
+   * Swaps the certificate for new connections; a connection made with an older one is closed after its current
+   * response (`Connection: close`), so clients handshake again with the new one. Throws on a bad pair, keeping the
+   * old one.
+   */
   setIdentity(identity: TlsIdentity): void;
   /** Swaps the client CA bundle for new connections (only when started with one). */
   setClientCa(caPem: string): void;
@@ -49,7 +54,19 @@ export async function listenHttps(app: Express, listen: { host: string; port: nu
   let current = identity;
   let clientCa = clientCaPem;
   const clientAuth = clientCaPem !== undefined;
-  const server = createServer({ ...contextOptions(identity, clientCa), requestCert: clientAuth, rejectUnauthorized: clientAuth }, app);
+  // Which certificate each connection was made with. Without this, a client under steady load (the API server's
+  // keep-alive pool) would never handshake again after a rotation and could hold the old certificate for as long as
+  // it keeps sending — past its expiry, or past its CA leaving the caBundle, where the next new connection fails.
+  // Only the response is marked (the client then opens a new connection); closing idle connections instead could
+  // race a request the client is just sending, which Go's client does not retry for a POST.
+  let generation = 0;
+  const madeWith = new WeakMap<TLSSocket, number>();
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if ((madeWith.get(req.socket as TLSSocket) ?? generation) < generation) res.shouldKeepAlive = false;
+    app(req, res);
+  };
+  const server = createServer({ ...contextOptions(identity, clientCa), requestCert: clientAuth, rejectUnauthorized: clientAuth }, handler);
+  server.on('secureConnection', (socket: TLSSocket) => madeWith.set(socket, generation));
   server.headersTimeout = 20_000;
   server.requestTimeout = 35_000;
   const { port, hostForUrl } = await listenOn(server, listen);
@@ -60,6 +77,7 @@ export async function listenHttps(app: Express, listen: { host: string; port: nu
     setIdentity(next: TlsIdentity): void {
       checkIdentity(next);
       server.setSecureContext(contextOptions(next, clientCa));
+      if (next.certPem !== current.certPem) generation++;
       current = next;
     },
     setClientCa(caPem: string): void {
