@@ -52,3 +52,15 @@ describe('prices', () => {
     expect(() => parsePriceFile(text, 'p.yaml')).toThrow(message);
   });
 });
+
+describe('the example price file shipped in docs/examples', () => {
+  it('parses, and prices both arches per vCPU-hour as its comments say (arm64 about 20% below amd64)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = new URL('../../docs/examples/prices-aks-dsv6-dpsv6.example.yaml', import.meta.url);
+    const file = parsePriceFile(readFileSync(path, 'utf8'), 'prices-aks-dsv6-dpsv6.example.yaml');
+    const prices = mergePrices(pricesFromFile(file, null));
+    expect(prices.get('amd64')?.perVcpuHour).toBeCloseTo(0.05, 6);
+    expect(prices.get('arm64')?.perVcpuHour).toBeCloseTo(0.04, 6);
+    expect(prices.get('arm64')!.basis).toContain('Standard_D');
+  });
+});
