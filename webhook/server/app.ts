@@ -22,13 +22,16 @@ function trackInFlight(deps: AppDeps): (req: Request, res: Response, next: NextF
 
 /** controller-runtime's webhook metrics for one admission path: in flight, then status code and latency once answered. */
 function countWebhookRequests(deps: AppDeps, path: WebhookPath): (req: Request, res: Response, next: NextFunction) => void {
+  // The label children are looked up once: prom-client hashes the label object on every inc/observe otherwise.
+  const inFlight = deps.metrics.webhookInFlight.labels({ webhook: path });
+  const latency = deps.metrics.webhookLatency.labels({ webhook: path });
   return (_req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
-    deps.metrics.webhookInFlight.inc({ webhook: path });
+    inFlight.inc();
     res.on('close', () => {
-      deps.metrics.webhookInFlight.dec({ webhook: path });
+      inFlight.dec();
       deps.metrics.webhookRequests.inc({ webhook: path, code: String(res.statusCode) });
-      deps.metrics.webhookLatency.observe({ webhook: path }, (performance.now() - started) / 1000);
+      latency.observe((performance.now() - started) / 1000);
     });
     next();
   };
