@@ -10,7 +10,7 @@
  *                                  [--workers 1] [--quick] [--no-write]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,37 @@ function cpuPlan(): { servers: string; generator: string } | undefined {
 }
 const CPUS = cpuPlan();
 
-function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+/** utime + stime of one process from /proc (Linux), in seconds; 0 when it is gone. */
+function processCpu(pid: string): { ppid: string; seconds: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: fields[1]!, seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+  } catch {
+    return { ppid: '', seconds: 0 };
+  }
+}
+
+/**
+ * CPU seconds used so far by a server process and its direct children (the node:cluster workers). CPU per request is
+ * what a shared machine distorts least: other work steals wall time from both servers unevenly, not instructions.
+ */
+function serverCpuSeconds(pid: number): number {
+  let total = processCpu(String(pid)).seconds;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const p = processCpu(entry);
+    if (p.ppid === String(pid)) total += p.seconds;
+  }
+  return total;
+}
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+function startChild(args: string[]): Promise<Server> {
   const profile = process.env.ARCHCHECK_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ARCHCHECK_BENCH_CPU_PROF}`] : [];
   const node = [process.execPath, '--import', 'tsx', ...profile, join(HERE, 'servers.ts'), ...args];
   const [command, ...rest] = CPUS ? ['taskset', '-c', CPUS.servers, ...node] : node;
@@ -102,9 +132,26 @@ interface Pass {
   max: number;
   ok: number;
   errors: number;
+  /** Server CPU (user + system) per answered request, in microseconds. */
+  cpuUs: number;
 }
 
-const pass = (r: Result): Pass => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts });
+const pass = (r: Result, cpuSeconds: number): Pass => ({
+  rps: r.requests.average,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  max: r.latency.max,
+  ok: r['2xx'],
+  errors: r.non2xx + r.errors + r.timeouts,
+  cpuUs: (cpuSeconds * 1e6) / Math.max(1, r['2xx']),
+});
+
+/** One load pass against a server, with the CPU its processes spent on it. */
+async function measured(server: Server, payloads: string[], rate: number | undefined, duration: number): Promise<Pass> {
+  const before = serverCpuSeconds(server.child.pid!);
+  const result = await load(server.url, payloads, rate, duration);
+  return pass(result, serverCpuSeconds(server.child.pid!) - before);
+}
 
 /** The median of each figure over the runs (runs are few: 1–5). */
 function median(passes: Pass[]): Pass {
@@ -112,11 +159,11 @@ function median(passes: Pass[]): Pass {
     const sorted = passes.map(pick).sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)]!;
   };
-  return { rps: mid((p) => p.rps), p50: mid((p) => p.p50), p99: mid((p) => p.p99), max: mid((p) => p.max), ok: mid((p) => p.ok), errors: mid((p) => p.errors) };
+  return { rps: mid((p) => p.rps), p50: mid((p) => p.p50), p99: mid((p) => p.p99), max: mid((p) => p.max), ok: mid((p) => p.ok), errors: mid((p) => p.errors), cpuUs: mid((p) => p.cpuUs) };
 }
 
 function row(name: string, p: Pass): string {
-  return `| ${name} | ${p.rps.toFixed(0)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} | ${p.max.toFixed(2)} | ${p.ok} | ${p.errors} |`;
+  return `| ${name} | ${p.rps.toFixed(0)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} | ${p.max.toFixed(2)} | ${p.ok} | ${p.errors} | ${p.cpuUs.toFixed(0)} |`;
 }
 
 const load1 = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -130,13 +177,13 @@ interface Measured {
 }
 
 /** RUNS rounds, each: floor and webhook at the fixed rate, then both unthrottled. */
-async function measure(baselineUrl: string, webhookUrl: string, payloads: string[]): Promise<Measured> {
+async function measure(baseline: Server, webhook: Server, payloads: string[]): Promise<Measured> {
   const runs: { fb: Pass; fw: Pass; mb: Pass; mw: Pass }[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const fb = pass(await load(baselineUrl, payloads, RATE, DURATION));
-    const fw = pass(await load(webhookUrl, payloads, RATE, DURATION));
-    const mb = pass(await load(baselineUrl, payloads, undefined, MAX_DURATION));
-    const mw = pass(await load(webhookUrl, payloads, undefined, MAX_DURATION));
+    const fb = await measured(baseline, payloads, RATE, DURATION);
+    const fw = await measured(webhook, payloads, RATE, DURATION);
+    const mb = await measured(baseline, payloads, undefined, MAX_DURATION);
+    const mw = await measured(webhook, payloads, undefined, MAX_DURATION);
     runs.push({ fb, fw, mb, mw });
   }
   return {
@@ -160,17 +207,19 @@ function section(m: Measured, loadBefore: string): string {
     '',
     `Fixed ${RATE} req/s for ${DURATION} s, ${CONNECTIONS} connections (latency in ms, corrected for coordinated omission):`,
     '',
-    '| server | req/s | p50 | p99 | max | 2xx | errors |',
-    '|---|---|---|---|---|---|---|',
+    '| server | req/s | p50 | p99 | max | 2xx | errors | server CPU µs/request |',
+    '|---|---|---|---|---|---|---|---|',
     row('minimal allowed:true', m.fixed.baseline),
     row('archcheck webhook', m.fixed.webhook),
     '',
     `Unthrottled, ${MAX_DURATION} s each:`,
     '',
-    '| server | req/s | p50 | p99 | max | 2xx | errors |',
-    '|---|---|---|---|---|---|---|',
+    '| server | req/s | p50 | p99 | max | 2xx | errors | server CPU µs/request |',
+    '|---|---|---|---|---|---|---|---|',
     row('minimal allowed:true', m.max.baseline),
     row('archcheck webhook', m.max.webhook),
+    '',
+    `Server CPU per request, unthrottled: floor ${m.max.baseline.cpuUs.toFixed(0)} µs, webhook ${m.max.webhook.cpuUs.toFixed(0)} µs — floor/webhook **${(m.max.baseline.cpuUs / m.max.webhook.cpuUs).toFixed(2)}**, the throughput ratio the two would have with a core each to themselves (wall-clock figures on a shared machine swing with the other work).`,
     '',
     `Max throughput ratio webhook/floor, median of the runs' ratios: **${m.ratio.toFixed(2)}** (target ≥ 0.7; each run: ${m.each.join(', ')}); p99 at ${RATE} req/s: webhook ${m.fixed.webhook.p99.toFixed(1)} ms vs floor ${m.fixed.baseline.p99.toFixed(1)} ms, **${p99Gap >= 0 ? '+' : ''}${p99Gap.toFixed(1)} ms** (target ≤ +2 ms).`,
     '',
@@ -192,7 +241,7 @@ async function main(): Promise<void> {
   try {
     const payloads = bodies({ multi: fx.multi.ref, amd64: fx.singleAmd64.ref, arm64: fx.singleArm64.ref });
     await warm(webhook.url, certs.ca.certPem, payloads);
-    const text = section(await measure(baseline.url, webhook.url, payloads), loadBefore);
+    const text = section(await measure(baseline, webhook, payloads), loadBefore);
     process.stdout.write(`${text}\n`);
     if (WRITE) {
       const file = join(ROOT, 'BENCHMARKS.md');
