@@ -29,5 +29,6 @@ describe('scanEnvelope', () => {
   it('never throws on text that is not JSON', () => {
     for (const text of ['', '"', '{"a', ']]]]', '{"request":{"uid":1}}', '\\"']) expect(() => scanEnvelope(text)).not.toThrow();
     expect(scanEnvelope('{"request":{"uid":1}}').uid).toBeUndefined();
+    expect(scanEnvelope('{"request":{"uid":"a\nb"}}').uid).toBeUndefined(); // a raw newline: not a JSON string
   });
 });
