@@ -37,12 +37,16 @@ function countWebhookRequests(deps: AppDeps, path: WebhookPath): (req: Request, 
   };
 }
 
-/** The HTTP surface, middlewares in a fixed order: in-flight tracking, probes and metrics, admission, errors. */
+/** The HTTP surface, middlewares in a fixed order: in-flight tracking, admission, probes and metrics, errors. */
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(trackInFlight(deps));
+  // Admission first: the paths are disjoint, and every admission would otherwise be matched against the probes.
+  for (const path of WEBHOOK_PATHS) app.use(path, countWebhookRequests(deps, path));
+  app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
+  app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
@@ -54,9 +58,6 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  for (const path of WEBHOOK_PATHS) app.use(path, countWebhookRequests(deps, path));
-  app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
-  app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found: use POST /mutate, POST /validate, GET /healthz, /readyz, /metrics' });
   });
