@@ -58,8 +58,8 @@ function processCpu(pid: string): { ppid: string; seconds: number } {
 }
 
 /**
- * CPU seconds used so far by a server process and its direct children (the node:cluster workers). CPU per request is
- * what a shared machine distorts least: other work steals wall time from both servers unevenly, not instructions.
+ * CPU seconds used so far by a server process and its direct children (the node:cluster workers). Other work on a
+ * shared machine steals wall time from the two servers unevenly; it moves CPU per request less (caches, frequency).
  */
 function serverCpuSeconds(pid: number): number {
   let total = processCpu(String(pid)).seconds;
@@ -219,7 +219,7 @@ function section(m: Measured, loadBefore: string): string {
     row('minimal allowed:true', m.max.baseline),
     row('archcheck webhook', m.max.webhook),
     '',
-    `Server CPU per request, unthrottled: floor ${m.max.baseline.cpuUs.toFixed(0)} µs, webhook ${m.max.webhook.cpuUs.toFixed(0)} µs — floor/webhook **${(m.max.baseline.cpuUs / m.max.webhook.cpuUs).toFixed(2)}**, the throughput ratio the two would have with a core each to themselves (wall-clock figures on a shared machine swing with the other work).`,
+    `Server CPU per request, unthrottled: floor ${m.max.baseline.cpuUs.toFixed(0)} µs, webhook ${m.max.webhook.cpuUs.toFixed(0)} µs — floor/webhook **${(m.max.baseline.cpuUs / m.max.webhook.cpuUs).toFixed(2)}**, the throughput ratio the two would have with a core each to themselves (wall-clock figures on a shared machine swing with the other work; CPU per request less so, but compare runs made under the same load).`,
     '',
     `Max throughput ratio webhook/floor, median of the runs' ratios: **${m.ratio.toFixed(2)}** (target ≥ 0.7; each run: ${m.each.join(', ')}); p99 at ${RATE} req/s: webhook ${m.fixed.webhook.p99.toFixed(1)} ms vs floor ${m.fixed.baseline.p99.toFixed(1)} ms, **${p99Gap >= 0 ? '+' : ''}${p99Gap.toFixed(1)} ms** (target ≤ +2 ms).`,
     '',
