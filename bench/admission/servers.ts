@@ -1,8 +1,10 @@
 /**
  * Child process for bench/admission/run.ts: `webhook` runs the real webhook (real RegistryClient against the bench
  * registry, info logs to stdout); `baseline` a minimal HTTPS server that parses the AdmissionReview and answers
- * allowed:true. Both report their URL over IPC.
+ * allowed:true. Both report their URL over IPC. With ARCHCHECK_BENCH_WORKERS=N (> 1) the process is a node:cluster
+ * primary with N workers sharing one port (round-robin), as N replicas behind a Service would share the load.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -48,5 +50,25 @@ function baseline(): void {
   process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
-if (kind === 'webhook') await webhook();
+const WORKERS = Number(process.env.ARCHCHECK_BENCH_WORKERS ?? 1);
+
+/** The primary forks the workers and reports the shared URL once every worker listens. */
+function primary(): void {
+  const urls: string[] = [];
+  for (let i = 0; i < WORKERS; i++) {
+    cluster.fork().on('message', (m: { url: string }) => {
+      urls.push(m.url);
+      if (urls.length === WORKERS) report(urls[0]!);
+    });
+  }
+  process.once('SIGTERM', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  });
+}
+
+if (WORKERS > 1 && cluster.isPrimary) primary();
+else if (kind === 'webhook') await webhook();
 else baseline();

@@ -163,7 +163,7 @@ try {
     process.stderr.write(`${s.name}: ${results.at(-1)!.seconds.toFixed(2)} s (CPU ${results.at(-1)!.cpuSeconds.toFixed(2)} s)\n`);
   }
   const date = new Date().toISOString().slice(0, 10);
-  const command = `npx tsx bench/audit/run.ts --registry ${values.registry}${values.append ? ' --append' : ''}`;
+  const command = `npx tsx bench/audit/run.ts --registry ${values.registry} --pods ${PODS} --images ${IMAGES} --latency-ms ${LATENCY}${values.append ? ' --append' : ''}`;
   const lines = [
     '',
     `## Audit: ${PODS} pods, ${IMAGES} images, ${LATENCY} ms registry latency (${values.registry} registry) — ${date}`,

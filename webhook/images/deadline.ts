@@ -58,9 +58,19 @@ export function admissionDeadlineMs(resolveTimeoutMs: number, apiserverTimeout: 
   return Math.max(MIN_DEADLINE_MS, Math.min(resolveTimeoutMs, Math.floor(apiMs - margin)));
 }
 
+/** The last timeout parsed: the apiserver sends the same one (the webhook configuration's) on every request. */
+let lastTimeout: { value: string; ms: number | undefined } | undefined;
+
 /** `10s`, `1m0s`, `500ms` (Go durations as the apiserver writes them). */
 export function parseApiserverTimeout(value: string | undefined): number | undefined {
   if (!value) return undefined;
+  if (lastTimeout?.value === value) return lastTimeout.ms;
+  const ms = parseGoDuration(value);
+  lastTimeout = { value, ms };
+  return ms;
+}
+
+function parseGoDuration(value: string): number | undefined {
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) return undefined;
   const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

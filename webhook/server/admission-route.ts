@@ -63,7 +63,7 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
     }
     if ('problem' in read) {
       // Malformed but answerable: allowed with a warning, never a 500 (decision 0013).
-      res.json(outcomeToReview({ uid: read.uid }, applyMode(malformed(read.problem), 'mutate')));
+      sendJson(res, outcomeToReview({ uid: read.uid }, applyMode(malformed(read.problem), 'mutate')));
       deps.metrics.observeAdmission({ endpoint, operation: undefined, kind: undefined, parts: { decision: 'ignored', reason: 'malformed' } });
       deps.logger.info({ endpoint, uid: read.uid, decision: 'ignored:malformed', problem: read.problem }, 'admission');
       return;
@@ -74,7 +74,7 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
     try {
       const images: ResolvedPodImage[] = [];
       const outcome = await admit(endpoint, request, recordingEnv(deps.env, images), deadline);
-      res.json(outcomeToReview(request, outcome));
+      sendJson(res, outcomeToReview(request, outcome));
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, parts: outcome.parts, ...(outcome.mode && { mode: outcome.mode }), seconds });
       logOutcome(deps, decisionLogFields(endpoint, request, outcome, images, seconds * 1000), outcome.parts.decision === 'ignored');
@@ -88,6 +88,15 @@ export function admissionRoute(endpoint: Endpoint, deps: AdmissionRouteDeps): (r
       deadline.dispose();
     }
   };
+}
+
+/**
+ * Writes a JSON answer with the headers express's res.json gives it (Content-Type with charset; Node adds the
+ * Content-Length), without its content-type parsing and formatting on every admission.
+ */
+function sendJson(res: Response, body: unknown): void {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
 }
 
 /** The review in the body, or — for a body nested too deep to parse — its uid with the problem. */

@@ -22,24 +22,31 @@ function trackInFlight(deps: AppDeps): (req: Request, res: Response, next: NextF
 
 /** controller-runtime's webhook metrics for one admission path: in flight, then status code and latency once answered. */
 function countWebhookRequests(deps: AppDeps, path: WebhookPath): (req: Request, res: Response, next: NextFunction) => void {
+  // The label children are looked up once: prom-client hashes the label object on every inc/observe otherwise.
+  const inFlight = deps.metrics.webhookInFlight.labels({ webhook: path });
+  const latency = deps.metrics.webhookLatency.labels({ webhook: path });
   return (_req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
-    deps.metrics.webhookInFlight.inc({ webhook: path });
+    inFlight.inc();
     res.on('close', () => {
-      deps.metrics.webhookInFlight.dec({ webhook: path });
+      inFlight.dec();
       deps.metrics.webhookRequests.inc({ webhook: path, code: String(res.statusCode) });
-      deps.metrics.webhookLatency.observe({ webhook: path }, (performance.now() - started) / 1000);
+      latency.observe((performance.now() - started) / 1000);
     });
     next();
   };
 }
 
-/** The HTTP surface, middlewares in a fixed order: in-flight tracking, probes and metrics, admission, errors. */
+/** The HTTP surface, middlewares in a fixed order: in-flight tracking, admission, probes and metrics, errors. */
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(trackInFlight(deps));
+  // Admission first: the paths are disjoint, and every admission would otherwise be matched against the probes.
+  for (const path of WEBHOOK_PATHS) app.use(path, countWebhookRequests(deps, path));
+  app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
+  app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
@@ -51,9 +58,6 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  for (const path of WEBHOOK_PATHS) app.use(path, countWebhookRequests(deps, path));
-  app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
-  app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found: use POST /mutate, POST /validate, GET /healthz, /readyz, /metrics' });
   });

@@ -13,6 +13,13 @@ describe('scanEnvelope', () => {
     expect(scanEnvelope('{"request":{"a":"]]]\\"[[[","uid":"a\\u0062c"}}')).toMatchObject({ depth: 2, uid: 'abc' });
   });
 
+  it('tells an escaped quote from one closing a string that ends in a backslash', () => {
+    expect(scanEnvelope(String.raw`{"request":{"a":"x\\","uid":"u"}}`)).toMatchObject({ depth: 2, uid: 'u' });
+    expect(scanEnvelope(String.raw`{"request":{"a":"x\\\"","uid":"u"}}`)).toMatchObject({ depth: 2, uid: 'u' });
+    const text = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', request: { object: { s: 'q\\"\\' }, uid: 'w' } });
+    expect(scanEnvelope(text)).toEqual({ depth: 3, tooDeep: false, apiVersion: 'admission.k8s.io/v1', uid: 'w' });
+  });
+
   it('stops at the first level past the limit, however deep the body goes', () => {
     const text = `{"apiVersion":"admission.k8s.io/v1","request":{"uid":"deep","object":${nest(100_000)}}}`;
     expect(scanEnvelope(text)).toEqual({ depth: MAX_JSON_DEPTH + 1, tooDeep: true, apiVersion: 'admission.k8s.io/v1', uid: 'deep' });
@@ -22,5 +29,6 @@ describe('scanEnvelope', () => {
   it('never throws on text that is not JSON', () => {
     for (const text of ['', '"', '{"a', ']]]]', '{"request":{"uid":1}}', '\\"']) expect(() => scanEnvelope(text)).not.toThrow();
     expect(scanEnvelope('{"request":{"uid":1}}').uid).toBeUndefined();
+    expect(scanEnvelope('{"request":{"uid":"a\nb"}}').uid).toBeUndefined(); // a raw newline: not a JSON string
   });
 });

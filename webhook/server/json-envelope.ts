@@ -14,20 +14,27 @@ export interface EnvelopeScan {
   uid?: string;
 }
 
-const OPEN = new Set([0x7b, 0x5b]); // { [
-const CLOSE = new Set([0x7d, 0x5d]); // } ]
+const isOpen = (c: number): boolean => c === 0x7b || c === 0x5b; // { [
+const isClose = (c: number): boolean => c === 0x7d || c === 0x5d; // } ]
 
 /** The end (exclusive) of the JSON string starting at `start` (a quote), or -1 when it never ends. */
 function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5c) i++; // backslash: skip the escaped character
-    else if (c === 0x22) return i + 1;
+  // indexOf jumps to each candidate quote (native, far faster than a loop per character on every admission);
+  // a quote preceded by an odd number of backslashes is escaped.
+  for (let quote = text.indexOf('"', start + 1); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
   }
   return -1;
 }
 
+// eslint-disable-next-line no-control-regex -- raw control characters are what makes a JSON string invalid
+const NEEDS_PARSER = /[\\\u0000-\u001f]/;
+
 function decodeString(token: string): string | undefined {
+  // Keys and values without escapes or raw control characters (all of an apiserver's envelope) need no parser.
+  if (!NEEDS_PARSER.test(token)) return token.slice(1, -1);
   try {
     const v: unknown = JSON.parse(token);
     return typeof v === 'string' ? v : undefined;
@@ -57,14 +64,14 @@ export function scanEnvelope(text: string, maxDepth = MAX_JSON_DEPTH): EnvelopeS
     if (c === 0x22) {
       const end = stringEnd(text, i);
       if (end === -1) break;
-      onString(text.slice(i, end), stack, path, out);
+      onString(text, [i, end], stack, path, out);
       i = end - 1;
-    } else if (OPEN.has(c)) {
+    } else if (isOpen(c)) {
       path.push(stack[stack.length - 1]?.key);
       stack.push({ object: c === 0x7b, expectKey: c === 0x7b });
       out.depth = Math.max(out.depth, stack.length);
       if (stack.length > maxDepth) return { ...out, tooDeep: true };
-    } else if (CLOSE.has(c)) {
+    } else if (isClose(c)) {
       stack.pop();
       path.pop();
     } else if (c === 0x2c) {
@@ -75,14 +82,17 @@ export function scanEnvelope(text: string, maxDepth = MAX_JSON_DEPTH): EnvelopeS
   return out;
 }
 
-/** A string token: a key of the envelope's top two levels, or a value worth recording. */
-function onString(token: string, stack: Frame[], path: readonly (string | undefined)[], out: EnvelopeScan): void {
+/**
+ * A string token (`text` within `span`, quotes included): a key of the envelope's top two levels, or a value worth recording.
+ * Only those are cut out of the text; the thousands of strings deeper in the object are skipped without a copy.
+ */
+function onString(text: string, span: readonly [number, number], stack: Frame[], path: readonly (string | undefined)[], out: EnvelopeScan): void {
   const top = stack[stack.length - 1];
   if (top?.object && top.expectKey) {
-    top.key = stack.length <= 2 ? decodeString(token) : undefined;
+    top.key = stack.length <= 2 ? decodeString(text.slice(...span)) : undefined;
     top.expectKey = false;
   } else if (top && stack.length <= 2) {
-    recordValue(out, path, top.key, token);
+    recordValue(out, path, top.key, text.slice(...span));
   }
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Every benchmark in one go (`npm run bench`, or `npm run bench -- --quick` for short passes), one after the other
+ * so none competes with another for the CPU. Benchmarks that write their own BENCHMARKS.md section do so; for those
+ * that only print, this script appends their output under a heading with the date, machine, load average and the
+ * command. No benchmark is a timed assertion in the test suite: these figures are read, not checked.
+ *
+ *   npx tsx bench/run-all.ts [--quick] [--only admission,audit,...]
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const QUICK = process.argv.includes('--quick');
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt === -1 ? undefined : new Set(process.argv[onlyAt + 1]?.split(','));
+
+interface Bench {
+  name: string;
+  /** Arguments to node (after `--import tsx`), from the repository root. */
+  args: string[];
+  /** The benchmark appends its own section; otherwise its standard output is appended here. */
+  writesItself: boolean;
+  title: string;
+}
+
+const BENCHES: Bench[] = [
+  { name: 'admission', title: 'admission webhook vs minimal HTTPS server', writesItself: true, args: ['bench/admission/run.ts', ...(QUICK ? ['--quick'] : [])] },
+  { name: 'admission-workers', title: 'admission, 3 processes each', writesItself: true, args: ['bench/admission/run.ts', '--workers', '3', ...(QUICK ? ['--quick'] : [])] },
+  { name: 'audit', title: 'audit against stand-ins', writesItself: true, args: ['bench/audit/run.ts', '--registry', 'stub', '--append', ...(QUICK ? ['--pods', '500', '--images', '50'] : [])] },
+  { name: 'registry', title: 'registry request economy', writesItself: true, args: ['bench/registry/run.ts', '--write'] },
+  { name: 'memory', title: 'registry client RSS under a flood of distinct names', writesItself: false, args: ['--expose-gc', 'bench/memory/soak.ts', ...(QUICK ? ['2000', '20'] : ['20000', '200'])] },
+  { name: 'events', title: 'what an admission pays for its Event', writesItself: false, args: ['bench/events/record.ts'] },
+  { name: 'network', title: 'address guard per registry request', writesItself: false, args: ['bench/network/address-guard.ts'] },
+];
+
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+function run(bench: Bench): boolean {
+  const before = load();
+  const [first, ...rest] = bench.args;
+  const nodeArgs = first === '--expose-gc' ? ['--expose-gc', '--import', 'tsx', ...rest] : ['--import', 'tsx', ...bench.args];
+  process.stderr.write(`\n== ${bench.name}: node ${nodeArgs.join(' ')}\n`);
+  const out = spawnSync(process.execPath, nodeArgs, { cwd: ROOT, stdio: ['ignore', bench.writesItself ? 'inherit' : 'pipe', 'inherit'], encoding: 'utf8' });
+  if (out.status !== 0) {
+    process.stderr.write(`${bench.name} failed (exit ${out.status ?? out.signal}); its figures are not written\n`);
+    return false;
+  }
+  if (!bench.writesItself) {
+    process.stdout.write(out.stdout);
+    const section = [
+      '',
+      `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${bench.title}`,
+      '',
+      `Command: \`node ${nodeArgs.join(' ')}\` (from \`npm run bench${QUICK ? ' -- --quick' : ''}\`). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${before} before, ${load()} after (shared machine).`,
+      '',
+      '```',
+      out.stdout.trimEnd(),
+      '```',
+      '',
+    ].join('\n');
+    appendFileSync(join(ROOT, 'BENCHMARKS.md'), section);
+  }
+  return true;
+}
+
+const failed = BENCHES.filter((b) => !ONLY || ONLY.has(b.name)).filter((b) => !run(b));
+if (failed.length > 0) {
+  process.stderr.write(`failed: ${failed.map((b) => b.name).join(', ')}\n`);
+  process.exitCode = 1;
+}
