@@ -118,7 +118,11 @@ describe('onUnresolved gate', () => {
       const states = await podStates(core, NS);
       expect(states.map((s) => s.decision)).toEqual(['gate-timeout', 'gate-timeout', 'gate-timeout']);
       expect(states.every((s) => s.gates.length === 0)).toBe(true);
-      const events = await podEvents(core, NS, 'ArchcheckGateTimeout');
+      // Events are written by the queued recorder shortly after the pods are released: wait for all three.
+      const events = await waitFor(async () => {
+        const found = await podEvents(core, NS, 'ArchcheckGateTimeout');
+        return new Set(found.map((e) => e.involvedObject.name)).size >= states.length ? found : undefined;
+      }, 30_000, { message: 'an ArchcheckGateTimeout Event for every released pod' });
       expect(new Set(events.map((e) => e.involvedObject.name))).toEqual(new Set(states.map((s) => s.name)));
       expect(events[0]?.message).toMatch(/gate timeout after .*Fix: make the registry reachable/);
     } finally {
