@@ -1,36 +1,21 @@
 /** Bytes a key is accounted for (UTF-16 string plus the Map entry around it). */
 const keyBytes = (key: string): number => 2 * key.length + 48;
 
-/** Least-recently-used map bounded by the accounted size of its entries (key and value). */
-export class ByteLruCache<V> {
-  private readonly entries = new Map<string, { value: V; size: number }>();
+/** A Map whose entries carry their accounted size, oldest first: what the byte-bounded caches below share. */
+class AccountedMap<E extends { size: number }> {
+  protected readonly entries = new Map<string, E>();
   private bytes = 0;
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly sizeOf: (v: V) => number,
-  ) {}
-
-  get(key: string): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.value;
+  protected put(key: string, entry: E): void {
+    this.delete(key);
+    this.entries.set(key, entry);
+    this.bytes += entry.size;
   }
 
-  set(key: string, value: V): void {
-    const size = this.sizeOf(value) + keyBytes(key);
-    if (size > this.maxBytes) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.bytes -= old.size;
-      this.entries.delete(key);
-    }
-    this.entries.set(key, { value, size });
-    this.bytes += size;
+  /** Drops the oldest entries while `over()` says the map is over its bound. */
+  protected evictOldestWhile(over: () => boolean): void {
     for (const [k, e] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
+      if (!over()) break;
       this.entries.delete(k);
       this.bytes -= e.size;
     }
@@ -52,19 +37,43 @@ export class ByteLruCache<V> {
   }
 }
 
+/** Least-recently-used map bounded by the accounted size of its entries (key and value). */
+export class ByteLruCache<V> extends AccountedMap<{ value: V; size: number }> {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly sizeOf: (v: V) => number,
+  ) {
+    super();
+  }
+
+  get(key: string): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.value;
+  }
+
+  set(key: string, value: V): void {
+    const size = this.sizeOf(value) + keyBytes(key);
+    if (size > this.maxBytes) return;
+    this.put(key, { value, size });
+    this.evictOldestWhile(() => this.totalBytes > this.maxBytes);
+  }
+}
+
 /**
  * Entries that expire; bounded by count and by accounted bytes (key and value), so a flood of distinct keys — image
  * strings are user input — cannot grow it without limit. The oldest entries go first.
  */
-export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; storedAt: number; expiresAt: number; size: number }>();
-  private bytes = 0;
-
+export class TtlCache<V> extends AccountedMap<{ value: V; storedAt: number; expiresAt: number; size: number }> {
   constructor(
     private readonly maxEntries: number,
     private readonly maxBytes = Infinity,
     private readonly sizeOf: (v: V) => number = () => 64,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The entry with its age, fresh or not; callers decide whether stale is usable. */
   peek(key: string): { value: V; fresh: boolean; storedAt: number } | undefined {
@@ -83,28 +92,8 @@ export class TtlCache<V> {
     const size = this.sizeOf(value) + keyBytes(key);
     if (size > this.maxBytes) return;
     const now = Date.now();
-    this.entries.set(key, { value, storedAt: now, expiresAt: now + ttlMs, size });
-    this.bytes += size;
-    for (const [k, e] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= e.size;
-    }
-  }
-
-  delete(key: string): void {
-    const old = this.entries.get(key);
-    if (!old) return;
-    this.entries.delete(key);
-    this.bytes -= old.size;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get totalBytes(): number {
-    return this.bytes;
+    this.put(key, { value, storedAt: now, expiresAt: now + ttlMs, size });
+    this.evictOldestWhile(() => this.entries.size > this.maxEntries || this.totalBytes > this.maxBytes);
   }
 }
 

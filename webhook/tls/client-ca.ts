@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { FilePoller } from './file-poller.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -29,45 +30,23 @@ export async function readClientCa(file: string): Promise<string> {
 }
 
 /**
- * Re-reads the client CA bundle every `intervalMs` and hands a changed one to `apply`, so a CA rotated in its
- * Secret or ConfigMap (new CA appended before the old one is dropped) is trusted without a restart. A file that
- * does not load (half-written update) is skipped and retried.
+ * Re-reads the client CA bundle and hands a changed one to `apply`, so a CA rotated in its Secret or ConfigMap (new
+ * CA appended before the old one is dropped) is trusted without a restart.
  */
-export class ClientCaWatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
-
-  constructor(
-    private readonly file: string,
-    private last: string,
-    private readonly apply: (caPem: string) => void,
-    private readonly logger: Logger,
-    private readonly intervalMs = 10_000,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  /** One check; exposed for tests. */
-  async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const next = await readClientCa(this.file);
-      if (next === this.last) return;
-      this.apply(next);
-      this.last = next;
-      this.logger.info({ clientCAFile: this.file }, 'client CA bundle reloaded');
-    } catch (e) {
-      this.logger.warn({ clientCAFile: this.file, error: (e as Error).message }, 'client CA bundle not loadable; keeping the current one');
-    } finally {
-      this.polling = false;
-    }
+export class ClientCaWatcher extends FilePoller<string> {
+  constructor(file: string, current: string, apply: (caPem: string) => void, logger: Logger, intervalMs = 10_000) {
+    super(
+      {
+        load: () => readClientCa(file),
+        fingerprint: (pem) => pem,
+        apply,
+        logFields: { clientCAFile: file },
+        reloaded: 'client CA bundle reloaded',
+        notLoadable: 'client CA bundle not loadable; keeping the current one',
+      },
+      current,
+      logger,
+      intervalMs,
+    );
   }
 }
