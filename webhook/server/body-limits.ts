@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { scanEnvelope, type EnvelopeScan } from './json-envelope.js';
+import { nestedDeeperThan, scanEnvelope, type EnvelopeScan } from './json-envelope.js';
 
 /** The apiserver sends at most 3 MiB objects (etcd's default request limit is 1.5 MiB); anything bigger is not ours. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -29,8 +29,7 @@ export function tooDeepBody(res: Response): EnvelopeScan | undefined {
 
 /** The text of a body, decoded: parsed JSON, the envelope scan of a body too deep to parse, or why it is not JSON. */
 export function decodeJsonText(text: string): { json: unknown } | { tooDeep: EnvelopeScan } | { notJson: string } {
-  const scan = scanEnvelope(text);
-  if (scan.tooDeep) return { tooDeep: scan };
+  if (nestedDeeperThan(text)) return { tooDeep: scanEnvelope(text) };
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (e) {
