@@ -8,6 +8,12 @@ import type { ManifestFetcher } from './manifest-fetch.js';
 import { platformFromConfig, type ManifestDocument } from './manifest.js';
 import type { RegistryOptions } from './options.js';
 
+/** What every answer for this attempt says, whatever the image. */
+function baseInfo(ctx: LookupContext): Pick<ImageInfo, 'reference' | 'canonical' | 'error' | 'endpoint'> {
+  const endpoint = ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host;
+  return { reference: ctx.ref.original, canonical: ctx.ref.canonical, error: null, endpoint };
+}
+
 /**
  * "Which platforms can this reference run on?" for one attempt (reference, endpoint, credential): the warm path
  * serves a digest's cached answer without touching a manifest; otherwise the manifest is fetched and walked
@@ -21,9 +27,23 @@ export class PlatformResolver {
     private readonly observer: RegistryObserver | undefined,
   ) {}
 
+  /**
+   * The warm path alone, without waiting: a digest, or a tag within its TTL, already answered — and for a digest,
+   * this credential (or anyone) already shown able to read it. Undefined when the attempt must fetch or prove access.
+   */
+  answerFromMemory(ctx: LookupContext): ImageInfo | undefined {
+    const known = ctx.ref.digest ?? this.caches.tags.get(this.caches.tagKey(ctx));
+    const answered = known === undefined ? undefined : this.caches.answers.get(this.caches.resolvedKey(known));
+    if (known === undefined || !answered) return undefined;
+    if (ctx.ref.digest && !this.caches.hasAccess(ctx, ctx.ref.digest)) return undefined;
+    if (!ctx.ref.digest) this.observer?.onCache?.('hit');
+    return { ...baseInfo(ctx), digest: known, ...answered };
+  }
+
   async answer(ctx: LookupContext): Promise<ImageInfo> {
-    const endpoint = ctx.ep.isMirror ? `${ctx.ep.host}/${ctx.ep.repository}` : ctx.ep.host;
-    const base = { reference: ctx.ref.original, canonical: ctx.ref.canonical, error: null, endpoint };
+    const warm = this.answerFromMemory(ctx);
+    if (warm) return warm;
+    const base = baseInfo(ctx);
     // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
     const known = ctx.ref.digest ?? this.caches.tags.get(this.caches.tagKey(ctx));
     const answered = known === undefined ? undefined : this.caches.answers.get(this.caches.resolvedKey(known));
