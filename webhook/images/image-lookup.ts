@@ -34,7 +34,8 @@ export class ImageLookup {
     const byImage = new Map(wanted.map((image, i) => [image, answers[i]!]));
     return images.map((i) => {
       const info = byImage.get(i.image);
-      return info ? { ...i, info } : { ...i };
+      // `{ ...i, info }` written out (a PodImage is these three fields): on Node 20 a spread followed by a new key costs ≈ 1 µs (decision 0042).
+      return info ? { container: i.container, kind: i.kind, image: i.image, info } : { ...i };
     });
   }
 
@@ -93,5 +94,6 @@ export async function resolvePodImages(request: PodImagesRequest, scope: Request
   const credentials = names.length > 0 ? await deadline.race(env.cluster.pullSecrets(scope.namespace, names).catch(() => []), []) : [];
   const overrides = scope.settings.imageOverrides;
   const resolved = await env.images.resolvePodImages(request.images ?? podImages(request.spec), { credentials, deadline, overrides, ...(request.budgetMs !== undefined && { budgetMs: request.budgetMs }) });
-  return { ...podArchitectures(resolved, overrides, request.allowedArchs, podOS(request.spec)), mismatches: platformMismatches(resolved) };
+  const archs = podArchitectures(resolved, overrides, request.allowedArchs, podOS(request.spec));
+  return { archs: archs.archs, images: archs.images, unresolved: archs.unresolved, singleArch: archs.singleArch, mismatches: platformMismatches(resolved) };
 }
