@@ -35,7 +35,8 @@ export class LookupPlans {
   planFor(reference: string, request: ResolveRequest): PlannedLookup {
     if (this.sources.some((s) => s.fromRequest?.(request) === true)) return this.build(reference, request);
     const known = this.remembered.get(reference);
-    if (known) return { plan: { ...known.plan, request }, key: known.key };
+    // Written out: `{ ...known.plan, request }` adds a key after a spread, ≈ 1 µs on Node 20 (decision 0042).
+    if (known) return { plan: { ref: known.plan.ref, endpoints: known.plan.endpoints, candidates: known.plan.candidates, request }, key: known.key };
     const planned = this.build(reference, request);
     if (this.remembered.size >= this.maxEntries) this.remembered.delete(this.remembered.keys().next().value!);
     // Kept without the request (its signal and deadline belong to this lookup only).
