@@ -27,6 +27,7 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   { name: 'admission', title: 'admission webhook vs minimal HTTPS server', writesItself: true, args: ['bench/admission/run.ts', ...(QUICK ? ['--quick'] : [])] },
+  { name: 'decide', title: 'admission decision alone, in-process (admit + outcomeToReview + JSON.stringify)', writesItself: false, args: ['bench/admission/decide.ts', ...(QUICK ? ['--quick'] : [])] },
   { name: 'admission-workers', title: 'admission, 3 processes each', writesItself: true, args: ['bench/admission/run.ts', '--workers', '3', ...(QUICK ? ['--quick'] : [])] },
   { name: 'audit', title: 'audit against stand-ins', writesItself: true, args: ['bench/audit/run.ts', '--registry', 'stub', '--append', ...(QUICK ? ['--pods', '500', '--images', '50'] : [])] },
   { name: 'registry', title: 'registry request economy', writesItself: true, args: ['bench/registry/run.ts', '--write'] },

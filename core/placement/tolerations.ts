@@ -1,3 +1,4 @@
+import { withFields } from '../with-fields.js';
 import type { PodSpec, Taint, Toleration } from './k8s-types.js';
 
 /** A taint that nodes of one CPU architecture carry (e.g. AKS arm64 pools: `kubernetes.io/arch=arm64:NoSchedule`). */
@@ -53,7 +54,7 @@ export function addTolerations(spec: PodSpec, tolerations: readonly Toleration[]
     if (!toleratesTaint(merged, taintOfToleration(t))) merged.push(t);
   }
   if (merged.length === existing.length) return spec;
-  return { ...spec, tolerations: merged };
+  return withFields(spec, { tolerations: merged });
 }
 
 /**
