@@ -1,7 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Deadline } from './deadline.js';
 
-const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+/** Timers set while `during` runs (the deadline's timer is unref'd, so active-resource counts do not show it). */
+async function timersSet(during: () => Promise<void>): Promise<number> {
+  const spy = vi.spyOn(globalThis, 'setTimeout');
+  try {
+    await during();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -31,12 +40,15 @@ describe('Deadline', () => {
 
   it('arms no timer for a request answered from memory (promises already settled)', async () => {
     const deadline = new Deadline(10_000);
-    const before = timers();
     try {
-      await deadline.race(Promise.resolve([]), []);
-      await deadline.race(Promise.resolve('x').then((v) => v.toUpperCase()), '');
-      await nextTurn();
-      expect(timers()).toBe(before);
+      const set = await timersSet(async () => {
+        await deadline.race(Promise.resolve([]), []);
+        await deadline.race(Promise.resolve('x').then((v) => v.toUpperCase()), '');
+        await nextTurn();
+      });
+      expect(set).toBe(0);
+      // A race that waits arms the deadline's one timer.
+      expect(await timersSet(async () => void (await Promise.race([deadline.race(never<string>(), ''), nextTurn().then(nextTurn)])))).toBe(1);
     } finally {
       deadline.dispose();
     }
@@ -60,6 +72,17 @@ describe('Deadline', () => {
     disposed.dispose();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(kept.aborted).toBe(false);
+    expect(disposed.signal.aborted).toBe(false);
+  });
+
+  it('a race still pending when the request ends arms nothing (it is abandoned, as before)', async () => {
+    const deadline = new Deadline(10_000);
+    const set = await timersSet(async () => {
+      void deadline.race(never<string>(), 'fallback');
+      deadline.dispose();
+      await nextTurn();
+    });
+    expect(set).toBe(0);
   });
 
   it('one timer serves the signal and every pending race', async () => {

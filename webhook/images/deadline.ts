@@ -13,6 +13,8 @@ export class Deadline {
   /** Races still waiting, answered with their fallback when the timer fires. */
   private readonly waiting = new Set<() => void>();
   private expired = false;
+  /** Disposed: nothing is armed any more (a signal handed out before is never aborted, as with a cleared timer). */
+  private disposed = false;
   readonly at: number;
 
   constructor(readonly ms: number) {
@@ -23,7 +25,7 @@ export class Deadline {
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.expired || this.remainingMs() === 0) this.expire();
+      if (this.expired || (!this.disposed && this.remainingMs() === 0)) this.expire();
       else this.arm();
     }
     return this.controller.signal;
@@ -62,12 +64,13 @@ export class Deadline {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     this.waiting.clear();
   }
 
   private arm(): void {
-    if (this.timer || this.expired) return;
+    if (this.timer || this.expired || this.disposed) return;
     this.timer = setTimeout(() => this.expire(), this.remainingMs());
     this.timer.unref();
   }
