@@ -1,7 +1,7 @@
 /**
  * Runs a command-line tool as a user would (its own process, its own environment) and measures it from outside:
- * wall time from spawn to exit, and peak RSS as the kernel counted it (GNU time's %M, from wait4's ru_maxrss), so a
- * Go binary and a Node program are measured the same way.
+ * wall time from spawn to exit, CPU time and peak RSS as the kernel counted them (GNU time's %U, %S and %M, from
+ * wait4's rusage), so a Go binary and a Node program are measured the same way.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,14 +15,17 @@ export interface MeasuredRun {
   stdout: string;
   stderr: string;
   seconds: number;
+  /** User + system CPU time: close to `seconds` means the tool was busy computing, not waiting on the network. */
+  cpuSeconds: number;
   /** Peak resident set size of the process (its largest child included), in MiB. */
   peakRssMiB: number;
 }
 
-/** The peak RSS GNU time wrote with `-f %M` (KiB), as MiB; undefined when the file does not hold one. */
-export function peakRssFromTimeOutput(text: string): number | undefined {
-  const last = text.trim().split('\n').at(-1) ?? '';
-  return /^\d+$/.test(last) ? Number(last) / 1024 : undefined;
+/** GNU time's `-f '%U %S %M'` line (seconds, seconds, KiB) as CPU seconds and MiB; undefined when there is none. */
+export function parseTimeOutput(text: string): { cpuSeconds: number; peakRssMiB: number } | undefined {
+  // A failed command's status line ("Command exited with non-zero status 1") comes first.
+  const m = /^([\d.]+) ([\d.]+) (\d+)$/.exec(text.trim().split('\n').at(-1) ?? '');
+  return m ? { cpuSeconds: Number(m[1]) + Number(m[2]), peakRssMiB: Number(m[3]) / 1024 } : undefined;
 }
 
 export async function measuredRun(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 10 * 60_000): Promise<MeasuredRun> {
@@ -31,7 +34,7 @@ export async function measuredRun(file: string, args: readonly string[], env: No
   const timeFile = join(dir, 'time.txt');
   try {
     const started = performance.now();
-    const child = spawn(GNU_TIME, ['-f', '%M', '-o', timeFile, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -43,9 +46,9 @@ export async function measuredRun(file: string, args: readonly string[], env: No
     });
     clearTimeout(timer);
     const seconds = (performance.now() - started) / 1000;
-    const peak = peakRssFromTimeOutput(existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '');
-    if (peak === undefined) throw new Error(`${file}: ${GNU_TIME} wrote no peak RSS (exit ${code})`);
-    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), seconds, peakRssMiB: peak };
+    const usage = parseTimeOutput(existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '');
+    if (usage === undefined) throw new Error(`${file}: ${GNU_TIME} wrote no resource usage (exit ${code})`);
+    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), seconds, ...usage };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -45,7 +45,8 @@ interface ToolRun {
   command: string;
   run: MeasuredRun;
   registryRequests: Record<string, number>;
-  proxyRequests: number;
+  /** Requests the proxy saw, and the median and 90th percentile of how long each took there (the delay included). */
+  proxy: { requests: number; p50Ms: number; p90Ms: number };
   result: string;
 }
 
@@ -107,8 +108,10 @@ async function measureTool({ tool, command, go, summarize }: Tool, registry: Tes
   if (run.code !== 0) throw new Error(`${tool} exited ${run.code}:\n${run.stderr.slice(-4000)}`);
   const registryRequests = countByKind(parseAccessLog(await settledLog(registry, mark)));
   const result = summarize(run);
-  log(`${tool}: ${run.seconds.toFixed(2)} s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB, registry ${formatCounts(registryRequests)}; ${result}`);
-  return { tool, command, run, registryRequests, proxyRequests: proxy.requests.length, result };
+  log(`${tool}: ${run.seconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(2)} s), peak RSS ${run.peakRssMiB.toFixed(0)} MiB, registry ${formatCounts(registryRequests)}; ${result}`);
+  const durations = proxy.requests.map((r) => r.durationMs).sort((x, y) => x - y);
+  const at = (q: number): number => durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? 0;
+  return { tool, command, run, registryRequests, proxy: { requests: durations.length, p50Ms: at(0.5), p90Ms: at(0.9) }, result };
 }
 
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -135,13 +138,47 @@ function section(runs: ToolRun[], setup: { clusterSeconds: number; pushSeconds: 
     '',
     `Cluster: the from-source test control plane (kube-apiserver ${setup.k8sVersion}, etcd, controller-manager, scheduler; test/cluster) with ${setup.nodes} kwok nodes (half amd64; half arm64, tainted kubernetes.io/arch=arm64:NoSchedule), ${IMAGES} Deployments × ${Math.ceil(PODS / IMAGES)} replicas in ${NAMESPACES} namespaces made Running by the ReplicaSet controller, the scheduler and kwok (${setup.clusterSeconds.toFixed(0)} s). Registry: Debian's docker-registry with ${IMAGES} images (60% OCI indexes amd64+arm64, 10% arm64-only, 30% amd64-only Docker v2; pushed in ${setup.pushSeconds.toFixed(0)} s) behind test/registry's counting proxy delaying every request ${LATENCY} ms. Each tool ran once, as its own process with an empty home (cold caches), the registry restarted before each so its access log holds that tool's requests only. Peak RSS: GNU time's maximum resident set size.`,
     '',
-    '| tool | command | wall time | peak RSS | registry requests (its access log) | result |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...runs.map((r) => `| ${r.tool} | \`${r.command}\` | ${r.run.seconds.toFixed(2)} s | ${r.run.peakRssMiB.toFixed(0)} MiB | ${total(r.registryRequests)}: ${formatCounts(r.registryRequests)} | ${r.result} |`),
+    '| tool | command | wall time | CPU time | peak RSS | registry requests (its access log) | time per request at the proxy (p50 / p90, delay included) | result |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...runs.map((r) => `| ${r.tool} | \`${r.command}\` | ${r.run.seconds.toFixed(2)} s | ${r.run.cpuSeconds.toFixed(2)} s | ${r.run.peakRssMiB.toFixed(0)} MiB | ${total(r.registryRequests)}: ${formatCounts(r.registryRequests)} | ${r.proxy.requests ? `${r.proxy.p50Ms} / ${r.proxy.p90Ms} ms` : '–'} | ${r.result} |`),
     '',
     comparison(a, b),
     '',
   ].join('\n');
+}
+
+/**
+ * What runs, in order: archcheck as a user runs it, kubearchinspect, then archcheck variants that show where its time
+ * goes (process start alone; labels trusted instead of verified; more requests in flight per registry).
+ */
+function benchTools(work: string, bundle: string, kubearchinspectBin: string, kubeconfig: string, host: string): Tool[] {
+  const shown = (args: string[]): string => args.join(' ').replace(kubeconfig, 'KUBECONFIG').replace(host, 'REGISTRY');
+  const audit = ['-A', '-o', 'json', '--kubeconfig', kubeconfig, '--insecure-registry', host];
+  const archcheck = (tool: string, args: string[], summarize: Tool['summarize'] = (r) => summarizeArchcheck(r.stdout)): Tool => ({
+    tool,
+    command: `kubectl archcheck ${shown(args)}`,
+    go: () => measuredRun(bundle, args, freshHome(work, `archcheck-${Math.random().toString(36).slice(2)}`)),
+    summarize,
+  });
+  const kaiHome = freshHome(work, 'kubearchinspect');
+  // containers/image (kubearchinspect's registry client) reads the user's registries.conf (it ignores
+  // CONTAINERS_REGISTRIES_CONF, which only podman's and skopeo's CLIs apply): plain HTTP to the loopback registry,
+  // as archcheck's --insecure-registry.
+  mkdirSync(join(kaiHome.HOME!, '.config', 'containers'), { recursive: true });
+  writeFileSync(join(kaiHome.HOME!, '.config', 'containers', 'registries.conf'), `[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
+  const kaiArgs = ['images', '--kube-config-path', kubeconfig];
+  return [
+    archcheck('archcheck', audit),
+    {
+      tool: 'kubearchinspect v0.8.0',
+      command: `kubearchinspect ${shown(kaiArgs)} (~/.config/containers/registries.conf: REGISTRY insecure)`,
+      go: () => measuredRun(kubearchinspectBin, kaiArgs, kaiHome),
+      summarize: (r) => summarizeKubearchinspect(r.stdout),
+    },
+    archcheck('archcheck, process start only', ['--version'], (r) => r.stdout.trim()),
+    archcheck('archcheck, labels trusted', [...audit, '--no-verify-platforms']),
+    archcheck('archcheck, 128 requests in flight', [...audit, '--registry-concurrency', '128']),
+  ];
 }
 
 const work = mkdtempSync(join(tmpdir(), 'archcheck-bench-side-'));
@@ -162,25 +199,8 @@ try {
   try {
     log(`registry ready (${images.images.length} images, ${images.seconds.toFixed(0)} s); cluster ready (${started.seconds.toFixed(0)} s)`);
     const kubeconfig = cluster.kubeconfigPath;
-    const kaiHome = freshHome(work, 'kubearchinspect');
-    // containers/image (kubearchinspect's registry client) reads the user's registries.conf (it ignores
-    // CONTAINERS_REGISTRIES_CONF, which only podman's and skopeo's CLIs apply): plain HTTP to the loopback registry,
-    // as archcheck's --insecure-registry.
-    mkdirSync(join(kaiHome.HOME!, '.config', 'containers'), { recursive: true });
-    writeFileSync(join(kaiHome.HOME!, '.config', 'containers', 'registries.conf'), `[[registry]]\nlocation = "${proxy.host}"\ninsecure = true\n`);
     const runs: ToolRun[] = [];
-    const archcheckArgs = ['-A', '-o', 'json', '--kubeconfig', kubeconfig, '--insecure-registry', proxy.host];
-    const shown = (args: string[]): string => args.join(' ').replace(kubeconfig, 'KUBECONFIG').replace(proxy.host, 'REGISTRY');
-    const archcheck: Tool = { tool: 'archcheck', command: `kubectl archcheck ${shown(archcheckArgs)}`, go: () => measuredRun(bundle, archcheckArgs, freshHome(work, 'archcheck')), summarize: (r) => summarizeArchcheck(r.stdout) };
-    runs.push(await measureTool(archcheck, registry, proxy));
-    const kaiArgs = ['images', '--kube-config-path', kubeconfig];
-    const kubearchinspect: Tool = {
-      tool: 'kubearchinspect v0.8.0',
-      command: `kubearchinspect ${shown(kaiArgs)} (~/.config/containers/registries.conf: REGISTRY insecure)`,
-      go: () => measuredRun(peers.kubearchinspect, kaiArgs, kaiHome),
-      summarize: (r) => summarizeKubearchinspect(r.stdout),
-    };
-    runs.push(await measureTool(kubearchinspect, registry, proxy));
+    for (const tool of benchTools(work, bundle, peers.kubearchinspect, kubeconfig, proxy.host)) runs.push(await measureTool(tool, registry, proxy));
     const text = section(runs, { clusterSeconds: started.seconds, pushSeconds: images.seconds, k8sVersion: cluster.version, nodes: cluster.nodes.length }, loadBefore);
     process.stdout.write(`${text}\n`);
     if (values.append) appendFileSync(join(ROOT, 'BENCHMARKS.md'), text);
