@@ -7,7 +7,8 @@
  *
  *   npx tsx bench/audit/side-by-side.ts [--pods 5000] [--images 500] [--latency-ms 50] [--quick] [--append]
  *
- * --quick: 500 pods, 50 images. --append adds a section to BENCHMARKS.md. Needs the cluster binaries
+ * --quick: 500 pods, 50 images. --append adds a section to BENCHMARKS.md. --keep leaves the cluster and registry up
+ * afterwards (KUBECONFIG and REGISTRY printed on stderr) until Ctrl-C, to profile one tool by hand. Needs the cluster binaries
  * (test/cluster/build.sh) and builds kubearchinspect with bench/audit/build-peers.sh (KUBEARCHINSPECT_SRC: see there).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     quick: { type: 'boolean', default: false },
     append: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 const PODS = Number(values.pods ?? (values.quick ? 500 : 5000));
@@ -181,6 +183,15 @@ function benchTools(work: string, bundle: string, kubearchinspectBin: string, ku
   ];
 }
 
+/** --keep: the same cluster and registry (50 ms proxy still on) stay up until SIGINT/SIGTERM. */
+async function keepUp(kubeconfig: string, host: string): Promise<void> {
+  log(`kept up until Ctrl-C: KUBECONFIG=${kubeconfig} REGISTRY=${host}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
 const work = mkdtempSync(join(tmpdir(), 'archcheck-bench-side-'));
 const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
 const peers = peerPaths();
@@ -204,6 +215,7 @@ try {
     const text = section(runs, { clusterSeconds: started.seconds, pushSeconds: images.seconds, k8sVersion: cluster.version, nodes: cluster.nodes.length }, loadBefore);
     process.stdout.write(`${text}\n`);
     if (values.append) appendFileSync(join(ROOT, 'BENCHMARKS.md'), text);
+    if (values.keep) await keepUp(cluster.kubeconfigPath, proxy.host);
   } finally {
     await cluster.stop();
   }
