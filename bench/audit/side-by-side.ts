@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/audit/side-by-side.ts [--pods 5000] [--images 500] [--latency-ms 50] [--quick] [--append]
  *
+ * --repeat N (default 3, 1 with --quick): rounds of every tool; the table shows each one's median wall time.
  * --quick: 500 pods, 50 images. --append adds a section to BENCHMARKS.md. --keep leaves the cluster and registry up
  * afterwards (KUBECONFIG and REGISTRY printed on stderr) until Ctrl-C, to profile one tool by hand. Needs the cluster binaries
  * (test/cluster/build.sh) and builds kubearchinspect with bench/audit/build-peers.sh (KUBEARCHINSPECT_SRC: see there).
@@ -34,11 +35,14 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     append: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    repeat: { type: 'string' },
   },
 });
 const PODS = Number(values.pods ?? (values.quick ? 500 : 5000));
 const IMAGES = Number(values.images ?? (values.quick ? 50 : 500));
 const LATENCY = Number(values['latency-ms']);
+/** Rounds: every tool once per round, in the same order; the table shows each tool's median round. */
+const REPEAT = Number(values.repeat ?? (values.quick ? 1 : 3));
 const NAMESPACES = 20;
 const log = (line: string): void => void process.stderr.write(`[side-by-side] ${line}\n`);
 
@@ -116,6 +120,12 @@ async function measureTool({ tool, command, go, summarize }: Tool, registry: Tes
   return { tool, command, run, registryRequests, proxy: { requests: durations.length, p50Ms: at(0.5), p90Ms: at(0.9) }, result };
 }
 
+/** The run with the median wall time, carrying every run's wall time for the table. */
+function medianRun(runs: ToolRun[]): ToolRun & { allSeconds: number[] } {
+  const sorted = [...runs].sort((a, b) => a.run.seconds - b.run.seconds);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, allSeconds: runs.map((r) => r.run.seconds) };
+}
+
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** The verdict against the issue's goal: archcheck ≤ 3 s with verification and ≥ 5× faster than the peer. */
@@ -128,7 +138,7 @@ function comparison(archcheck: ToolRun | undefined, peer: ToolRun | undefined): 
   return `archcheck ${a.toFixed(2)} s is ${speed} ${peer.tool} ${p.toFixed(2)} s; goal (≤ 3 s with verification and ≥ 5× faster): ${met}.`;
 }
 
-function section(runs: ToolRun[], setup: { clusterSeconds: number; pushSeconds: number; k8sVersion: string; nodes: number }, loadBefore: string): string {
+function section(runs: Array<ToolRun & { allSeconds: number[] }>, setup: { clusterSeconds: number; pushSeconds: number; k8sVersion: string; nodes: number }, loadBefore: string): string {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const [a, b] = runs;
   const command = `npx tsx bench/audit/side-by-side.ts --pods ${PODS} --images ${IMAGES} --latency-ms ${LATENCY}${values.append ? ' --append' : ''}`;
@@ -138,11 +148,11 @@ function section(runs: ToolRun[], setup: { clusterSeconds: number; pushSeconds: 
     '',
     `Command: \`${command}\`. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} shared with other work, Node ${process.version}; load average ${loadBefore} before, ${loadavg().map((l) => l.toFixed(1)).join(' ')} after.`,
     '',
-    `Cluster: the from-source test control plane (kube-apiserver ${setup.k8sVersion}, etcd, controller-manager, scheduler; test/cluster) with ${setup.nodes} kwok nodes (half amd64; half arm64, tainted kubernetes.io/arch=arm64:NoSchedule), ${IMAGES} Deployments × ${Math.ceil(PODS / IMAGES)} replicas in ${NAMESPACES} namespaces made Running by the ReplicaSet controller, the scheduler and kwok (${setup.clusterSeconds.toFixed(0)} s). Registry: Debian's docker-registry with ${IMAGES} images (60% OCI indexes amd64+arm64, 10% arm64-only, 30% amd64-only Docker v2; pushed in ${setup.pushSeconds.toFixed(0)} s) behind test/registry's counting proxy delaying every request ${LATENCY} ms. Each tool ran once, as its own process with an empty home (cold caches), the registry restarted before each so its access log holds that tool's requests only. Peak RSS: GNU time's maximum resident set size.`,
+    `Cluster: the from-source test control plane (kube-apiserver ${setup.k8sVersion}, etcd, controller-manager, scheduler; test/cluster) with ${setup.nodes} kwok nodes (half amd64; half arm64, tainted kubernetes.io/arch=arm64:NoSchedule), ${IMAGES} Deployments × ${Math.ceil(PODS / IMAGES)} replicas in ${NAMESPACES} namespaces made Running by the ReplicaSet controller, the scheduler and kwok (${setup.clusterSeconds.toFixed(0)} s). Registry: Debian's docker-registry with ${IMAGES} images (60% OCI indexes amd64+arm64, 10% arm64-only, 30% amd64-only Docker v2; pushed in ${setup.pushSeconds.toFixed(0)} s) behind test/registry's counting proxy delaying every request ${LATENCY} ms. Each tool ran ${REPEAT === 1 ? 'once' : `${REPEAT} times (rounds of every tool in turn; the row is its median run, every run's wall time in brackets)`}, as its own process with an empty home (cold caches), the registry restarted before each so its access log holds that tool's requests only. Peak RSS: GNU time's maximum resident set size.`,
     '',
-    '| tool | command | wall time | CPU time | peak RSS | registry requests (its access log) | time per request at the proxy (p50 / p90, delay included) | result |',
+    `| tool | command | wall time${REPEAT > 1 ? ' (median; each run)' : ''} | CPU time | peak RSS | registry requests (its access log) | time per request at the proxy (p50 / p90, delay included) | result |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...runs.map((r) => `| ${r.tool} | \`${r.command}\` | ${r.run.seconds.toFixed(2)} s | ${r.run.cpuSeconds.toFixed(2)} s | ${r.run.peakRssMiB.toFixed(0)} MiB | ${total(r.registryRequests)}: ${formatCounts(r.registryRequests)} | ${r.proxy.requests ? `${r.proxy.p50Ms} / ${r.proxy.p90Ms} ms` : '–'} | ${r.result} |`),
+    ...runs.map((r) => `| ${r.tool} | \`${r.command}\` | ${r.run.seconds.toFixed(2)} s${r.allSeconds.length > 1 ? ` (${r.allSeconds.map((x) => x.toFixed(2)).join(', ')})` : ''} | ${r.run.cpuSeconds.toFixed(2)} s | ${r.run.peakRssMiB.toFixed(0)} MiB | ${total(r.registryRequests)}: ${formatCounts(r.registryRequests)} | ${r.proxy.requests ? `${r.proxy.p50Ms} / ${r.proxy.p90Ms} ms` : '–'} | ${r.result} |`),
     '',
     comparison(a, b),
     '',
@@ -210,8 +220,12 @@ try {
   try {
     log(`registry ready (${images.images.length} images, ${images.seconds.toFixed(0)} s); cluster ready (${started.seconds.toFixed(0)} s)`);
     const kubeconfig = cluster.kubeconfigPath;
-    const runs: ToolRun[] = [];
-    for (const tool of benchTools(work, bundle, peers.kubearchinspect, kubeconfig, proxy.host)) runs.push(await measureTool(tool, registry, proxy));
+    const tools = benchTools(work, bundle, peers.kubearchinspect, kubeconfig, proxy.host);
+    const rounds: ToolRun[][] = tools.map(() => []);
+    for (let round = 0; round < REPEAT; round++) {
+      for (const [i, tool] of tools.entries()) rounds[i]!.push(await measureTool(tool, registry, proxy));
+    }
+    const runs = rounds.map(medianRun);
     const text = section(runs, { clusterSeconds: started.seconds, pushSeconds: images.seconds, k8sVersion: cluster.version, nodes: cluster.nodes.length }, loadBefore);
     process.stdout.write(`${text}\n`);
     if (values.append) appendFileSync(join(ROOT, 'BENCHMARKS.md'), text);
