@@ -30,6 +30,7 @@ const BENCHES: Bench[] = [
   { name: 'decide', title: 'admission decision alone, in-process (admit + outcomeToReview + JSON.stringify)', writesItself: false, args: ['bench/admission/decide.ts', ...(QUICK ? ['--quick'] : [])] },
   { name: 'admission-workers', title: 'admission, 3 processes each', writesItself: true, args: ['bench/admission/run.ts', '--workers', '3', ...(QUICK ? ['--quick'] : [])] },
   { name: 'audit', title: 'audit against stand-ins', writesItself: true, args: ['bench/audit/run.ts', '--registry', 'stub', '--append', ...(QUICK ? ['--pods', '500', '--images', '50'] : [])] },
+  { name: 'audit-side-by-side', title: 'audit side by side with kubearchinspect (real cluster and registry)', writesItself: true, args: ['bench/audit/side-by-side.ts', '--append', ...(QUICK ? ['--quick'] : [])] },
   { name: 'registry', title: 'registry request economy', writesItself: true, args: ['bench/registry/run.ts', '--write'] },
   { name: 'memory', title: 'registry client RSS under a flood of distinct names', writesItself: false, args: ['--expose-gc', 'bench/memory/soak.ts', ...(QUICK ? ['2000', '20'] : ['20000', '200'])] },
   { name: 'events', title: 'what an admission pays for its Event', writesItself: false, args: ['bench/events/record.ts'] },
