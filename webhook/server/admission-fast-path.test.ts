@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCluster } from '../testing/fake-cluster.js';
 import { loadFixture } from '../testing/fixtures.js';
 import { localhostCertificates, startTestServer, type TestServer } from '../testing/test-server.js';
-import { apiserverShaped } from './admission-fast-path.js';
+import { apiserverShaped, timeoutParam } from './admission-fast-path.js';
 
 const req = (method: string, headers: Record<string, string>): IncomingMessage => ({ method, headers }) as unknown as IncomingMessage;
 
@@ -23,6 +23,20 @@ describe('apiserverShaped: which requests the fast path answers (the rest go to 
     { name: 'exactly 3 MiB', method: 'POST', headers: { ...json, 'content-length': String(3 * 1024 * 1024) }, length: 3 * 1024 * 1024 },
   ])('$name → $length', ({ method, headers, length }) => {
     expect(apiserverShaped(req(method, headers))).toBe(length);
+  });
+});
+
+describe('timeoutParam: the apiserver timeout as express reads the query', () => {
+  it.each([
+    { url: '/mutate', timeout: undefined },
+    { url: '/mutate?timeout=10s', timeout: '10s' },
+    { url: '/mutate?timeout=10s', timeout: '10s' }, // the remembered one
+    { url: '/mutate?timeout=1s&timeout=2s', timeout: undefined },
+    { url: '/mutate?x=1&timeout=5s', timeout: '5s' },
+    { url: '/mutate?timeout=%31s', timeout: '1s' },
+    { url: '/mutate?', timeout: undefined },
+  ])('$url → $timeout', ({ url, timeout }) => {
+    expect(timeoutParam(url, url.indexOf('?'))).toBe(timeout);
   });
 });
 

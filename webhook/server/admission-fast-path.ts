@@ -27,11 +27,17 @@ export function apiserverShaped(req: IncomingMessage): number | undefined {
   return Number.isInteger(length) && length > 0 && length <= MAX_BODY_BYTES ? length : undefined;
 }
 
+/** The last query string read: the apiserver sends its webhook configuration's `?timeout=` on every request. */
+let lastQuery: { text: string; timeout: string | undefined } | undefined;
+
 /** The apiserver's `?timeout=10s`, read as express's query parser reads it (one value, else none). */
-function timeoutParam(url: string, queryAt: number): string | undefined {
+export function timeoutParam(url: string, queryAt: number): string | undefined {
   if (queryAt === -1) return undefined;
-  const timeout = parseQuery(url.slice(queryAt + 1)).timeout;
-  return typeof timeout === 'string' ? timeout : undefined;
+  const text = url.slice(queryAt + 1);
+  if (lastQuery?.text === text) return lastQuery.timeout;
+  const value = parseQuery(text).timeout;
+  lastQuery = { text, timeout: typeof value === 'string' ? value : undefined };
+  return lastQuery.timeout;
 }
 
 function readBody(req: IncomingMessage, onBody: (text: string) => void, onAborted: () => void): void {
