@@ -183,7 +183,8 @@ export class WebhookMetrics {
     const labels = admissionLabels(o.parts, o.mode);
     const operation = closedLabel(OPERATIONS, o.operation ?? 'none', 'other');
     const kind = closedLabel(KINDS, o.kind ?? 'none', 'other');
-    this.admissionRequests.inc({ endpoint: o.endpoint, operation, kind, ...labels });
+    // Written out, not spread: on the admission path a spread plus new keys costs ≈ 1 µs on Node 20 (decision 0042).
+    this.admissionRequests.inc({ endpoint: o.endpoint, operation, kind, decision: labels.decision, reason: labels.reason, mode: labels.mode });
     if (o.seconds !== undefined) this.admissionDuration.observe({ endpoint: o.endpoint, decision: labels.decision }, o.seconds);
   }
 

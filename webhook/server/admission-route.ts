@@ -96,7 +96,7 @@ export async function answerAdmission(endpoint: Endpoint, deps: AdmissionRouteDe
     const outcome = await admit(endpoint, request, recordingEnv(deps.env, images), deadline);
     out.send(200, outcomeToReview(request, outcome));
     const seconds = (performance.now() - started) / 1000;
-    deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, parts: outcome.parts, ...(outcome.mode && { mode: outcome.mode }), seconds });
+    deps.metrics.observeAdmission({ endpoint, operation: request.operation, kind: request.kind.kind, parts: outcome.parts, mode: outcome.mode, seconds });
     logOutcome(deps, decisionLogFields(endpoint, request, outcome, images, seconds * 1000), outcome.parts.decision === 'ignored');
     recordEvent(deps, endpoint, request, outcome);
   } catch (e) {
