@@ -23,8 +23,10 @@ export interface ChartWebhook {
   /** Plain-HTTP /metrics (the chart's metrics port, moved to loopback). */
   metricsUrl: string;
   pid: number;
-  /** The Deployment's NODE_OPTIONS, as the webhook was started with. */
+  /** The Deployment's NODE_OPTIONS (plus overrides), as the webhook was started with. */
   nodeOptions: string;
+  /** Environment added beyond the chart's (overrides), `K=V …`; empty when none. */
+  extraEnv: string;
   /** `webhook CPU 0, load generator CPU 1`, or why there is no pinning. */
   pinning: string;
   logs: readonly string[];
@@ -55,18 +57,25 @@ async function deploymentNodeOptions(config: Record<string, unknown>): Promise<s
   return value;
 }
 
+/** What a run may add to the chart's process settings, to try a runtime setting before it goes into the chart. */
+export interface ProcessOverrides {
+  /** Appended to the Deployment's NODE_OPTIONS. */
+  nodeOptions?: string;
+  env?: Record<string, string>;
+}
+
 /** Starts the cluster, installs the chart with `config` values (merged over its defaults), starts the webhook. */
-export async function startChartWebhook(config: Record<string, unknown>, name = 'bench'): Promise<ChartWebhook> {
+export async function startChartWebhook(config: Record<string, unknown>, name = 'bench', overrides: ProcessOverrides = {}): Promise<ChartWebhook> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'webhook', 'main.js'))) throw new Error('dist/webhook/main.js is missing: run "npx tsc -p tsconfig.build.json" first');
   const cluster = await startClusterSerialized({ name, log: () => {} });
   let arch: Archcheck | undefined;
   try {
     arch = await installArchcheck(cluster, { values: { config } });
-    const nodeOptions = await deploymentNodeOptions(config);
+    const nodeOptions = [await deploymentNodeOptions(config), overrides.nodeOptions].filter(Boolean).join(' ');
     const serverCpus = pinGenerator();
     const metricsPort = await freePort();
     const start = async (): Promise<number> => {
-      const proc = await arch!.startChild(['--metrics-listen', `127.0.0.1:${metricsPort}`], { NODE_OPTIONS: nodeOptions });
+      const proc = await arch!.startChild(['--metrics-listen', `127.0.0.1:${metricsPort}`], { ...overrides.env, NODE_OPTIONS: nodeOptions });
       const pid = proc.child!.pid!;
       if (serverCpus) taskset(['-a', '-cp', serverCpus, String(pid)]);
       return pid;
@@ -77,6 +86,7 @@ export async function startChartWebhook(config: Record<string, unknown>, name = 
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       pid: await start(),
       nodeOptions,
+      extraEnv: Object.entries(overrides.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' '),
       pinning: serverCpus ? `webhook pinned to CPU ${serverCpus}, load generator to CPU ${cpus().length - 1} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)',
       logs: arch.logs,
       async restart() {

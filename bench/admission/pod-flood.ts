@@ -56,9 +56,3 @@ export async function flood(url: string, caPem: string, count: number, body: (i:
   await agent.close();
   return { latenciesMs, decisions, wallMs };
 }
-
-/** The q-quantile (0–1) of some numbers, nearest rank. */
-export function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-}

@@ -33,6 +33,11 @@ const REGISTRY = flag('registry', 'stub');
 const SETTLE_S = Number(flag('settle', '15'));
 const CONCURRENCY = Number(flag('concurrency', '10'));
 const WRITE = process.argv.includes('--write');
+/** Runtime settings to try beside the chart's: appended to NODE_OPTIONS, and K=V environment pairs. */
+const EXTRA_NODE_OPTIONS = flag('node-options', '');
+const EXTRA_ENV = Object.fromEntries(flag('env', '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+/** Writes a heap snapshot of the webhook after the settle (SIGUSR2, --heapsnapshot-signal) into this directory. */
+const SNAPSHOT_DIR = flag('heap-snapshot-dir', '');
 const MiB = 1024 * 1024;
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -89,9 +94,9 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; af
   return [
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`,
     '',
-    `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts --images ${IMAGES} --registry ${REGISTRY} --settle ${SETTLE_S} --concurrency ${CONCURRENCY}\``,
+    `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts --images ${IMAGES} --registry ${REGISTRY} --settle ${SETTLE_S} --concurrency ${CONCURRENCY}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}${o.hook.extraEnv ? ` --env ${o.hook.extraEnv.replaceAll(' ', ',')}` : ''}\``,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${load()} after (shared machine).`,
-    `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config (default cache settings) and the Deployment's \`NODE_OPTIONS=${o.hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster (node discovery, Lease, gate controller, reconciler running). Registry: ${o.registry.what}. One \`/mutate\` per image over HTTPS, ${CONCURRENCY} connections, each a ReplicaSet's pod (distinct name and uid, every container naming that pod's image): ${IMAGES} admissions in ${o.wallS.toFixed(1)} s, decisions ${JSON.stringify(o.decisions)}.`,
+    `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config (default cache settings) and the Deployment's \`NODE_OPTIONS\`${EXTRA_NODE_OPTIONS || o.hook.extraEnv ? ' plus this run\'s settings' : ''}: \`${o.hook.extraEnv ? `${o.hook.extraEnv} ` : ''}NODE_OPTIONS=${o.hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster (node discovery, Lease, gate controller, reconciler running). Registry: ${o.registry.what}. One \`/mutate\` per image over HTTPS, ${CONCURRENCY} connections, each a ReplicaSet's pod (distinct name and uid, every container naming that pod's image): ${IMAGES} admissions in ${o.wallS.toFixed(1)} s, decisions ${JSON.stringify(o.decisions)}.`,
     '',
     '| when | VmRSS | VmHWM (peak) | heap used / total | external | registry caches |',
     '|---|---|---|---|---|---|',
@@ -108,7 +113,8 @@ async function main(): Promise<void> {
   const registry = await openRegistry();
   let hook: ChartWebhook | undefined;
   try {
-    hook = await startChartWebhook({ insecureRegistries: [registry.host] }, 'bench-rss');
+    const snapshotOptions = SNAPSHOT_DIR ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${SNAPSHOT_DIR}` : '';
+    hook = await startChartWebhook({ insecureRegistries: [registry.host] }, 'bench-rss', { nodeOptions: [EXTRA_NODE_OPTIONS, snapshotOptions].filter(Boolean).join(' '), env: EXTRA_ENV });
     await sleep(5_000);
     const idle = await snapshot(hook);
     process.stderr.write(`ready: rss ${mib(idle.rssMiB)} MiB; flooding ${IMAGES} admissions\n`);
@@ -117,6 +123,11 @@ async function main(): Promise<void> {
     process.stderr.write(`flood done in ${(result.wallMs / 1000).toFixed(1)} s: ${JSON.stringify(result.decisions)}; settling ${SETTLE_S} s\n`);
     await sleep(SETTLE_S * 1000);
     const after = await snapshot(hook);
+    if (SNAPSHOT_DIR) {
+      process.kill(hook.pid, 'SIGUSR2');
+      await sleep(20_000);
+      process.stderr.write(`heap snapshot requested into ${SNAPSHOT_DIR}\n`);
+    }
     const text = section({ registry, hook, idle, after, decisions: result.decisions, wallS: result.wallMs / 1000, loadBefore });
     process.stdout.write(`${text}\n`);
     if (WRITE) appendFileSync(join(import.meta.dirname, '..', '..', 'BENCHMARKS.md'), `\n${text}`);
