@@ -9,7 +9,7 @@
  * CPU µs per admission from /proc, and the exponent of total time vs pods (least squares on log–log).
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts [--sizes 500,5000,20000] [--images 50]
- *                                                                        [--concurrency 10] [--quick] [--write]
+ *                                                                        [--concurrency 10] [--node-options '…'] [--quick] [--write]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -30,6 +30,8 @@ const SIZES = flag('sizes', QUICK ? '100,500,2000' : '500,5000,20000').split(','
 const IMAGES = Number(flag('images', '50'));
 const CONCURRENCY = Number(flag('concurrency', '10'));
 const WRITE = process.argv.includes('--write');
+/** A runtime setting to try beside the chart's, appended to its NODE_OPTIONS (e.g. --max-semi-space-size=16). */
+const EXTRA_NODE_OPTIONS = flag('node-options', '');
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 interface Pass {
@@ -57,7 +59,7 @@ function section(passes: Pass[], hook: ChartWebhook, loadBefore: string): string
   return [
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission at ${SIZES.map((s) => s.toLocaleString('en')).join(' / ')} pods, cold and warm`,
     '',
-    `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts --sizes ${SIZES.join(',')} --images ${IMAGES} --concurrency ${CONCURRENCY}\``,
+    `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts --sizes ${SIZES.join(',')} --images ${IMAGES} --concurrency ${CONCURRENCY}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}\``,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${hook.pinning}; load average ${loadBefore} before, ${load()} after (shared machine).`,
     `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config and \`NODE_OPTIONS=${hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster; a fresh process per size (cold), then as many new pods again (warm). Pods: the ReplicaSet pod fixture (~4.6 KB, 2 containers + 1 init container), distinct names and uids, pod i naming image i mod ${IMAGES} in every container; images: ${IMAGES} in Debian's docker-registry on loopback (60% multi-arch OCI indexes, 10% arm64-only, 30% amd64-only Docker v2). Load: closed loop over ${CONCURRENCY} HTTPS connections; latency per request from the load generator (ms), CPU per admission from the webhook's /proc/PID/stat (µs).`,
     '',
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   let hook: ChartWebhook | undefined;
   try {
     const images = (await populateRegistry(registry, IMAGES, registry.host)).map((i) => i.ref);
-    hook = await startChartWebhook({ insecureRegistries: [registry.host] }, 'bench-scaling');
+    hook = await startChartWebhook({ insecureRegistries: [registry.host] }, 'bench-scaling', { nodeOptions: EXTRA_NODE_OPTIONS });
     const passes: Pass[] = [];
     let next = 0;
     for (const [i, pods] of SIZES.entries()) {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sampleValues } from '../../test/e2e/prometheus-text.js';
 import { startRegistry } from '../../test/registry/registry.js';
-import { processMemory, startChartWebhook, type ChartWebhook } from '../admission/chart-webhook.js';
+import { processCpuSeconds, processMemory, startChartWebhook, type ChartWebhook } from '../admission/chart-webhook.js';
 import { flood, rolloutPodReview } from '../admission/pod-flood.js';
 import { populateRegistry } from '../audit/populate-registry.js';
 import { startStubRegistry } from '../audit/stub-registry.js';
@@ -88,7 +88,7 @@ function cacheLine(s: Snapshot): string {
   return `${(total / MiB).toFixed(1)} MiB accounted — ${parts.join(', ')}`;
 }
 
-function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; after: Snapshot; decisions: Record<string, number>; wallS: number; loadBefore: string }): string {
+function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; after: Snapshot; decisions: Record<string, number>; wallS: number; cpuUs: number; loadBefore: string }): string {
   const { idle, after } = o;
   const verdict = after.rssMiB <= 150 ? `**${mib(after.rssMiB)} MiB ≤ 150 MiB: met**` : `**${mib(after.rssMiB)} MiB > 150 MiB: not met**`;
   return [
@@ -96,7 +96,7 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; af
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts --images ${IMAGES} --registry ${REGISTRY} --settle ${SETTLE_S} --concurrency ${CONCURRENCY}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}${o.hook.extraEnv ? ` --env ${o.hook.extraEnv.replaceAll(' ', ',')}` : ''}\``,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${load()} after (shared machine).`,
-    `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config (default cache settings) and the Deployment's \`NODE_OPTIONS\`${EXTRA_NODE_OPTIONS || o.hook.extraEnv ? ' plus this run\'s settings' : ''}: \`${o.hook.extraEnv ? `${o.hook.extraEnv} ` : ''}NODE_OPTIONS=${o.hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster (node discovery, Lease, gate controller, reconciler running). Registry: ${o.registry.what}. One \`/mutate\` per image over HTTPS, ${CONCURRENCY} connections, each a ReplicaSet's pod (distinct name and uid, every container naming that pod's image): ${IMAGES} admissions in ${o.wallS.toFixed(1)} s, decisions ${JSON.stringify(o.decisions)}.`,
+    `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config (default cache settings) and the Deployment's \`NODE_OPTIONS\`${EXTRA_NODE_OPTIONS || o.hook.extraEnv ? ' plus this run\'s settings' : ''}: \`${o.hook.extraEnv ? `${o.hook.extraEnv} ` : ''}NODE_OPTIONS=${o.hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster (node discovery, Lease, gate controller, reconciler running). Registry: ${o.registry.what}. One \`/mutate\` per image over HTTPS, ${CONCURRENCY} connections, each a ReplicaSet's pod (distinct name and uid, every container naming that pod's image): ${IMAGES} admissions in ${o.wallS.toFixed(1)} s (webhook CPU ${o.cpuUs.toFixed(0)} µs per admission, first sight of each image), decisions ${JSON.stringify(o.decisions)}.`,
     '',
     '| when | VmRSS | VmHWM (peak) | heap used / total | external | registry caches |',
     '|---|---|---|---|---|---|',
@@ -119,7 +119,9 @@ async function main(): Promise<void> {
     const idle = await snapshot(hook);
     process.stderr.write(`ready: rss ${mib(idle.rssMiB)} MiB; flooding ${IMAGES} admissions\n`);
     const images = registry.images;
+    const cpuBefore = processCpuSeconds(hook.pid);
     const result = await flood(hook.url, hook.caPem, IMAGES, (i) => rolloutPodReview(i, images[i]!.ref), CONCURRENCY);
+    const cpuUs = ((processCpuSeconds(hook.pid) - cpuBefore) * 1e6) / IMAGES;
     process.stderr.write(`flood done in ${(result.wallMs / 1000).toFixed(1)} s: ${JSON.stringify(result.decisions)}; settling ${SETTLE_S} s\n`);
     await sleep(SETTLE_S * 1000);
     const after = await snapshot(hook);
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
       await sleep(20_000);
       process.stderr.write(`heap snapshot requested into ${SNAPSHOT_DIR}\n`);
     }
-    const text = section({ registry, hook, idle, after, decisions: result.decisions, wallS: result.wallMs / 1000, loadBefore });
+    const text = section({ registry, hook, idle, after, decisions: result.decisions, wallS: result.wallMs / 1000, cpuUs, loadBefore });
     process.stdout.write(`${text}\n`);
     if (WRITE) appendFileSync(join(import.meta.dirname, '..', '..', 'BENCHMARKS.md'), `\n${text}`);
   } finally {
