@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     const cpuBefore = processCpuSeconds(hook.pid);
     const result = await flood(hook.url, hook.caPem, IMAGES, (i) => rolloutPodReview(i, images[i]!.ref), CONCURRENCY);
     const cpuUs = ((processCpuSeconds(hook.pid) - cpuBefore) * 1e6) / IMAGES;
-    process.stderr.write(`flood done in ${(result.wallMs / 1000).toFixed(1)} s: ${JSON.stringify(result.decisions)}; settling ${SETTLE_S} s\n`);
+    process.stderr.write(`flood done in ${(result.wallMs / 1000).toFixed(1)} s, webhook CPU ${cpuUs.toFixed(0)} µs per admission: ${JSON.stringify(result.decisions)}; settling ${SETTLE_S} s\n`);
     await sleep(SETTLE_S * 1000);
     const after = await snapshot(hook);
     if (SNAPSHOT_DIR) {
