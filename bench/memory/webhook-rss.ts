@@ -90,7 +90,9 @@ function cacheLine(s: Snapshot): string {
 
 function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; after: Snapshot; decisions: Record<string, number>; wallS: number; cpuUs: number; loadBefore: string }): string {
   const { idle, after } = o;
-  const verdict = after.rssMiB <= 150 ? `**${mib(after.rssMiB)} MiB ≤ 150 MiB: met**` : `**${mib(after.rssMiB)} MiB > 150 MiB: not met**`;
+  // The issue's target is in MB (10^6 bytes): 150 MB is 143 MiB.
+  const mb = (after.rssMiB * MiB) / 1e6;
+  const verdict = `**${mib(after.rssMiB)} MiB = ${mb.toFixed(0)} MB ${mb <= 150 ? '≤ 150 MB: met' : '> 150 MB: not met'}**`;
   return [
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`,
     '',
@@ -103,7 +105,7 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; af
     `| ready, before the flood | ${mib(idle.rssMiB)} MiB | ${mib(idle.hwmMiB)} MiB | ${mib(idle.heapUsedMiB)} / ${mib(idle.heapTotalMiB)} MiB | ${mib(idle.externalMiB)} MiB | ${cacheLine(idle)} |`,
     `| after the flood and ${SETTLE_S} s | ${mib(after.rssMiB)} MiB | ${mib(after.hwmMiB)} MiB | ${mib(after.heapUsedMiB)} / ${mib(after.heapTotalMiB)} MiB | ${mib(after.externalMiB)} MiB | ${cacheLine(after)} |`,
     '',
-    `VmRSS/VmHWM from /proc/PID/status; heap, external and caches from the webhook's /metrics (process_resident_memory_bytes there: ${mib(after.metricsRssMiB)} MiB). Target ≤ 150 MB: ${verdict}.`,
+    `VmRSS/VmHWM from /proc/PID/status; heap, external and caches from the webhook's /metrics (process_resident_memory_bytes there: ${mib(after.metricsRssMiB)} MiB). VmRSS after the flood against the target (≤ 150 MB after 10,000 images): ${verdict}.`,
     '',
   ].join('\n');
 }
