@@ -99,7 +99,8 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; re
   const row = (when: string, r: Snapshot): string => `| ${when} | ${mib(r.rssMiB)} MiB | ${mib(r.hwmMiB)} MiB | ${mib(r.heapUsedMiB)} / ${mib(r.heapTotalMiB)} MiB | ${mib(r.externalMiB)} MiB | ${cacheLine(r)} |`;
   // The issue's target is in MB (10^6 bytes): 150 MB is 143 MiB.
   const mb = (after.rssMiB * MiB) / 1e6;
-  const verdict = `**${mib(after.rssMiB)} MiB = ${mb.toFixed(0)} MB ${mb <= 150 ? '≤ 150 MB: met' : '> 150 MB: not met'}**`;
+  const judged = IMAGES >= 10_000 ? (mb <= 150 ? '≤ 150 MB: met' : '> 150 MB: not met') : `(a slice: the target is for 10,000 images)`;
+  const verdict = `**${mib(after.rssMiB)} MiB = ${mb.toFixed(0)} MB ${judged}**`;
   return [
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`,
     '',
