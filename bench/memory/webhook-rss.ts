@@ -153,4 +153,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await main().catch((e: unknown) => {
+  // A benchmark that cannot run says why in one line (a missing build, a runtime flag Node refuses, …).
+  process.stderr.write(`${(e as Error).message ?? String(e)}\n`);
+  process.exitCode = 1;
+});
