@@ -29,8 +29,10 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   { name: 'admission', title: 'admission webhook vs minimal HTTPS server', writesItself: true, args: ['bench/admission/run.ts', ...(QUICK ? ['--quick'] : [])] },
+  { name: 'decide', title: 'admission decision alone, in-process (admit + outcomeToReview + JSON.stringify)', writesItself: false, args: ['bench/admission/decide.ts', ...(QUICK ? ['--quick'] : [])] },
   { name: 'admission-workers', title: 'admission, 3 processes each', writesItself: true, args: ['bench/admission/run.ts', '--workers', '3', ...(QUICK ? ['--quick'] : [])] },
   { name: 'audit', title: 'audit against stand-ins', writesItself: true, args: ['bench/audit/run.ts', '--registry', 'stub', '--append', ...(QUICK ? ['--pods', '500', '--images', '50'] : [])] },
+  { name: 'audit-side-by-side', title: 'audit side by side with kubearchinspect (real cluster and registry)', writesItself: true, args: ['bench/audit/side-by-side.ts', '--append', ...(QUICK ? ['--quick'] : [])] },
   { name: 'registry', title: 'registry request economy', writesItself: true, args: ['bench/registry/run.ts', '--write'] },
   { name: 'webhook-rss', title: 'webhook RSS after N distinct images', writesItself: true, needsBuild: true, args: ['bench/memory/webhook-rss.ts', '--write', ...(QUICK ? ['--images', '2000', '--settle', '5'] : [])] },
   { name: 'admission-scaling', title: 'admission at 500 / 5,000 / 20,000 pods', writesItself: true, needsBuild: true, args: ['bench/admission/scaling.ts', '--write', ...(QUICK ? ['--quick'] : [])] },

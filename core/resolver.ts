@@ -20,4 +20,9 @@ export interface ResolveRequest {
 /** Answers "which platforms can this reference run on?". Never throws: failures are in `ImageInfo.error`. */
 export interface ImageResolver {
   resolve(reference: string, request?: ResolveRequest): Promise<ImageInfo>;
+  /**
+   * What `resolve` would answer when it can answer from memory without waiting (a warm cache); undefined when it
+   * would wait. Lets an admission skip arming its deadline for images it already knows.
+   */
+  resolveFromMemory?(reference: string, request?: ResolveRequest): ImageInfo | undefined;
 }

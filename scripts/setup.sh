@@ -10,6 +10,8 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
+# GNU time: the peak RSS of the tools bench/audit/side-by-side.ts compares.
+[ -x /usr/bin/time ] || need+=(time)
 # The HTML report's test renders it in a real headless browser.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || { echo "setup: Go >= 1.26 is needed to build the test control plane (test/cluster/build.sh)" >&2; exit 1; }

@@ -17,7 +17,7 @@ import { createLogger } from './logger.js';
 import { archcheckVersion } from './build-info.js';
 import { WebhookMetrics } from './metrics.js';
 import { policySettings } from './policy/settings.js';
-import { buildApp } from './server/app.js';
+import { buildRequestListener } from './server/app.js';
 import { listenHttps, type TlsIdentity } from './server/https-server.js';
 import { InFlight } from './server/in-flight.js';
 import { listenMetrics } from './server/metrics-server.js';
@@ -236,7 +236,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps = {}
   const controllers = runControllers(start, env, { events: events ?? noEvents, metrics });
   const source = await identitySource(start);
   const inFlight = new InFlight();
-  const app = buildApp({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout, ...(events && { events }) });
+  const app = buildRequestListener({ env, metrics, logger, readiness, inFlight, resolveTimeoutMs: config.resolveTimeout, ...(events && { events }) });
   const { server, clientCaPem, clientCaWatcher, metricsServer } = await openServers(start, { app, identity: source.initial, inFlight, metrics });
   metrics.observeCertificate(source.initial.certPem);
   source.start((identity) => {

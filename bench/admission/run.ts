@@ -19,8 +19,8 @@ import { Agent, fetch } from 'undici';
 import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
 import type { AdmissionReview } from '../../webhook/admission/review.js';
-import { loadFixture } from '../../webhook/testing/fixtures.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
+import { bodies } from './bodies.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -85,20 +85,6 @@ function startChild(args: string[]): Promise<Server> {
     child.once('message', (m) => resolve({ child, url: (m as { url: string }).url }));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
-}
-
-/** Realistic AdmissionReviews: a Deployment's pod (3 images), a pod with its own affinity, a DaemonSet. */
-function bodies(images: { multi: string; amd64: string; arm64: string }): string[] {
-  const deploymentPod = loadFixture('pod-create-deployment.json');
-  const pod = deploymentPod.request!.object as { spec: { containers: { image: string }[]; initContainers: { image: string }[] } };
-  pod.spec.containers[0]!.image = images.multi;
-  pod.spec.containers[1]!.image = images.amd64;
-  pod.spec.initContainers[0]!.image = images.multi;
-  const affinityPod = loadFixture('pod-create-with-affinity.json');
-  (affinityPod.request!.object as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image = images.arm64;
-  const daemonSet = loadFixture('daemonset-create.json');
-  (daemonSet.request!.object as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image = images.multi;
-  return [deploymentPod, affinityPod, daemonSet].map((r: AdmissionReview) => JSON.stringify(r));
 }
 
 async function warm(url: string, ca: string, payloads: string[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { withFields } from '../with-fields.js';
 import { ARCH_LABEL, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpec } from './k8s-types.js';
 
 /** The requirement archcheck ANDs into node selector terms: `kubernetes.io/arch In [archs]` (sorted). */
@@ -25,7 +26,7 @@ function withRequirement(term: NodeSelectorTerm, archs: readonly string[]): Node
   if (isEmptyTerm(term)) return term;
   const expressions = term.matchExpressions ?? [];
   if (expressions.some((r) => isArchRequirement(r, archs))) return term;
-  return { ...term, matchExpressions: [...expressions, archRequirement(archs)] };
+  return withFields(term, { matchExpressions: [...expressions, archRequirement(archs)] });
 }
 
 /**
@@ -39,8 +40,8 @@ export function mergeArchAffinity(spec: PodSpec, archs: readonly string[]): PodS
   const nodeAffinity = affinity.nodeAffinity ?? {};
   const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
   const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms.map((t) => withRequirement(t, archs)) : [{ matchExpressions: [archRequirement(archs)] }];
-  return {
-    ...spec,
-    affinity: { ...affinity, nodeAffinity: { ...nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: { ...required, nodeSelectorTerms: terms } } },
-  };
+  // withFields is `{ ...o, ...fields }` without the cost of a spread followed by new keys (core/with-fields.ts).
+  return withFields(spec, {
+    affinity: withFields(affinity, { nodeAffinity: withFields(nodeAffinity, { requiredDuringSchedulingIgnoredDuringExecution: withFields(required, { nodeSelectorTerms: terms }) }) }),
+  });
 }

@@ -34,16 +34,24 @@ export interface PodArchitectures {
   singleArch: ImageArchitectures[];
 }
 
+/**
+ * The image's PodImage fields with what is known of it. Written out rather than `{ ...podImage, archs, … }`: on
+ * Node 20 a spread followed by new keys costs ≈ 1 µs per object (decision 0042), and this runs per image per admission.
+ */
+function imageWith(image: PodImage, archs: string[] | 'any', source: ImageArchSource, platforms: string[], error?: { code: string; message: string }): ImageArchitectures {
+  const out: ImageArchitectures = { container: image.container, kind: image.kind, image: image.image, archs, source, platforms };
+  if (error) out.error = error;
+  return out;
+}
+
 function imageArchitectures(image: ResolvedPodImage, overrides: readonly ImageOverride[], os: string): ImageArchitectures {
-  const { info, ...podImage } = image;
+  const info = image.info;
   const platforms = info?.platformStrings ?? [];
   const override = findImageOverride(overrides, image.image);
-  if (override) return { ...podImage, archs: override.archs === 'any' ? 'any' : [...override.archs], source: 'override', platforms };
-  if (info === undefined) {
-    return { ...podImage, archs: [], source: 'unresolved', platforms, error: { code: 'TIMEOUT', message: 'no answer before the admission deadline' } };
-  }
-  if (info.error) return { ...podImage, archs: [], source: 'unresolved', platforms, error: { ...info.error } };
-  return { ...podImage, archs: nodeArchitectures(info.platforms, os), source: 'registry', platforms };
+  if (override) return imageWith(image, override.archs === 'any' ? 'any' : [...override.archs], 'override', platforms);
+  if (info === undefined) return imageWith(image, [], 'unresolved', platforms, { code: 'TIMEOUT', message: 'no answer before the admission deadline' });
+  if (info.error) return imageWith(image, [], 'unresolved', platforms, { ...info.error });
+  return imageWith(image, nodeArchitectures(info.platforms, os), 'registry', platforms);
 }
 
 /**

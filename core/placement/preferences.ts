@@ -1,3 +1,4 @@
+import { withFields } from '../with-fields.js';
 import { ARCH_LABELS, type PodSpec, type PreferredSchedulingTerm } from './k8s-types.js';
 
 /** `--prefer arm64=80`: a preferred node affinity weight (1–100) for pods that can run on the arch. */
@@ -32,10 +33,7 @@ export function addPreferences(spec: PodSpec, preferences: readonly ArchPreferen
   if (missing.length === 0) return spec;
   const affinity = spec.affinity ?? {};
   const nodeAffinity = affinity.nodeAffinity ?? {};
-  return {
-    ...spec,
-    affinity: { ...affinity, nodeAffinity: { ...nodeAffinity, preferredDuringSchedulingIgnoredDuringExecution: [...existing, ...missing] } },
-  };
+  return withFields(spec, { affinity: withFields(affinity, { nodeAffinity: withFields(nodeAffinity, { preferredDuringSchedulingIgnoredDuringExecution: [...existing, ...missing] }) }) });
 }
 
 /** Parses `ARCH=WEIGHT` with WEIGHT an integer 1–100. Throws an Error saying what is wrong. */

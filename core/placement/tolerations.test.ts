@@ -44,6 +44,8 @@ describe('tolerationsFor + addTolerations', () => {
     { name: 'an Exists on the arch key counts', existing: [{ key: 'kubernetes.io/arch', operator: 'Exists' }], added: 1 },
     { name: 'a wildcard counts for all', existing: [{ operator: 'Exists' }], added: 0 },
     { name: 'identical entries are not repeated', existing: tolerationsFor(['arm64'], archTaints), added: 0 },
+    { name: 'an effect-less Exists on the key counts', existing: [{ key: 'node-role.vos/arm_controller', operator: 'Exists' }], added: 1 },
+    { name: 'an Exists with another effect does not count', existing: [{ key: 'kubernetes.io/arch', operator: 'Exists', effect: 'NoExecute' }], added: 2 },
   ];
   it.each(cases)('addTolerations: $name', ({ existing, added }) => {
     const wanted = tolerationsFor(['arm64'], archTaints);
@@ -52,6 +54,19 @@ describe('tolerationsFor + addTolerations', () => {
     expect(addTolerations(once, wanted)).toEqual(once);
     for (const { taint } of archTaints.filter((t) => t.arch === 'arm64')) expect(toleratesTaint(once.tolerations, taint)).toBe(true);
   });
+});
+
+it('a wanted Exists is added beside an Equal with the empty value, which tolerates fewer taints', () => {
+  // Taints `dedicated:NoSchedule` (amd64) and `dedicated=arm64:NoSchedule` (arm64): one Exists toleration covers both.
+  const taints: ArchTaint[] = [
+    { arch: 'amd64', taint: { key: 'dedicated', effect: 'NoSchedule' } },
+    { arch: 'arm64', taint: { key: 'dedicated', value: 'arm64', effect: 'NoSchedule' } },
+  ];
+  const wanted = tolerationsFor(['amd64', 'arm64'], taints);
+  expect(wanted).toEqual([{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }]);
+  const once = addTolerations({ containers: [{ name: 'a', image: 'x' }], tolerations: [{ key: 'dedicated' }] }, wanted);
+  for (const { taint } of taints) expect(toleratesTaint(once.tolerations, taint)).toBe(true);
+  expect(addTolerations(once, wanted)).toEqual(once);
 });
 
 describe('parseArchTaint', () => {

@@ -1,3 +1,4 @@
+import { withFields } from '../with-fields.js';
 import type { PodSpec, Taint, Toleration } from './k8s-types.js';
 
 /** A taint that nodes of one CPU architecture carry (e.g. AKS arm64 pools: `kubernetes.io/arch=arm64:NoSchedule`). */
@@ -28,8 +29,18 @@ export function tolerationForTaint(taint: Taint): Toleration {
   return { key: taint.key, operator: 'Exists', effect: taint.effect };
 }
 
-function taintOfToleration(t: Toleration): Taint {
-  return { key: t.key ?? '', ...(t.value ? { value: t.value } : {}), effect: t.effect ?? '' };
+/**
+ * Whether `existing` tolerates every taint `wanted` does. Matching the one taint a toleration was made from is not
+ * enough: a wanted `Exists` stands for every value of its key, which an existing `Equal` with the empty value does
+ * not cover (a pod tolerating `dedicated` only with the empty value still needs `dedicated=arm64:NoSchedule`).
+ */
+function subsumes(existing: Toleration, wanted: Toleration): boolean {
+  if (existing.effect && existing.effect !== wanted.effect) return false;
+  const operator = existing.operator || 'Equal';
+  if (!existing.key) return operator === 'Exists';
+  if (existing.key !== wanted.key) return false;
+  if (operator === 'Exists') return true;
+  return operator === 'Equal' && (wanted.operator || 'Equal') === 'Equal' && (existing.value ?? '') === (wanted.value ?? '');
 }
 
 /** Tolerations for the arch taints of the given archs, one per distinct taint. */
@@ -43,17 +54,17 @@ export function tolerationsFor(archs: readonly string[], archTaints: readonly Ar
 }
 
 /**
- * Adds tolerations the pod lacks. A wanted toleration is skipped when the pod already tolerates the taint it is for
- * (an existing `Exists`, an empty-key wildcard or an identical entry all count). Idempotent; returns a new spec.
+ * Adds tolerations the pod lacks. A wanted toleration is skipped when one the pod has tolerates all it tolerates
+ * (an existing `Exists` for its key, an empty-key wildcard or an identical entry). Idempotent; returns a new spec.
  */
 export function addTolerations(spec: PodSpec, tolerations: readonly Toleration[]): PodSpec {
   const existing = spec.tolerations ?? [];
   const merged = [...existing];
   for (const t of tolerations) {
-    if (!toleratesTaint(merged, taintOfToleration(t))) merged.push(t);
+    if (!merged.some((e) => subsumes(e, t))) merged.push(t);
   }
   if (merged.length === existing.length) return spec;
-  return { ...spec, tolerations: merged };
+  return withFields(spec, { tolerations: merged });
 }
 
 /**

@@ -140,6 +140,11 @@ export class HostLru<V> {
 export class SingleFlight<V> {
   private readonly inflight = new Map<string, Promise<V>>();
 
+  /** A flight for `key` is under way (a new caller would join it). */
+  has(key: string): boolean {
+    return this.inflight.has(key);
+  }
+
   run(key: string, fn: () => Promise<V>): Promise<V> {
     const existing = this.inflight.get(key);
     if (existing) return existing;

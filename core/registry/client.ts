@@ -1,15 +1,14 @@
 import { toArchcheckError, type ErrorCode } from '../errors.js';
 import type { ImageInfo } from '../image-info.js';
-import { parseReference } from '../reference.js';
 import type { ImageResolver, ResolveRequest } from '../resolver.js';
 import { AuthenticatedRequests } from './authenticated-request.js';
 import { SingleFlight } from './cache.js';
 import { ClientCaches } from './client-caches.js';
-import { candidatesFrom, podPullSecrets, type CredentialSource } from './credential-sources.js';
-import { attemptEndpoints, lookupKey, type LookupPlan } from './endpoint-attempts.js';
-import { endpointsFor } from './endpoints.js';
+import { podPullSecrets, type CredentialSource } from './credential-sources.js';
+import { attemptEndpoints, type LookupPlan } from './endpoint-attempts.js';
 import type { LookupFunction } from './guarded-connect.js';
-import { credentialScope, type ContentStore, type RegistryObserver } from './lookup-context.js';
+import type { ContentStore, RegistryObserver } from './lookup-context.js';
+import { LookupPlans, type PlannedLookup } from './lookup-plans.js';
 import { ManifestFetcher } from './manifest-fetch.js';
 import { configuredRegistryHosts, defaultRegistryOptions, type RegistryOptions } from './options.js';
 import { PlatformResolver } from './platform-resolution.js';
@@ -48,6 +47,7 @@ export class RegistryClient implements ImageResolver {
   private readonly requests: AuthenticatedRequests;
   private readonly flights = new SingleFlight<ImageInfo>();
   private readonly sources: CredentialSource[];
+  private readonly plans: LookupPlans;
 
   constructor(
     options: Partial<RegistryOptions> = {},
@@ -72,6 +72,7 @@ export class RegistryClient implements ImageResolver {
     this.requests = new AuthenticatedRequests(this.transport, this.options);
     const manifests = new ManifestFetcher(this.requests, this.caches, this.options.tagTtlMs, deps);
     this.platforms = new PlatformResolver(manifests, this.caches, this.options, deps.observer);
+    this.plans = new LookupPlans(this.sources, this.options);
   }
 
   /** Last `ratelimit-remaining` a registry reported. */
@@ -89,30 +90,60 @@ export class RegistryClient implements ImageResolver {
   }
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
-    let plan: LookupPlan;
-    try {
-      const ref = parseReference(reference);
-      const endpoints = endpointsFor(ref, this.options);
-      // Candidates are computed once per lookup: they key the shared flight and drive the attempts.
-      const candidates = new Map(endpoints.map((ep) => [ep, candidatesFrom(this.sources, credentialScope(ref, ep), request)]));
-      plan = { ref, endpoints, candidates, request };
-    } catch (e) {
-      return failedInfo(reference, reference, toArchcheckError(e, 'INVALID_REFERENCE'));
-    }
-    const key = lookupKey(plan);
-    const failed = this.caches.failures.get(key);
-    if (failed) {
-      this.deps.observer?.onCache?.('negative-hit');
-      return failedInfo(reference, plan.ref.canonical, failed);
-    }
+    const planned = this.planned(reference, request);
+    if ('info' in planned) return planned.info;
+    const { plan, key } = planned;
+    const failed = this.remembered(reference, planned);
+    if (failed) return failed;
     const info = await this.flights.run(key, () => this.lookUp(plan, key));
     return { ...info, reference };
   }
 
+  /**
+   * What resolve() would answer, when it would answer without waiting on anything: an invalid reference, a failure
+   * still remembered, or the first attempt's answer (first endpoint, first credential candidate) from memory — a
+   * tag within its TTL or a digest this credential has been shown able to read, under the same cache keys the
+   * attempt would read. Undefined when resolve() would wait: a cloud identity's token, a registry request, or a
+   * lookup for the same key already in flight (which resolve() joins).
+   */
+  resolveFromMemory(reference: string, request: ResolveRequest = {}): ImageInfo | undefined {
+    const planned = this.planned(reference, request);
+    if ('info' in planned) return planned.info;
+    const failed = this.remembered(reference, planned);
+    if (failed) return failed;
+    const { plan, key } = planned;
+    if (this.flights.has(key)) return undefined;
+    const ep = plan.endpoints[0]!;
+    const first = plan.candidates.get(ep)?.[0];
+    if (!first || first.kind === 'provider') return undefined;
+    const ctx = { ref: plan.ref, ep, credential: first.kind === 'stored' ? first.keyed.credential : undefined, deadline: this.deadlineOf(request), signal: request.signal };
+    const info = this.platforms.answerFromMemory(ctx);
+    return info && { ...info, reference };
+  }
+
+  private planned(reference: string, request: ResolveRequest): PlannedLookup | { info: ImageInfo } {
+    try {
+      return this.plans.planFor(reference, request);
+    } catch (e) {
+      return { info: failedInfo(reference, reference, toArchcheckError(e, 'INVALID_REFERENCE')) };
+    }
+  }
+
+  /** A failure about the image remembered for this key (negative cache). */
+  private remembered(reference: string, { plan, key }: PlannedLookup): ImageInfo | undefined {
+    const failed = this.caches.failures.get(key);
+    if (!failed) return undefined;
+    this.deps.observer?.onCache?.('negative-hit');
+    return failedInfo(reference, plan.ref.canonical, failed);
+  }
+
+  private deadlineOf(request: ResolveRequest): number {
+    return Math.min(Date.now() + (request.budgetMs ?? this.options.resolveTimeoutMs), request.deadlineAt ?? Infinity);
+  }
+
   private async lookUp(plan: LookupPlan, key: string): Promise<ImageInfo> {
     const { request, ref } = plan;
-    const deadline = Math.min(Date.now() + (request.budgetMs ?? this.options.resolveTimeoutMs), request.deadlineAt ?? Infinity);
-    const outcome = await attemptEndpoints(plan, deadline, (ctx) => this.platforms.answer(ctx));
+    const outcome = await attemptEndpoints(plan, this.deadlineOf(request), (ctx) => this.platforms.answer(ctx));
     if ('info' in outcome) return outcome.info;
     // Authentication failures (challenge, realm, token server) are answers about this moment, not about the image.
     if (CACHEABLE_FAILURES.has(outcome.error.code) && !outcome.error.fromAuthentication) this.caches.failures.set(key, outcome.error, NEGATIVE_TTL_MS);

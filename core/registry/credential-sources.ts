@@ -20,24 +20,33 @@ export interface CredentialSource {
   /** For the tried-list of an error message: "pull secrets", "cloud identity", "docker config". */
   readonly name: string;
   candidates(scope: CredentialScope, request: ResolveRequest): Candidate[];
+  /**
+   * Set by a source whose candidates come from the request (pull secrets): true when this request gives it any.
+   * A source without it offers the same candidates for a scope whatever the request, so the client may remember
+   * them per reference (lookup-plans.ts).
+   */
+  fromRequest?(request: ResolveRequest): boolean;
   /** Releases what the source holds (a cloud SDK's sockets). */
   close?(): Promise<void>;
 }
 
 function stored(list: readonly KeyedCredential[] | undefined, scope: CredentialScope): Candidate[] {
-  return matchCredentials([...(list ?? [])], scope).map((keyed) => ({ kind: 'stored', keyed }));
+  if (!list || list.length === 0) return [];
+  return matchCredentials([...list], scope).map((keyed) => ({ kind: 'stored', keyed }));
 }
 
 /** The pod's own pull secrets (`ResolveRequest.credentials`; admission has already merged its ServiceAccount's in). */
 export const podPullSecrets: CredentialSource = {
   name: 'pull secrets',
   candidates: (scope, request) => stored(request.credentials, scope),
+  fromRequest: (request) => (request.credentials?.length ?? 0) > 0,
 };
 
 /** A ServiceAccount's pull secrets not already in the pod (the audit of a workload with no pods). */
 export const serviceAccountPullSecrets: CredentialSource = {
   name: 'service account pull secrets',
   candidates: (scope, request) => stored(request.serviceAccountCredentials, scope),
+  fromRequest: (request) => (request.serviceAccountCredentials?.length ?? 0) > 0,
 };
 
 /** Cloud identities (ACR, ECR, GAR), each for the hosts it serves. */

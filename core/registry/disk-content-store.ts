@@ -36,6 +36,8 @@ export class DiskContentStore implements ContentStore {
   private readonly maxBytes: number;
   private index: Promise<Map<string, Entry>> | undefined;
   private totalBytes = 0;
+  /** Directories made by this store: one mkdir each, not two per write (an audit writes thousands of entries). */
+  private readonly madeDirs = new Set<string>();
 
   constructor(options: DiskContentStoreOptions) {
     this.dir = options.dir;
@@ -45,6 +47,9 @@ export class DiskContentStore implements ContentStore {
   async get(digest: string): Promise<StoredContent | undefined> {
     const path = this.pathOf(digest);
     if (!path) return undefined;
+    // Once a write has scanned the directory, a digest not in the index is not on disk (but for another process's
+    // write since, which only costs a fetch): a cold audit then skips a failing read per manifest and config.
+    if (this.index && !(await this.index).has(digest)) return undefined;
     let raw: Buffer;
     try {
       raw = await readFile(path);
@@ -72,9 +77,9 @@ export class DiskContentStore implements ContentStore {
     try {
       const index = await this.loadedIndex();
       if (index.has(digest)) return;
-      await mkdir(join(path, '..'), { recursive: true });
+      await this.makeDir(join(path, '..'));
       const tmp = join(this.dir, 'tmp', `${digest.slice(7)}.${process.pid}.${randomBytes(4).toString('hex')}`);
-      await mkdir(join(this.dir, 'tmp'), { recursive: true });
+      await this.makeDir(join(this.dir, 'tmp'));
       await writeFile(tmp, data);
       await rename(tmp, path);
       index.set(digest, { path, size: data.length, usedAt: Date.now() });
@@ -89,6 +94,12 @@ export class DiskContentStore implements ContentStore {
   async size(): Promise<number> {
     await this.loadedIndex();
     return this.totalBytes;
+  }
+
+  private async makeDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
   }
 
   private pathOf(digest: string): string | undefined {

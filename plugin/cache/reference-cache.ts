@@ -50,6 +50,9 @@ export class CachingResolver implements ImageResolver {
     private readonly scope = '',
   ) {}
 
+  /** Made once per run, not once per answer written. */
+  private madeDir: Promise<unknown> | undefined;
+
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
     const key = cacheKey(reference, request, this.scope);
     const cached = await this.read(key);
@@ -85,7 +88,11 @@ export class CachingResolver implements ImageResolver {
     const file = this.fileOf(key);
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(this.dir, { recursive: true });
+      this.madeDir ??= mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+        this.madeDir = undefined; // try again next write (removed meanwhile, or a transient failure)
+        throw e;
+      });
+      await this.madeDir;
       await writeFile(tmp, JSON.stringify(entry));
       await rename(tmp, file);
     } catch {

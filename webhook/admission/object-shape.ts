@@ -8,15 +8,26 @@ type Check = (value: unknown, path: Path) => string | undefined;
 
 /**
  * Where a value sits, as a chain of steps spelled out only when there is a problem: every admission checks a few
- * hundred fields, and joining their paths eagerly was a measurable share of its CPU.
+ * hundred fields, and joining their paths eagerly was a measurable share of its CPU. `undefined` is the first pass,
+ * which only asks whether there is a problem and allocates nothing per field; only an object with a problem is
+ * checked again with its path, for the message (`twoPass`).
  */
-type Path = string | { parent: Path; step: string };
+type Path = string | { parent: Path; step: string } | undefined;
 
-const at = (parent: Path, step: string): Path => ({ parent, step });
+const at = (parent: Path, step: string): Path => (parent === undefined ? undefined : { parent, step });
+const atIndex = (parent: Path, i: number): Path => (parent === undefined ? undefined : { parent, step: `[${i}]` });
+const atKey = (parent: Path, key: string): Path => (parent === undefined ? undefined : { parent, step: `.${key}` });
 
 function spell(path: Path): string {
+  if (path === undefined) return '';
   return typeof path === 'string' ? path : spell(path.parent) + path.step;
 }
+
+/** The check without paths first; with them only when there is a problem to describe. */
+const twoPass =
+  (check: Check) =>
+  (value: unknown, path: string): string | undefined =>
+    check(value, undefined) === undefined ? undefined : check(value, path);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -32,8 +43,8 @@ const number = typed('a number', (v) => typeof v === 'number' && Number.isFinite
 function arrayOf(item: Check): Check {
   return (v, path) => {
     if (!Array.isArray(v)) return `${spell(path)} must be a list`;
-    for (const [i, x] of v.entries()) {
-      const problem = item(x, at(path, `[${i}]`));
+    for (let i = 0; i < v.length; i++) {
+      const problem = item(v[i], atIndex(path, i));
       if (problem) return problem;
     }
     return undefined;
@@ -43,8 +54,8 @@ function arrayOf(item: Check): Check {
 function mapOf(value: Check): Check {
   return (v, path) => {
     if (!isRecord(v)) return `${spell(path)} must be an object`;
-    for (const [k, x] of Object.entries(v)) {
-      const problem = value(x, at(path, `.${k}`));
+    for (const k of Object.keys(v)) {
+      const problem = value(v[k], atKey(path, k));
       if (problem) return problem;
     }
     return undefined;
@@ -106,7 +117,16 @@ const podSpec = shape({
 });
 
 const podTemplate = shape({ 'metadata?': objectMeta, 'spec': podSpec });
-const pod = shape({ 'metadata?': objectMeta, 'spec': podSpec });
+const pod = twoPass(shape({ 'metadata?': objectMeta, 'spec': podSpec }));
+const workloadMeta = twoPass(shape({ 'metadata?': objectMeta }));
+/** The object holding the template, by the template's key (`template`): made once per key. */
+const templateHolders = new Map<string, ReturnType<typeof twoPass>>();
+
+function templateHolder(key: string): ReturnType<typeof twoPass> {
+  let check = templateHolders.get(key);
+  if (!check) templateHolders.set(key, (check = twoPass(shape({ [key]: podTemplate }))));
+  return check;
+}
 
 /** What is wrong with a Pod as the webhook reads it; undefined when nothing is. */
 export function podProblem(object: unknown, path = 'object'): string | undefined {
@@ -115,7 +135,7 @@ export function podProblem(object: unknown, path = 'object'): string | undefined
 
 /** What is wrong with a workload and the pod template at `templatePath` (`spec.template`, or a CronJob's). */
 export function workloadProblem(object: unknown, templatePath: readonly string[], path = 'object'): string | undefined {
-  const top = shape({ 'metadata?': objectMeta })(object, path);
+  const top = workloadMeta(object, path);
   if (top) return top;
   let node = object;
   let where = path;
@@ -124,12 +144,11 @@ export function workloadProblem(object: unknown, templatePath: readonly string[]
     node = node[key];
     where = `${where}.${key}`;
   }
-  const last = templatePath[templatePath.length - 1]!;
-  return shape({ [last]: podTemplate })(node, where);
+  return templateHolder(templatePath[templatePath.length - 1]!)(node, where);
 }
 
 /** Envelope fields other than uid (checked by the parser itself): each, when present, must have its JSON type. */
-export const requestEnvelope = shape({
+export const requestEnvelope = twoPass(shape({
   'kind': shape({ 'group?': text, 'version?': text, 'kind': text }),
   'operation': text,
   'subResource?': text,
@@ -137,4 +156,4 @@ export const requestEnvelope = shape({
   'namespace?': text,
   'dryRun?': flag,
   'userInfo?': shape({ 'username?': text }),
-});
+}));

@@ -1,13 +1,11 @@
-import fastJsonPatch from 'fast-json-patch';
+import { diffJson, type PatchOperation } from './json-patch-diff.js';
 import type { AdmissionOutcome } from './outcome.js';
 import { admissionReview, type AdmissionRequest, type AdmissionReview, type AdmissionResponse } from './review.js';
 import { clampWarnings } from './warnings.js';
 
-const { compare } = fastJsonPatch;
-
-/** JSON Patch from the request's object to the mutated clone; empty when nothing changed. */
-export function patchBetween(original: unknown, mutated: unknown): fastJsonPatch.Operation[] {
-  return compare(original as object, mutated as object);
+/** JSON Patch from the request's object to the mutated clone; empty when nothing changed (fast-json-patch's `compare`, without its copies). */
+export function patchBetween(original: unknown, mutated: unknown): PatchOperation[] {
+  return diffJson(original as object, mutated as object);
 }
 
 /** The one place an outcome becomes an AdmissionReview: uid echoed, patch only when non-empty, warnings clamped. */

@@ -1,19 +1,33 @@
 /**
  * The time an admission request may spend on registries: the smaller of `--resolve-timeout` and the apiserver's
  * `?timeout=` minus a margin for the rest of the request (docs/placement-rules.md, "Deadline": an admission is never slower than it).
+ *
+ * Most admissions never wait (images answered from memory, cluster facts from informer caches), so nothing is
+ * armed up front: the AbortController and its timer are made when a lookup first asks for the signal, and a race
+ * arms the deadline's one timer only when its promise is still pending once the microtasks queued with it have
+ * run (setImmediate). Whoever arms it, the timer fires at `at`, as one made in the constructor would have.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Races still waiting, answered with their fallback when the timer fires. */
+  private readonly waiting = new Set<() => void>();
+  private expired = false;
+  /** Disposed: nothing is armed any more (a signal handed out before is never aborted, as with a cleared timer). */
+  private disposed = false;
   readonly at: number;
 
   constructor(readonly ms: number) {
     this.at = Date.now() + ms;
-    this.timer = setTimeout(() => this.controller.abort(new Error('admission deadline')), ms);
-    this.timer.unref();
   }
 
+  /** Aborted at `at` (at once when asked for after it). */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.expired || (!this.disposed && this.remainingMs() === 0)) this.expire();
+      else this.arm();
+    }
     return this.controller.signal;
   }
 
@@ -23,25 +37,49 @@ export class Deadline {
 
   /** `promise`'s value, or `fallback` when the deadline passes first. Never rejects when `promise` does not. */
   race<T>(promise: Promise<T>, fallback: T): Promise<T> {
-    if (this.signal.aborted) return Promise.resolve(fallback);
+    if (this.expired || this.controller?.signal.aborted === true) return Promise.resolve(fallback);
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => resolve(fallback);
-      this.signal.addEventListener('abort', onAbort, { once: true });
+      let settled = false;
+      const onExpiry = (): void => resolve(fallback);
       promise.then(
         (v) => {
-          this.signal.removeEventListener('abort', onAbort);
+          settled = true;
+          this.waiting.delete(onExpiry);
           resolve(v);
         },
         (e: unknown) => {
-          this.signal.removeEventListener('abort', onAbort);
+          settled = true;
+          this.waiting.delete(onExpiry);
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       );
+      // A promise answered from memory has settled by now: no timer for it.
+      setImmediate(() => {
+        if (settled) return;
+        if (this.expired) return onExpiry();
+        this.waiting.add(onExpiry);
+        this.arm();
+      });
     });
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
+    this.waiting.clear();
+  }
+
+  private arm(): void {
+    if (this.timer || this.expired || this.disposed) return;
+    this.timer = setTimeout(() => this.expire(), this.remainingMs());
+    this.timer.unref();
+  }
+
+  private expire(): void {
+    this.expired = true;
+    this.controller?.abort(new Error('admission deadline'));
+    for (const onExpiry of this.waiting) onExpiry();
+    this.waiting.clear();
   }
 }
 

@@ -42,4 +42,35 @@ describe('ImageLookup', () => {
     expect(slow!.info?.error).toEqual({ code: 'TIMEOUT', message: 'registry took too long' });
     expect(boom!.info?.error).toEqual({ code: 'BAD_RESPONSE', message: 'bug' });
   });
+
+  it('takes an answer the resolver has in memory without asking for the deadline (no signal, no resolve), and reports a bug there as the error', async () => {
+    const seen: ResolveRequest[] = [];
+    const known = new FakeResolver();
+    const resolver: ImageResolver = {
+      resolve: (ref, request = {}) => (seen.push(request), known.resolve(ref, request)),
+      resolveFromMemory: (ref) => {
+        if (ref === 'boom:1') throw new Error('bug in memory');
+        return ref === WEB ? { ...failedInfo(ref, 'NOT_FOUND', 'remembered'), error: null, platformStrings: ['linux/amd64'] } : undefined;
+      },
+    };
+    const [web, other, boom] = await lookUp(resolver, [WEB, 'busybox:1.36', 'boom:1']);
+    expect(web!.info?.platformStrings).toEqual(['linux/amd64']);
+    expect(boom!.info?.error).toEqual({ code: 'BAD_RESPONSE', message: 'bug in memory' });
+    // Only the image memory did not know went to resolve, with the deadline's signal.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
+    expect(other!.info?.platformStrings).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
+  });
+
+  it('past the deadline, memory is not consulted: the image gets the TIMEOUT answer as before', async () => {
+    const resolver: ImageResolver = { resolve: () => new Promise<ImageInfo>(() => undefined), resolveFromMemory: (ref) => failedInfo(ref, 'NOT_FOUND', 'should not be used') };
+    const deadline = new Deadline(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    try {
+      const [only] = await new ImageLookup(resolver).resolvePodImages([image(WEB)], { credentials: [], deadline, overrides: [] });
+      expect(only!.info?.error?.code).toBe('TIMEOUT');
+    } finally {
+      deadline.dispose();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import type { KeyedCredential } from '../../core/credentials.js';
 import type { ImageInfo } from '../../core/image-info.js';
 import { findImageOverride, podArchitectures, podImages, podOS, type ImageOverride, type PodImage, type PodSpec, type ResolvedPodImage } from '../../core/placement/index.js';
-import type { ImageResolver } from '../../core/resolver.js';
+import type { ImageResolver, ResolveRequest } from '../../core/resolver.js';
 import { toArchcheckError } from '../../core/errors.js';
 import type { AdmissionEnv } from '../handlers/admission-env.js';
 import type { RequestScope } from '../handlers/guards.js';
@@ -34,17 +34,33 @@ export class ImageLookup {
     const byImage = new Map(wanted.map((image, i) => [image, answers[i]!]));
     return images.map((i) => {
       const info = byImage.get(i.image);
-      return info ? { ...i, info } : { ...i };
+      // `{ ...i, info }` written out (a PodImage is these three fields): on Node 20 a spread followed by a new key costs ≈ 1 µs (decision 0042).
+      return info ? { container: i.container, kind: i.kind, image: i.image, info } : { ...i };
     });
   }
 
   private async resolveOne(image: string, credentials: KeyedCredential[], deadline: Deadline, budgetMs: number | undefined): Promise<ImageInfo> {
     const started = performance.now();
-    // The resolver never throws by contract; a bug that does is reported as the image's error, not as a timeout.
-    const lookup = this.resolver.resolve(image, { credentials, signal: deadline.signal, deadlineAt: deadline.at, ...(budgetMs !== undefined && { budgetMs }) }).catch((e: unknown) => failedAnswer(image, toArchcheckError(e).toJSON()));
-    const info = (await deadline.race<ImageInfo | undefined>(lookup, undefined)) ?? failedAnswer(image, { code: 'TIMEOUT', message: 'no answer before the admission deadline' });
+    const request: ResolveRequest = { credentials, deadlineAt: deadline.at, ...(budgetMs !== undefined && { budgetMs }) };
+    const info = this.fromMemory(image, request, deadline) ?? (await this.fromRegistry(image, request, deadline));
     this.observer?.onResolve((performance.now() - started) / 1000, info);
     return info;
+  }
+
+  /** A warm answer, without asking for the deadline's signal (no timer armed for an image already known). */
+  private fromMemory(image: string, request: ResolveRequest, deadline: Deadline): ImageInfo | undefined {
+    if (!this.resolver.resolveFromMemory || deadline.remainingMs() === 0) return undefined;
+    try {
+      return this.resolver.resolveFromMemory(image, request);
+    } catch (e) {
+      return failedAnswer(image, toArchcheckError(e).toJSON());
+    }
+  }
+
+  private async fromRegistry(image: string, request: ResolveRequest, deadline: Deadline): Promise<ImageInfo> {
+    // The resolver never throws by contract; a bug that does is reported as the image's error, not as a timeout.
+    const lookup = this.resolver.resolve(image, { ...request, signal: deadline.signal }).catch((e: unknown) => failedAnswer(image, toArchcheckError(e).toJSON()));
+    return (await deadline.race<ImageInfo | undefined>(lookup, undefined)) ?? failedAnswer(image, { code: 'TIMEOUT', message: 'no answer before the admission deadline' });
   }
 }
 
@@ -78,5 +94,6 @@ export async function resolvePodImages(request: PodImagesRequest, scope: Request
   const credentials = names.length > 0 ? await deadline.race(env.cluster.pullSecrets(scope.namespace, names).catch(() => []), []) : [];
   const overrides = scope.settings.imageOverrides;
   const resolved = await env.images.resolvePodImages(request.images ?? podImages(request.spec), { credentials, deadline, overrides, ...(request.budgetMs !== undefined && { budgetMs: request.budgetMs }) });
-  return { ...podArchitectures(resolved, overrides, request.allowedArchs, podOS(request.spec)), mismatches: platformMismatches(resolved) };
+  const archs = podArchitectures(resolved, overrides, request.allowedArchs, podOS(request.spec));
+  return { archs: archs.archs, images: archs.images, unresolved: archs.unresolved, singleArch: archs.singleArch, mismatches: platformMismatches(resolved) };
 }

@@ -30,7 +30,10 @@ function skipOutcome(verdict: SkipVerdict, mode: Mode): AdmissionOutcome {
  * answered the same in every mode. Decisions outside mutate mode carry the mode (`warn:denied:arch-conflict`).
  */
 export function applyMode(verdict: Verdict, mode: Mode): AdmissionOutcome {
-  return { ...answerInMode(verdict, mode), mode };
+  // answerInMode's outcome is always a new object: `mode` is added to it rather than to a spread copy (≈ 1 µs on Node 20, decision 0042).
+  const outcome = answerInMode(verdict, mode);
+  outcome.mode = mode;
+  return outcome;
 }
 
 const MODE_OFF: DecisionParts = { decision: 'skipped', reason: 'mode-off' };

@@ -13,6 +13,7 @@ import {
 } from '../../core/placement/index.js';
 import { archConflictMessage, noCommonArchMessage, platformMismatchMessage, singleArchMessage, unresolvedMessage, warn, type PlatformMismatch } from './messages.js';
 import { annotateDecision, placedReason } from './pod-annotations.js';
+import { sameJson } from './same-json.js';
 import { ANNOTATION_ARCHS, ANNOTATION_DECISION, type PolicySettings } from './settings.js';
 import type { DenyReason, PlacementPlan } from './verdict.js';
 
@@ -63,8 +64,8 @@ function imagePolicyVerdict(podArchs: PlannedArchitectures, settings: PlanSettin
 
 function describeChanges(before: PodSpec, after: PodSpec, archs: string[]): string {
   const parts: string[] = [];
-  const required = (x: PodSpec): string => JSON.stringify(x.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null);
-  if (required(before) !== required(after)) parts.push(`node affinity kubernetes.io/arch in [${archs.join(',')}]`);
+  const required = (x: PodSpec): unknown => x.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null;
+  if (!sameJson(required(before), required(after))) parts.push(`node affinity kubernetes.io/arch in [${archs.join(',')}]`);
   const added = (after.tolerations?.length ?? 0) - (before.tolerations?.length ?? 0);
   if (added > 0) parts.push(`${added} toleration${added > 1 ? 's' : ''}`);
   const pref = (x: PodSpec): number => x.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0;

@@ -89,6 +89,6 @@ export function malformed(problem: string): Verdict {
 /** The plan as a verdict, with the placed pod embedded into the admitted object by `embed`. */
 export function embedPlacement(plan: PlacementPlan, embed: (placed: Pod) => unknown): Verdict {
   if (plan.kind !== 'place') return plan;
-  const { placed, ...rest } = plan;
-  return { ...rest, mutated: embed(placed) };
+  // `{ ...rest, mutated }` written out: a spread followed by a new key costs ≈ 1 µs on Node 20 (decision 0042).
+  return { kind: plan.kind, decision: plan.decision, archs: plan.archs, changes: plan.changes, warnings: plan.warnings, mutated: embed(plan.placed) };
 }

@@ -1,38 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { admissionRoute, type AdmissionRouteDeps } from './admission-route.js';
 import { bodyErrorHandler, jsonBody, requireJson } from './body-limits.js';
 import { WEBHOOK_PATHS, type WebhookPath } from '../metrics.js';
 import type { Readiness } from './readiness.js';
+import { admissionFastPath } from './admission-fast-path.js';
+import { trackInFlight, webhookRequestCounter, type InFlightCounter } from './request-tracking.js';
 
 export interface AppDeps extends AdmissionRouteDeps {
   readiness: Readiness;
   /** Counts requests in flight so shutdown can drain them. */
-  inFlight: { enter(): void; leave(): void; draining(): boolean };
+  inFlight: InFlightCounter;
 }
 
-function trackInFlight(deps: AppDeps): (req: Request, res: Response, next: NextFunction) => void {
+function inFlightMiddleware(deps: AppDeps): (req: Request, res: Response, next: NextFunction) => void {
   return (_req: Request, res: Response, next: NextFunction): void => {
-    deps.inFlight.enter();
-    res.on('close', () => deps.inFlight.leave());
-    // While draining, ask keep-alive clients (the apiserver) to reconnect elsewhere.
-    if (deps.inFlight.draining()) res.setHeader('Connection', 'close');
+    trackInFlight(deps.inFlight, res);
     next();
   };
 }
 
-/** controller-runtime's webhook metrics for one admission path: in flight, then status code and latency once answered. */
-function countWebhookRequests(deps: AppDeps, path: WebhookPath): (req: Request, res: Response, next: NextFunction) => void {
-  // The label children are looked up once: prom-client hashes the label object on every inc/observe otherwise.
-  const inFlight = deps.metrics.webhookInFlight.labels({ webhook: path });
-  const latency = deps.metrics.webhookLatency.labels({ webhook: path });
+function webhookRequestsMiddleware(deps: AppDeps, path: WebhookPath): (req: Request, res: Response, next: NextFunction) => void {
+  const count = webhookRequestCounter(deps.metrics, path);
   return (_req: Request, res: Response, next: NextFunction): void => {
-    const started = performance.now();
-    inFlight.inc();
-    res.on('close', () => {
-      inFlight.dec();
-      deps.metrics.webhookRequests.inc({ webhook: path, code: String(res.statusCode) });
-      latency.observe((performance.now() - started) / 1000);
-    });
+    count(res);
     next();
   };
 }
@@ -42,9 +33,9 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use(trackInFlight(deps));
+  app.use(inFlightMiddleware(deps));
   // Admission first: the paths are disjoint, and every admission would otherwise be matched against the probes.
-  for (const path of WEBHOOK_PATHS) app.use(path, countWebhookRequests(deps, path));
+  for (const path of WEBHOOK_PATHS) app.use(path, webhookRequestsMiddleware(deps, path));
   app.post('/mutate', requireJson, jsonBody, admissionRoute('mutate', deps));
   app.post('/validate', requireJson, jsonBody, admissionRoute('validate', deps));
   app.get('/healthz', (_req, res) => {
@@ -63,4 +54,16 @@ export function buildApp(deps: AppDeps): Express {
   });
   app.use(bodyErrorHandler((err, req) => deps.logger.error({ err, path: req.path }, 'request failed')));
   return app;
+}
+
+/**
+ * The HTTPS port's request listener: admission requests of the apiserver's shape on the fast path (plain Node,
+ * decision 0043), everything else through express.
+ */
+export function buildRequestListener(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const app = buildApp(deps);
+  const fastPath = admissionFastPath(deps);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (!fastPath(req, res)) app(req, res);
+  };
 }

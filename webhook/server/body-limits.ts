@@ -1,10 +1,12 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { scanEnvelope, type EnvelopeScan } from './json-envelope.js';
+import { nestedDeeperThan, scanEnvelope, type EnvelopeScan } from './json-envelope.js';
 
 /** The apiserver sends at most 3 MiB objects (etcd's default request limit is 1.5 MiB); anything bigger is not ours. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-function isPlainJsonWithBody(req: Request): boolean {
+/** The apiserver's request: `Content-Type: application/json` exactly, with a body. */
+export function isPlainJsonWithBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && !Number.isNaN(Number(length)));
   return hasBody && req.headers['content-type'] === 'application/json';
@@ -25,23 +27,32 @@ export function tooDeepBody(res: Response): EnvelopeScan | undefined {
   return (res.locals as { tooDeep?: EnvelopeScan }).tooDeep;
 }
 
+/** The text of a body, decoded: parsed JSON, the envelope scan of a body too deep to parse, or why it is not JSON. */
+export function decodeJsonText(text: string): { json: unknown } | { tooDeep: EnvelopeScan } | { notJson: string } {
+  if (nestedDeeperThan(text)) return { tooDeep: scanEnvelope(text) };
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { notJson: (e as Error).message };
+  }
+}
+
+/** The 400 answer's text for a body that is not JSON (one wording for both transports). */
+export const notJsonError = (message: string): string => `body is not valid JSON: ${message}`;
+
 /**
  * Reads the body (at most MAX_BODY_BYTES, inflated), bounds its nesting on the raw text, then parses it. A body
  * nested too deep is never parsed: the route answers it from the envelope's uid (decision 0013).
  */
 function parseJson(req: Request, res: Response, next: NextFunction): void {
   const raw: unknown = req.body;
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
-  const scan = scanEnvelope(text);
-  if (scan.tooDeep) {
-    (res.locals as { tooDeep?: EnvelopeScan }).tooDeep = scan;
+  const decoded = decodeJsonText(Buffer.isBuffer(raw) ? raw.toString('utf8') : '');
+  if ('notJson' in decoded) return next(Object.assign(new Error(decoded.notJson), { type: 'entity.parse.failed', status: 400 }));
+  if ('tooDeep' in decoded) {
+    (res.locals as { tooDeep?: EnvelopeScan }).tooDeep = decoded.tooDeep;
     req.body = undefined;
-    return next();
-  }
-  try {
-    req.body = JSON.parse(text) as unknown;
-  } catch (e) {
-    return next(Object.assign(new Error((e as Error).message), { type: 'entity.parse.failed', status: 400 }));
+  } else {
+    req.body = decoded.json;
   }
   next();
 }
@@ -61,7 +72,7 @@ export function bodyErrorHandler(onInternal: (err: unknown, req: Request) => voi
     if (e.type === 'entity.too.large') {
       res.status(413).json({ error: `body larger than ${MAX_BODY_BYTES} bytes` });
     } else if (e.type === 'entity.parse.failed') {
-      res.status(400).json({ error: `body is not valid JSON: ${e.message ?? ''}` });
+      res.status(400).json({ error: notJsonError(e.message ?? '') });
     } else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       res.status(415).json({ error: e.message ?? 'unsupported encoding' });
     } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {

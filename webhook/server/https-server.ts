@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import type { Express } from 'express';
 import type { InFlight } from './in-flight.js';
 import { listenOn } from './listen.js';
 
@@ -49,7 +48,7 @@ export interface HttpsServerHandle {
  * connection must present a client certificate chaining to it, or the handshake fails: nothing without one
  * reaches the routes (probes included, which the plain-HTTP port then serves).
  */
-export async function listenHttps(app: Express, listen: { host: string; port: number }, identity: TlsIdentity, inFlight: InFlight, clientCaPem?: string): Promise<HttpsServerHandle> {
+export async function listenHttps(app: (req: IncomingMessage, res: ServerResponse) => void, listen: { host: string; port: number }, identity: TlsIdentity, inFlight: InFlight, clientCaPem?: string): Promise<HttpsServerHandle> {
   checkIdentity(identity);
   let current = identity;
   let clientCa = clientCaPem;

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, scanEnvelope } from './json-envelope.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, scanEnvelope } from './json-envelope.js';
 
 const nest = (n: number): string => '['.repeat(n) + ']'.repeat(n);
 
@@ -30,5 +31,29 @@ describe('scanEnvelope', () => {
     for (const text of ['', '"', '{"a', ']]]]', '{"request":{"uid":1}}', '\\"']) expect(() => scanEnvelope(text)).not.toThrow();
     expect(scanEnvelope('{"request":{"uid":1}}').uid).toBeUndefined();
     expect(scanEnvelope('{"request":{"uid":"a\nb"}}').uid).toBeUndefined(); // a raw newline: not a JSON string
+  });
+});
+
+describe('nestedDeeperThan', () => {
+  it.each([
+    { text: nest(MAX_JSON_DEPTH), deeper: false },
+    { text: nest(MAX_JSON_DEPTH + 1), deeper: true },
+    { text: `{"s":"${'['.repeat(500)}"}`, deeper: false },
+    { text: String.raw`["\\", ${nest(MAX_JSON_DEPTH)}]`, deeper: true },
+    { text: `${']'.repeat(10)}${nest(MAX_JSON_DEPTH - 5)}`, deeper: false },
+    { text: `"${nest(500)}`, deeper: false },
+  ])('$text.length chars → $deeper', ({ text, deeper }) => {
+    expect(nestedDeeperThan(text)).toBe(deeper);
+  });
+
+  it('agrees with scanEnvelope on any text (the route decides on it alone)', () => {
+    const token = fc.constantFrom('{', '}', '[', ']', '"', '\\', ',', ':', 'a', '"uid"', '"request"');
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 60 }), fc.integer({ min: 0, max: 8 }), (tokens, max) => {
+        const text = tokens.join('');
+        expect(nestedDeeperThan(text, max)).toBe(scanEnvelope(text, max).tooDeep);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
