@@ -2,8 +2,8 @@
  * The compiled webhook as the Helm chart runs it, for benchmarks that measure what a user's pod would: the chart
  * installed on the real test cluster (test/cluster: kube-apiserver, etcd, kwok nodes), its rendered config file,
  * its ServiceAccount's token (so node discovery, the Lease, the gate controller and the reconciler run as in the
- * pod), `bin/archcheck-webhook` → `dist/webhook/main.js` with the Deployment's own NODE_OPTIONS (the heap cap the
- * chart derives from the cache budget). Needs `npx tsc -p tsconfig.build.json` first.
+ * pod), `bin/archcheck-webhook` → `dist/webhook/main.js` with the Deployment's own environment (NODE_OPTIONS: the
+ * heap cap the chart derives from the cache budget; the allocator settings). Needs `npx tsc -p tsconfig.build.json` first.
  *
  * The webhook is pinned to the first CPU and this process (the load generator) to the last one with taskset, as
  * bench/admission/run.ts pins its servers, so the two do not compete for one core.
@@ -25,6 +25,8 @@ export interface ChartWebhook {
   pid: number;
   /** The Deployment's NODE_OPTIONS (plus overrides), as the webhook was started with. */
   nodeOptions: string;
+  /** The Deployment's other literal environment, `K=V …`, as the webhook was started with. */
+  chartEnv: string;
   /** Environment added beyond the chart's (overrides), `K=V …`; empty when none. */
   extraEnv: string;
   /** `webhook CPU 0, load generator CPU 1`, or why there is no pinning. */
@@ -46,15 +48,17 @@ function pinGenerator(): string | undefined {
 }
 
 /**
- * NODE_OPTIONS of the chart's Deployment for these values. The installed release runs no Deployment (dev.externalURL:
- * the webhook runs here), so the chart is rendered without the dev values, as `helm install` would deploy it.
+ * The environment the chart's Deployment gives the webhook for these values (its literal values: NODE_OPTIONS and
+ * the allocator settings; valueFrom entries are the pod's own). The installed release runs no Deployment
+ * (dev.externalURL: the webhook runs here), so the chart is rendered without the dev values, as `helm install`
+ * would deploy it.
  */
-async function deploymentNodeOptions(config: Record<string, unknown>): Promise<string> {
+async function deploymentEnv(config: Record<string, unknown>): Promise<Record<string, string>> {
   const objects = await render(await ensureHelm(), { setJson: { config } });
   const deployment = objects.find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } } | undefined;
-  const value = deployment?.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
-  if (!value) throw new Error("the chart's Deployment sets no NODE_OPTIONS; this benchmark expects its heap cap");
-  return value;
+  const env = Object.fromEntries((deployment?.spec.template.spec.containers[0]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+  if (!env.NODE_OPTIONS) throw new Error("the chart's Deployment sets no NODE_OPTIONS; this benchmark expects its heap cap");
+  return env;
 }
 
 /** What a run may add to the chart's process settings, to try a runtime setting before it goes into the chart. */
@@ -71,11 +75,13 @@ export async function startChartWebhook(config: Record<string, unknown>, name = 
   let arch: Archcheck | undefined;
   try {
     arch = await installArchcheck(cluster, { values: { config } });
-    const nodeOptions = [await deploymentNodeOptions(config), overrides.nodeOptions].filter(Boolean).join(' ');
+    const chartEnv = await deploymentEnv(config);
+    const nodeOptions = [chartEnv.NODE_OPTIONS, overrides.nodeOptions].filter(Boolean).join(' ');
+    const { NODE_OPTIONS: _, ...chartOtherEnv } = chartEnv;
     const serverCpus = pinGenerator();
     const metricsPort = await freePort();
     const start = async (): Promise<number> => {
-      const proc = await arch!.startChild(['--metrics-listen', `127.0.0.1:${metricsPort}`], { ...overrides.env, NODE_OPTIONS: nodeOptions });
+      const proc = await arch!.startChild(['--metrics-listen', `127.0.0.1:${metricsPort}`], { ...chartOtherEnv, ...overrides.env, NODE_OPTIONS: nodeOptions });
       const pid = proc.child!.pid!;
       if (serverCpus) taskset(['-a', '-cp', serverCpus, String(pid)]);
       return pid;
@@ -86,6 +92,7 @@ export async function startChartWebhook(config: Record<string, unknown>, name = 
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       pid: await start(),
       nodeOptions,
+      chartEnv: Object.entries(chartOtherEnv).map(([k, v]) => `${k}=${v}`).join(' '),
       extraEnv: Object.entries(overrides.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' '),
       pinning: serverCpus ? `webhook pinned to CPU ${serverCpus}, load generator to CPU ${cpus().length - 1} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)',
       logs: arch.logs,
