@@ -4,7 +4,7 @@
  * that only print, this script appends their output under a heading with the date, machine, load average and the
  * command. No benchmark is a timed assertion in the test suite: these figures are read, not checked.
  *
- *   npx tsx bench/run-all.ts [--quick] [--only admission,audit,...]
+ *   npx tsx bench/run-all.ts [--quick] [--only admission,audit,webhook-rss,admission-scaling,...]
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -23,6 +23,8 @@ interface Bench {
   /** The benchmark appends its own section; otherwise its standard output is appended here. */
   writesItself: boolean;
   title: string;
+  /** Runs the compiled webhook (dist/): `tsc -p tsconfig.build.json` first, so the figures are for these sources. */
+  needsBuild?: boolean;
 }
 
 const BENCHES: Bench[] = [
@@ -32,6 +34,8 @@ const BENCHES: Bench[] = [
   { name: 'audit', title: 'audit against stand-ins', writesItself: true, args: ['bench/audit/run.ts', '--registry', 'stub', '--append', ...(QUICK ? ['--pods', '500', '--images', '50'] : [])] },
   { name: 'audit-side-by-side', title: 'audit side by side with kubearchinspect (real cluster and registry)', writesItself: true, args: ['bench/audit/side-by-side.ts', '--append', ...(QUICK ? ['--quick'] : [])] },
   { name: 'registry', title: 'registry request economy', writesItself: true, args: ['bench/registry/run.ts', '--write'] },
+  { name: 'webhook-rss', title: 'webhook RSS after N distinct images', writesItself: true, needsBuild: true, args: ['bench/memory/webhook-rss.ts', '--write', ...(QUICK ? ['--images', '2000', '--settle', '5'] : [])] },
+  { name: 'admission-scaling', title: 'admission at 500 / 5,000 / 20,000 pods', writesItself: true, needsBuild: true, args: ['bench/admission/scaling.ts', '--write', ...(QUICK ? ['--quick'] : [])] },
   { name: 'memory', title: 'registry client RSS under a flood of distinct names', writesItself: false, args: ['--expose-gc', 'bench/memory/soak.ts', ...(QUICK ? ['2000', '20'] : ['20000', '200'])] },
   { name: 'events', title: 'what an admission pays for its Event', writesItself: false, args: ['bench/events/record.ts'] },
   { name: 'network', title: 'address guard per registry request', writesItself: false, args: ['bench/network/address-guard.ts'] },
@@ -67,7 +71,16 @@ function run(bench: Bench): boolean {
   return true;
 }
 
-const failed = BENCHES.filter((b) => !ONLY || ONLY.has(b.name)).filter((b) => !run(b));
+/** Compiles dist/ once for the benchmarks that run the compiled webhook; false when the build fails. */
+function build(): boolean {
+  process.stderr.write('\n== build: tsc -p tsconfig.build.json (for the benchmarks that run dist/)\n');
+  const out = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  return out.status === 0;
+}
+
+const selected = BENCHES.filter((b) => !ONLY || ONLY.has(b.name));
+const built = !selected.some((b) => b.needsBuild) || build();
+const failed = selected.filter((b) => (b.needsBuild && !built) || !run(b));
 if (failed.length > 0) {
   process.stderr.write(`failed: ${failed.map((b) => b.name).join(', ')}\n`);
   process.exitCode = 1;

@@ -105,10 +105,14 @@ describe('memory follows the cache sizes', () => {
   const container = async (setJson: Record<string, unknown>): Promise<Any> => spec(get(await render(helm, { setJson }), 'Deployment')).spec.template.spec.containers[0];
 
   it('derives request and limit from config.*CacheMiB, and keeps what resources sets explicitly', async () => {
-    expect((await container({})).env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=189' });
+    const defaults = await container({});
+    expect(defaults.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=189 --max-semi-space-size=4' });
+    // glibc returns freed memory from 64 KiB (decision 0041).
+    expect(defaults.env).toContainEqual({ name: 'MALLOC_TRIM_THRESHOLD_', value: '65536' });
+    expect(defaults.env).toContainEqual({ name: 'MALLOC_MMAP_THRESHOLD_', value: '65536' });
     const bigger = await container({ 'config.contentCacheMiB': 256 });
     expect(bigger.resources).toEqual({ requests: { cpu: '100m', memory: '349Mi' }, limits: { memory: '493Mi' } });
-    expect(bigger.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=381' });
+    expect(bigger.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=381 --max-semi-space-size=4' });
     expect((await container({ 'resources.limits': { memory: '1Gi' }, 'resources.requests': { cpu: '50m', memory: '200Mi' } })).resources).toEqual({
       requests: { cpu: '50m', memory: '200Mi' },
       limits: { memory: '1Gi' },
