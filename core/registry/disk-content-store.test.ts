@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,11 +37,12 @@ describe('DiskContentStore', () => {
     await store.set(c.digest, { body: Buffer.from('{"a":2}'), contentType: null });
     expect(await store.get(c.digest)).toBeUndefined();
     await store.set(c.digest, { body: c.body, contentType: null });
-    const hex = c.digest.slice(7);
-    const file = join(dir, 'sha256', hex.slice(0, 2), hex);
-    writeFileSync(file, readFileSync(file).toString().replace('1', '9'));
+    const [pack] = readdirSync(join(dir, 'packs'));
+    const file = join(dir, 'packs', pack!);
+    writeFileSync(file, readFileSync(file).toString().replace('{"a":1}', '{"a":9}'));
     expect(await store.get(c.digest)).toBeUndefined();
-    expect(readdirSync(join(dir, 'sha256', hex.slice(0, 2)))).toEqual([]);
+    expect(readdirSync(join(dir, 'packs'))).toEqual([]);
+    expect(await new DiskContentStore({ dir }).get(c.digest)).toBeUndefined();
   });
 
   it('ignores digests it cannot store safely (no path traversal)', async () => {
@@ -65,11 +66,35 @@ describe('DiskContentStore', () => {
     expect(await store.get(entries[1]!.digest)).toBeUndefined();
   });
 
-  it('writes atomically: no temporary files are left behind', async () => {
+  it('appends concurrent writes to one pack file, all readable by the next run', async () => {
     const dir = tempDir();
     const store = new DiskContentStore({ dir });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => content(`{"i":${i}}`)).map((c) => store.set(c.digest, { body: c.body, contentType: null })));
-    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    const entries = Array.from({ length: 200 }, (_, i) => content(`{"i":${i}}`));
+    await Promise.all(entries.map((c) => store.set(c.digest, { body: c.body, contentType: c.contentType })));
+    expect(readdirSync(join(dir, 'packs'))).toHaveLength(1);
+    const next = new DiskContentStore({ dir });
+    for (const c of entries) expect((await next.get(c.digest))?.body.toString()).toBe(c.body.toString());
+  });
+
+  it('ignores a record another process is still writing, and keeps the ones before it', async () => {
+    const dir = tempDir();
+    const c = content('{"whole":true}');
+    await new DiskContentStore({ dir }).set(c.digest, { body: c.body, contentType: null });
+    const [pack] = readdirSync(join(dir, 'packs'));
+    const half = content('{"half":true}');
+    appendFileSync(join(dir, 'packs', pack!), `${JSON.stringify({ digest: half.digest, contentType: null, size: half.body.length })}\n{"ha`);
+    const next = new DiskContentStore({ dir });
+    expect((await next.get(c.digest))?.body.toString()).toBe('{"whole":true}');
+    expect(await next.get(half.digest)).toBeUndefined();
+  });
+
+  it('drops the one-file-per-digest layout of earlier versions', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sha256', 'ab'), { recursive: true });
+    writeFileSync(join(dir, 'sha256', 'ab', 'ab'.repeat(32)), 'old');
+    const c = content('{}');
+    await new DiskContentStore({ dir }).set(c.digest, { body: c.body, contentType: null });
+    expect(readdirSync(dir).sort()).toEqual(['packs']);
   });
 
   it('never throws when the directory cannot be written', async () => {
