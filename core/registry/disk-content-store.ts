@@ -64,6 +64,7 @@ export class DiskContentStore implements ContentStore {
   /** Packs whose mtime this run already advanced: one utimes per pack read, not one per entry read. */
   private readonly touched = new Set<string>();
   private lastStamp = 0;
+  private madePackDir = false;
 
   constructor(options: DiskContentStoreOptions) {
     this.dir = options.dir;
@@ -118,7 +119,8 @@ export class DiskContentStore implements ContentStore {
     }
     const { pack } = this.current;
     try {
-      await mkdir(this.packDir, { recursive: true });
+      if (!this.madePackDir) await mkdir(this.packDir, { recursive: true });
+      this.madePackDir = true;
       await appendFile(join(this.packDir, pack), data);
     } catch {
       this.current = undefined; // the next append starts a fresh pack
