@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContentStore, StoredContent } from './client.js';
 import { encodeRecord, parseWindow, type PackRecord } from './content-pack.js';
@@ -60,7 +60,10 @@ export class DiskContentStore implements ContentStore {
   /** Records waiting for the next append, and the chain of appends (one at a time, in order). */
   private pending: { digest: string; contentType: string | null; body: Buffer }[] = [];
   private appends: Promise<void> = Promise.resolve();
-  private current: { pack: string; bytes: number } | undefined;
+  /** set() calls not yet appended (callers need not await them; close() does). */
+  private readonly setting = new Set<Promise<void>>();
+  /** The pack this process appends to, kept open: one write per batch, not an open, write and close. */
+  private current: { pack: string; bytes: number; file: FileHandle } | undefined;
   /** Packs whose mtime this run already advanced: one utimes per pack read, not one per entry read. */
   private readonly touched = new Set<string>();
   private lastStamp = 0;
@@ -87,7 +90,13 @@ export class DiskContentStore implements ContentStore {
     return { body, contentType: entry.contentType };
   }
 
-  async set(digest: string, content: StoredContent): Promise<void> {
+  set(digest: string, content: StoredContent): Promise<void> {
+    const setting = this.store(digest, content);
+    this.setting.add(setting);
+    return setting.finally(() => this.setting.delete(setting));
+  }
+
+  private async store(digest: string, content: StoredContent): Promise<void> {
     if (SHA256_DIGEST.exec(digest)?.[1] !== sha256Hex(content.body)) return;
     if (content.body.length > this.maxBytes) return;
     try {
@@ -102,6 +111,13 @@ export class DiskContentStore implements ContentStore {
     }
   }
 
+  /** Waits for the appends under way and closes the pack file (at the end of a run; set() after it reopens one). */
+  async close(): Promise<void> {
+    await Promise.all(this.setting);
+    await this.appends;
+    await this.closePack();
+  }
+
   /** Bytes currently accounted for (after the directory was scanned once). */
   async size(): Promise<number> {
     await this.loadedIndex();
@@ -113,29 +129,46 @@ export class DiskContentStore implements ContentStore {
     if (records.length === 0) return;
     const encoded = records.map((r) => encodeRecord(r.digest, r.contentType, r.body));
     const data = Buffer.concat(encoded);
-    const limit = this.maxBytes * PACK_SHARE;
-    if (!this.current || (this.current.bytes > 0 && this.current.bytes + data.length > limit)) {
-      this.current = { pack: `${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}.pack`, bytes: 0 };
-    }
-    const { pack } = this.current;
+    const current = await this.packFor(data.length);
+    if (!current) return;
     try {
-      if (!this.madePackDir) await mkdir(this.packDir, { recursive: true });
-      this.madePackDir = true;
-      await appendFile(join(this.packDir, pack), data);
+      await current.file.appendFile(data);
     } catch {
-      this.current = undefined; // the next append starts a fresh pack
+      await this.closePack(); // the next append starts a fresh pack
       return;
     }
-    let offset = this.current.bytes;
+    const { pack } = current;
+    let offset = current.bytes;
     for (const [i, r] of records.entries()) {
       const headerBytes = encoded[i]!.length - r.body.length;
       index.entries.set(r.digest, { pack, offset: offset + headerBytes, size: r.body.length, contentType: r.contentType });
       offset += encoded[i]!.length;
     }
-    this.current.bytes = offset;
+    current.bytes = offset;
     index.packs.set(pack, { bytes: offset, usedAt: this.stamp() });
     this.totalBytes += data.length;
     if (this.totalBytes > this.maxBytes) await this.evict(index);
+  }
+
+  /** The open pack to append `bytes` to: a new one when there is none or this one has reached its share of the bound. */
+  private async packFor(bytes: number): Promise<{ pack: string; bytes: number; file: FileHandle } | undefined> {
+    if (this.current && (this.current.bytes === 0 || this.current.bytes + bytes <= this.maxBytes * PACK_SHARE)) return this.current;
+    await this.closePack();
+    const pack = `${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}.pack`;
+    try {
+      if (!this.madePackDir) await mkdir(this.packDir, { recursive: true });
+      this.madePackDir = true;
+      this.current = { pack, bytes: 0, file: await open(join(this.packDir, pack), 'a') };
+    } catch {
+      return undefined;
+    }
+    return this.current;
+  }
+
+  private async closePack(): Promise<void> {
+    const file = this.current?.file;
+    this.current = undefined;
+    await file?.close().catch(() => undefined);
   }
 
   private loadedIndex(): Promise<Index> {
@@ -183,7 +216,7 @@ export class DiskContentStore implements ContentStore {
     for (const [digest, entry] of index.entries) if (entry.pack === pack) index.entries.delete(digest);
     this.totalBytes -= index.packs.get(pack)?.bytes ?? 0;
     index.packs.delete(pack);
-    if (this.current?.pack === pack) this.current = undefined;
+    if (this.current?.pack === pack) await this.closePack();
   }
 
   /** Strictly increasing use times within a run, so two uses in the same millisecond keep their order. */
