@@ -63,10 +63,11 @@ export async function openImageResolver(given: RegistryFlags & CacheFlags, warn:
   const client = await registryClientFromFlags(flags, { contentStore }, warn, extra);
   // An answer is kept per verification scope: one made trusting labels must not stand in for a verified one.
   const scope = verify ? `verified:${extra.verifyPlatformsOf?.join(',') ?? 'all'}` : 'labels';
+  const resolver = new CachingResolver(client, paths.references, ttl, Date.now, scope);
   const close = async (): Promise<void> => {
     await closeSoon(client);
     // What the run learned goes to disk before the command returns (and exits).
-    await contentStore.close();
+    await Promise.all([contentStore.close(), resolver.close()]);
   };
-  return { resolver: new CachingResolver(client, paths.references, ttl, Date.now, scope), close };
+  return { resolver, close };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageInfo } from '../../core/image-info.js';
 
@@ -24,7 +24,8 @@ export class AnswerLog {
   private readonly file: string;
   private pending: string[] = [];
   private appends: Promise<void> = Promise.resolve();
-  private madeDir = false;
+  /** This run's log, opened on the first answer and kept open: one write per batch. */
+  private handle: Promise<FileHandle> | undefined;
 
   constructor(private readonly dir: string) {
     this.file = join(dir, `${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}${LOG_SUFFIX}`);
@@ -59,12 +60,24 @@ export class AnswerLog {
     const lines = this.pending.splice(0);
     if (lines.length === 0) return;
     try {
-      if (!this.madeDir) await mkdir(this.dir, { recursive: true });
-      this.madeDir = true;
-      await appendFile(this.file, lines.join(''));
+      this.handle ??= mkdir(this.dir, { recursive: true }).then(() => open(this.file, 'a'));
+      await (await this.handle).appendFile(lines.join(''));
     } catch {
-      // Not kept: the next run looks these references up again.
+      // Not kept: the next run looks these references up again (and this one tries to open its log again).
+      await this.closeFile();
     }
+  }
+
+  /** Waits for the appends under way and closes this run's log. */
+  async close(): Promise<void> {
+    await this.appends;
+    await this.closeFile();
+  }
+
+  private async closeFile(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.then((h) => h.close()).catch(() => undefined);
   }
 
   private async merge(logs: string[], kept: CachedAnswer[]): Promise<void> {

@@ -62,6 +62,11 @@ export class CachingResolver implements ImageResolver {
     return info;
   }
 
+  /** Waits for the answers being written and closes the log (the end of a run). */
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
   private isFresh(answer: CachedAnswer): boolean {
     return isDigestReference(answer.key) || this.now() - answer.storedAt < this.tagTtlMs;
   }
