@@ -165,7 +165,8 @@ try {
   let cacheDir = '';
   const only = values.only?.split(',').map(Number);
   for (const s of SCENARIOS.filter((_, i) => only === undefined || only.includes(i + 1))) {
-    if (!s.warm) cacheDir = mkdtempSync(join(work, 'cache-'));
+    // A warm scenario run alone (--only) starts from an empty cache of its own, never from '' (the current directory).
+    if (!s.warm || cacheDir === '') cacheDir = mkdtempSync(join(work, 'cache-'));
     results.push(await runScenario(s, setup, cacheDir, work));
     process.stderr.write(`${s.name}: ${results.at(-1)!.seconds.toFixed(2)} s (CPU ${results.at(-1)!.cpuSeconds.toFixed(2)} s)\n`);
   }
