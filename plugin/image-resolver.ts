@@ -59,8 +59,15 @@ export async function openImageResolver(given: RegistryFlags & CacheFlags, warn:
     return { resolver: client, close: () => closeSoon(client) };
   }
   const paths = registryCachePaths(dir);
-  const client = await registryClientFromFlags(flags, { contentStore: new DiskContentStore({ dir: paths.content }) }, warn, extra);
+  const contentStore = new DiskContentStore({ dir: paths.content });
+  const client = await registryClientFromFlags(flags, { contentStore }, warn, extra);
   // An answer is kept per verification scope: one made trusting labels must not stand in for a verified one.
   const scope = verify ? `verified:${extra.verifyPlatformsOf?.join(',') ?? 'all'}` : 'labels';
-  return { resolver: new CachingResolver(client, paths.references, ttl, Date.now, scope), close: () => closeSoon(client) };
+  const resolver = new CachingResolver(client, paths.references, ttl, Date.now, scope);
+  const close = async (): Promise<void> => {
+    await closeSoon(client);
+    // What the run learned goes to disk before the command returns (and exits).
+    await Promise.all([contentStore.close(), resolver.close()]);
+  };
+  return { resolver, close };
 }

@@ -76,6 +76,15 @@ describe('registry hosts and redirects that reach a refused address', () => {
     expect(recorder.sockets()).toEqual([]);
   });
 
+  it('the same refused host is refused on every request through one client, not only the first (answers are kept per host)', async () => {
+    const client = clientFor([]);
+    for (const image of ['0xa9fea9fe:5000/app:1', '0xa9fea9fe:5000/other:2', '0xa9fea9fe:5000/app:1']) {
+      const info = await client.resolve(image);
+      expect(info.error?.code).toBe('FORBIDDEN_ADDRESS');
+    }
+    expect(recorder.sockets()).toEqual([]);
+  });
+
   it.each(['http://[::ffff:169.254.169.254]/blob', 'http://[64:ff9b::a9fe:a9fe]/blob', 'http://0xa9fea9fe/blob', 'https://[fd00:ec2::254]/blob', 'http://[fe80::a9fe:1]/blob'])(
     'a config blob redirected to %s: refused, no connection attempted',
     async (location) => {

@@ -48,10 +48,19 @@ export class RegistryTransport {
   private readonly insecure: Set<string>;
   private readonly configured: Set<string>;
   private readonly chain: RoundTrip;
+  /**
+   * Per host spelling, what the pure checks above answer: every request asks both (scheme, address guard), and
+   * parsing the host as an IP literal in every spelling cost more CPU per request than undici's own work. Bounded
+   * like the other per-host state; DNS answers are still checked at every connect (http-request.ts).
+   */
+  private readonly canonicalEndpoints: HostLru<string>;
+  private readonly refusals: HostLru<string>;
 
   constructor(options: TransportOptions) {
     this.insecure = new Set(options.insecureRegistries.map(canonicalHostPort));
     this.httpFallback = new HostLru(options.hostEntries ?? 1024);
+    this.canonicalEndpoints = new HostLru(options.hostEntries ?? 1024);
+    this.refusals = new HostLru(options.hostEntries ?? 1024);
     this.configured = new Set((options.configuredHosts ?? []).map((h) => canonicalHost(hostOf(h))));
     this.http = new HttpSender({
       requestTimeoutMs: options.requestTimeoutMs,
@@ -88,7 +97,7 @@ export class RegistryTransport {
 
   /** Configured for plain http; `[::ffff:7f00:1]:5000` is the same registry as `127.0.0.1:5000`. */
   isInsecure(endpoint: string): boolean {
-    return this.insecure.has(canonicalHostPort(endpoint));
+    return this.insecure.has(this.canonicalEndpoint(endpoint));
   }
 
   /** A registry is explicitly configured at this hostname (any spelling). */
@@ -97,12 +106,26 @@ export class RegistryTransport {
   }
 
   private schemeFor(endpoint: string): 'http' | 'https' {
-    return this.isInsecure(endpoint) || this.httpFallback.has(canonicalHostPort(endpoint)) ? 'http' : 'https';
+    return this.isInsecure(endpoint) || this.httpFallback.has(this.canonicalEndpoint(endpoint)) ? 'http' : 'https';
+  }
+
+  private canonicalEndpoint(endpoint: string): string {
+    let canonical = this.canonicalEndpoints.get(endpoint);
+    if (canonical === undefined) {
+      canonical = canonicalHostPort(endpoint);
+      this.canonicalEndpoints.set(endpoint, canonical);
+    }
+    return canonical;
   }
 
   /** Why a URL's host is never contacted (an IP literal in any spelling, a metadata name); DNS answers are checked at connect time. */
   refusalFor(url: URL): string | undefined {
-    return hostRefusal(url.hostname, { configured: this.isConfigured(url.hostname.replace(/^\[|\]$/g, '')) });
+    let reason = this.refusals.get(url.hostname);
+    if (reason === undefined) {
+      reason = hostRefusal(url.hostname, { configured: this.isConfigured(url.hostname.replace(/^\[|\]$/g, '')) }) ?? '';
+      this.refusals.set(url.hostname, reason);
+    }
+    return reason || undefined;
   }
 
   private assertAddressAllowed(url: URL): void {

@@ -7,7 +7,9 @@ import type { ImageResolver } from '../../core/resolver.js';
 import { CachingResolver } from './reference-cache.js';
 
 const dirs: string[] = [];
-afterEach(() => {
+const resolvers: CachingResolver[] = [];
+afterEach(async () => {
+  for (const r of resolvers.splice(0)) await r.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -26,7 +28,12 @@ function setup(ttlMs: number): { inner: CountingResolver; now: { t: number }; ma
   dirs.push(dir);
   const inner = new CountingResolver();
   const now = { t: 1_000_000 };
-  return { inner, now, make: () => new CachingResolver(inner, dir, ttlMs, () => now.t) };
+  const make = (): CachingResolver => {
+    const r = new CachingResolver(inner, dir, ttlMs, () => now.t);
+    resolvers.push(r);
+    return r;
+  };
+  return { inner, now, make };
 }
 
 describe('CachingResolver', () => {

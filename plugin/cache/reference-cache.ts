@@ -1,16 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ImageInfo } from '../../core/image-info.js';
 import { credentialFingerprint } from '../../core/credentials.js';
 import { parseReference } from '../../core/reference.js';
 import type { ImageResolver, ResolveRequest } from '../../core/resolver.js';
-
-interface CachedAnswer {
-  key: string;
-  storedAt: number;
-  info: ImageInfo;
-}
+import { AnswerLog, type CachedAnswer } from './answer-log.js';
 
 /** `docker.io/library/nginx:1.27`, or the text as given when it does not parse (the resolver reports that). */
 function canonicalOf(reference: string): string {
@@ -37,66 +29,45 @@ function isDigestReference(key: string): boolean {
 /**
  * Answers for whole references on disk, so a second audit is near-instant. A digest reference's answer never
  * changes and never expires; a tag's is trusted for `tagTtlMs` (tags move), then looked up again. Only successful
- * answers are kept: a failure (auth, rate limit) is always retried. One small JSON file per reference, written to
- * a temporary name and renamed into place.
+ * answers are kept: a failure (auth, rate limit) is always retried. The answers live in append-only logs
+ * (answer-log.ts), read once per run.
  */
 export class CachingResolver implements ImageResolver {
+  private readonly log: AnswerLog;
+  private answers: Promise<Map<string, CachedAnswer>> | undefined;
+
   constructor(
     private readonly inner: ImageResolver,
-    private readonly dir: string,
+    dir: string,
     private readonly tagTtlMs: number,
     private readonly now: () => number = Date.now,
     /** What else the answer depends on (platform verification); part of the key. */
     private readonly scope = '',
-  ) {}
-
-  /** Made once per run, not once per answer written. */
-  private madeDir: Promise<unknown> | undefined;
+  ) {
+    this.log = new AnswerLog(dir);
+  }
 
   async resolve(reference: string, request: ResolveRequest = {}): Promise<ImageInfo> {
     const key = cacheKey(reference, request, this.scope);
-    const cached = await this.read(key);
-    if (cached) return { ...cached, reference };
+    this.answers ??= this.log.load((a) => this.isFresh(a));
+    const answers = await this.answers;
+    const cached = answers.get(key);
+    if (cached && this.isFresh(cached)) return { ...cached.info, reference };
     const info = await this.inner.resolve(reference, request);
-    if (info.error === null) await this.write(key, info);
+    if (info.error === null && (this.tagTtlMs > 0 || isDigestReference(key))) {
+      const answer: CachedAnswer = { key, storedAt: this.now(), info };
+      answers.set(key, answer);
+      await this.log.add(answer);
+    }
     return info;
   }
 
-  private fileOf(key: string): string {
-    return join(this.dir, `${createHash('sha256').update(key).digest('hex')}.json`);
+  /** Waits for the answers being written and closes the log (the end of a run). */
+  close(): Promise<void> {
+    return this.log.close();
   }
 
-  private async read(key: string): Promise<ImageInfo | undefined> {
-    let cached: CachedAnswer;
-    try {
-      cached = JSON.parse(await readFile(this.fileOf(key), 'utf8')) as CachedAnswer;
-    } catch {
-      return undefined;
-    }
-    if (cached.key !== key || !cached.info || !Array.isArray(cached.info.platforms)) return undefined;
-    const fresh = isDigestReference(key) || this.now() - cached.storedAt < this.tagTtlMs;
-    if (!fresh) {
-      await unlink(this.fileOf(key)).catch(() => undefined);
-      return undefined;
-    }
-    return cached.info;
-  }
-
-  private async write(key: string, info: ImageInfo): Promise<void> {
-    if (this.tagTtlMs <= 0 && !isDigestReference(key)) return;
-    const entry: CachedAnswer = { key, storedAt: this.now(), info };
-    const file = this.fileOf(key);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      this.madeDir ??= mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
-        this.madeDir = undefined; // try again next write (removed meanwhile, or a transient failure)
-        throw e;
-      });
-      await this.madeDir;
-      await writeFile(tmp, JSON.stringify(entry));
-      await rename(tmp, file);
-    } catch {
-      await unlink(tmp).catch(() => undefined);
-    }
+  private isFresh(answer: CachedAnswer): boolean {
+    return isDigestReference(answer.key) || this.now() - answer.storedAt < this.tagTtlMs;
   }
 }
