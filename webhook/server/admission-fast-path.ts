@@ -1,19 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Endpoint } from '../handlers/admit.js';
-import type { WebhookPath } from '../metrics.js';
+import { WEBHOOK_PATHS, type WebhookPath } from '../metrics.js';
 import { answerAdmission, answerWriter, sendJson, type AdmissionRouteDeps } from './admission-route.js';
-import { decodeJsonText, isPlainJsonWithBody, MAX_BODY_BYTES, notJsonError } from './body-limits.js';
+import { decodeJsonText, MAX_BODY_BYTES, notJsonError } from './body-limits.js';
 import { trackInFlight, webhookRequestCounter, type InFlightCounter } from './request-tracking.js';
 
 export interface FastPathDeps extends AdmissionRouteDeps {
   inFlight: InFlightCounter;
 }
 
-const ENDPOINTS: Readonly<Record<string, { endpoint: Endpoint; path: WebhookPath }>> = {
-  '/mutate': { endpoint: 'mutate', path: '/mutate' },
-  '/validate': { endpoint: 'validate', path: '/validate' },
-};
+const ENDPOINT_OF: Readonly<Record<WebhookPath, Endpoint>> = { '/mutate': 'mutate', '/validate': 'validate' };
+
+/** An admission path: its endpoint and its controller-runtime request counter. */
+interface Target {
+  endpoint: Endpoint;
+  path: WebhookPath;
+  count: (res: ServerResponse) => void;
+}
 
 /**
  * The length of the body when this request is the apiserver's own shape — POST to /mutate or /validate exactly,
@@ -21,9 +25,10 @@ const ENDPOINTS: Readonly<Record<string, { endpoint: Endpoint; path: WebhookPath
  * undefined (express answers it: compressed and chunked bodies, other media types, oversize bodies, other paths).
  */
 export function apiserverShaped(req: IncomingMessage): number | undefined {
-  if (req.method !== 'POST' || !isPlainJsonWithBody(req)) return undefined;
-  if (req.headers['content-encoding'] !== undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
-  const length = Number(req.headers['content-length']);
+  const { headers } = req;
+  if (req.method !== 'POST' || headers['content-type'] !== 'application/json') return undefined;
+  if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return undefined;
+  const length = Number(headers['content-length']);
   return Number.isInteger(length) && length > 0 && length <= MAX_BODY_BYTES ? length : undefined;
 }
 
@@ -55,14 +60,14 @@ function readBody(req: IncomingMessage, onBody: (text: string) => void, onAborte
  * the HTTP surface (probes, /metrics, 404s, compressed or chunked bodies, 413/415 answers).
  */
 export function admissionFastPath(deps: FastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const counters = { '/mutate': webhookRequestCounter(deps.metrics, '/mutate'), '/validate': webhookRequestCounter(deps.metrics, '/validate') };
+  const targets = new Map<string, Target>(WEBHOOK_PATHS.map((path) => [path, { endpoint: ENDPOINT_OF[path], path, count: webhookRequestCounter(deps.metrics, path) }]));
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
-    const target = ENDPOINTS[queryAt === -1 ? url : url.slice(0, queryAt)];
+    const target = targets.get(queryAt === -1 ? url : url.slice(0, queryAt));
     if (!target || apiserverShaped(req) === undefined) return false;
     trackInFlight(deps.inFlight, res);
-    counters[target.path](res);
+    target.count(res);
     readBody(
       req,
       (text) => {
