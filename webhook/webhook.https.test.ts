@@ -23,6 +23,30 @@ async function review(server: TestServer, path: string, body: AdmissionReview, q
   return (await res.json()) as AdmissionReview;
 }
 
+type Certificates = ReturnType<typeof localhostCertificates>;
+
+/**
+ * The webhook serving certificate files it watches (--cert-mode file); `rotate` writes a new pair over them and
+ * waits until the webhook serves it.
+ */
+async function serverOnCertFiles(): Promise<{ server: TestServer; first: Certificates; rotate(next: Certificates): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'archcheck-certs-'));
+  const first = localhostCertificates();
+  const certFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  writeFileSync(certFile, first.serving.certPem);
+  writeFileSync(keyFile, first.serving.keyPem);
+  const server = await startTestServer({ cluster: cluster(), certs: first, config: { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } });
+  const rotate = async (next: Certificates): Promise<void> => {
+    writeFileSync(keyFile, next.serving.keyPem);
+    writeFileSync(certFile, next.serving.certPem);
+    const trustsNext = new Agent({ connect: { ca: next.ca.certPem } });
+    await expect.poll(async () => (await fetch(`${server.webhook.url}/healthz`, { dispatcher: trustsNext }).catch(() => undefined))?.status, { timeout: 3_000 }).toBe(200);
+    await trustsNext.close();
+  };
+  return { server, first, rotate };
+}
+
 function inNamespace(name: string, namespace: string): AdmissionReview {
   const r = loadFixture(name);
   r.request!.namespace = namespace;
@@ -188,34 +212,17 @@ describe('webhook robustness', () => {
   });
 
   it('--cert-mode file reloads a rotated certificate without a restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'archcheck-certs-'));
-    const first = localhostCertificates();
-    const certFile = join(dir, 'tls.crt');
-    const keyFile = join(dir, 'tls.key');
-    writeFileSync(certFile, first.serving.certPem);
-    writeFileSync(keyFile, first.serving.keyPem);
-    const server = await startTestServer({ cluster: cluster(), certs: first, config: { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } });
+    const { server, rotate } = await serverOnCertFiles();
     try {
       expect((await server.get('/healthz')).status).toBe(200);
-      const second = localhostCertificates();
-      writeFileSync(keyFile, second.serving.keyPem);
-      writeFileSync(certFile, second.serving.certPem);
-      const trustsSecond = new Agent({ connect: { ca: second.ca.certPem } });
-      await expect.poll(async () => (await fetch(`${server.webhook.url}/healthz`, { dispatcher: trustsSecond }).catch(() => undefined))?.status, { timeout: 3_000 }).toBe(200);
-      await trustsSecond.close();
+      await rotate(localhostCertificates());
     } finally {
       await server.close();
     }
   });
 
   it('after a rotation, a keep-alive connection made with the old certificate is closed after its response', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'archcheck-certs-'));
-    const first = localhostCertificates();
-    const certFile = join(dir, 'tls.crt');
-    const keyFile = join(dir, 'tls.key');
-    writeFileSync(certFile, first.serving.certPem);
-    writeFileSync(keyFile, first.serving.keyPem);
-    const server = await startTestServer({ cluster: cluster(), certs: first, config: { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } });
+    const { server, first, rotate } = await serverOnCertFiles();
     const second = localhostCertificates();
     const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: [first.ca.certPem, second.ca.certPem] });
     // One request on the agent's single connection: which certificate it was served, and whether it stays open.
@@ -231,11 +238,7 @@ describe('webhook robustness', () => {
     try {
       const before = await probe();
       expect(before.connection).toBe('keep-alive');
-      writeFileSync(keyFile, second.serving.keyPem);
-      writeFileSync(certFile, second.serving.certPem);
-      const secondOnly = new Agent({ connect: { ca: second.ca.certPem } });
-      await expect.poll(async () => (await fetch(`${server.webhook.url}/healthz`, { dispatcher: secondOnly }).catch(() => undefined))?.status, { timeout: 3_000 }).toBe(200);
-      await secondOnly.close();
+      await rotate(second);
       expect(await probe()).toEqual({ serial: before.serial, connection: 'close' }); // the old connection, told to go
       const after = await probe();
       expect(after.serial).not.toBe(before.serial); // a new handshake, with the new certificate
