@@ -29,18 +29,19 @@ export function tolerationForTaint(taint: Taint): Toleration {
   return { key: taint.key, operator: 'Exists', effect: taint.effect };
 }
 
+function taintOfToleration(t: Toleration): Taint {
+  return { key: t.key ?? '', ...(t.value ? { value: t.value } : {}), effect: t.effect ?? '' };
+}
+
 /**
  * Whether `existing` tolerates every taint `wanted` does. Matching the one taint a toleration was made from is not
- * enough: a wanted `Exists` stands for every value of its key, which an existing `Equal` with the empty value does
- * not cover (a pod tolerating `dedicated` only with the empty value still needs `dedicated=arm64:NoSchedule`).
+ * enough: a wanted `Exists` stands for every value of its key, which only an existing `Exists` (for the key, or the
+ * wildcard) covers — not an `Equal` with the empty value (a pod tolerating `dedicated` only with the empty value
+ * still needs `dedicated=arm64:NoSchedule`).
  */
 function subsumes(existing: Toleration, wanted: Toleration): boolean {
-  if (existing.effect && existing.effect !== wanted.effect) return false;
-  const operator = existing.operator || 'Equal';
-  if (!existing.key) return operator === 'Exists';
-  if (existing.key !== wanted.key) return false;
-  if (operator === 'Exists') return true;
-  return operator === 'Equal' && (wanted.operator || 'Equal') === 'Equal' && (existing.value ?? '') === (wanted.value ?? '');
+  if (!tolerationMatches(existing, taintOfToleration(wanted))) return false;
+  return (wanted.operator || 'Equal') === 'Equal' || existing.operator === 'Exists';
 }
 
 /** Tolerations for the arch taints of the given archs, one per distinct taint. */
