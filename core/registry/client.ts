@@ -93,8 +93,6 @@ export class RegistryClient implements ImageResolver {
     const planned = this.planned(reference, request);
     if ('info' in planned) return planned.info;
     const { plan, key } = planned;
-    const failed = this.remembered(reference, planned);
-    if (failed) return failed;
     const info = await this.flights.run(key, () => this.lookUp(plan, key));
     return { ...info, reference };
   }
@@ -109,8 +107,6 @@ export class RegistryClient implements ImageResolver {
   resolveFromMemory(reference: string, request: ResolveRequest = {}): ImageInfo | undefined {
     const planned = this.planned(reference, request);
     if ('info' in planned) return planned.info;
-    const failed = this.remembered(reference, planned);
-    if (failed) return failed;
     const { plan, key } = planned;
     if (this.flights.has(key)) return undefined;
     const ep = plan.endpoints[0]!;
@@ -121,12 +117,16 @@ export class RegistryClient implements ImageResolver {
     return info && { ...info, reference };
   }
 
+  /** The lookup's plan, or resolve()'s answer when it needs no lookup: an invalid reference, a failure still remembered. */
   private planned(reference: string, request: ResolveRequest): PlannedLookup | { info: ImageInfo } {
+    let planned: PlannedLookup;
     try {
-      return this.plans.planFor(reference, request);
+      planned = this.plans.planFor(reference, request);
     } catch (e) {
       return { info: failedInfo(reference, reference, toArchcheckError(e, 'INVALID_REFERENCE')) };
     }
+    const failed = this.remembered(reference, planned);
+    return failed ? { info: failed } : planned;
   }
 
   /** A failure about the image remembered for this key (negative cache). */
