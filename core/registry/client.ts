@@ -5,7 +5,7 @@ import { AuthenticatedRequests } from './authenticated-request.js';
 import { SingleFlight } from './cache.js';
 import { ClientCaches } from './client-caches.js';
 import { podPullSecrets, type CredentialSource } from './credential-sources.js';
-import { attemptEndpoints, type LookupPlan } from './endpoint-attempts.js';
+import { attemptEndpoints, firstAttempt, type LookupPlan } from './endpoint-attempts.js';
 import type { LookupFunction } from './guarded-connect.js';
 import type { ContentStore, RegistryObserver } from './lookup-context.js';
 import { LookupPlans, type PlannedLookup } from './lookup-plans.js';
@@ -109,11 +109,8 @@ export class RegistryClient implements ImageResolver {
     if ('info' in planned) return planned.info;
     const { plan, key } = planned;
     if (this.flights.has(key)) return undefined;
-    const ep = plan.endpoints[0]!;
-    const first = plan.candidates.get(ep)?.[0];
-    if (!first || first.kind === 'provider') return undefined;
-    const ctx = { ref: plan.ref, ep, credential: first.kind === 'stored' ? first.keyed.credential : undefined, deadline: this.deadlineOf(request), signal: request.signal };
-    const info = this.platforms.answerFromMemory(ctx);
+    const ctx = firstAttempt(plan, this.deadlineOf(request));
+    const info = ctx && this.platforms.answerFromMemory(ctx);
     return info && { ...info, reference };
   }
 
