@@ -1,6 +1,5 @@
 import { credentialFingerprint, type Credential } from '../credentials.js';
 import { ArchcheckError } from '../errors.js';
-import { canonicalHostPort } from '../ip-address.js';
 import { jwtTimes } from '../jwt.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { ByteLruCache, HostLru } from './cache.js';
@@ -55,7 +54,7 @@ export class RegistryAuth {
 
   /** Authorization header for a request, from the cached challenge; undefined when the host needs none (yet). */
   async authorization(ctx: AuthContext): Promise<string | undefined> {
-    const host = canonicalHostPort(ctx.endpoint);
+    const host = this.transport.canonicalEndpoint(ctx.endpoint);
     const challenge = this.challenges.get(host);
     if (!challenge) return ctx.credential?.kind === 'registryToken' ? `Bearer ${ctx.credential.token}` : undefined;
     try {
@@ -82,7 +81,7 @@ export class RegistryAuth {
         { registry: ctx.registry, fromAuthentication: true },
       );
     }
-    const host = canonicalHostPort(ctx.endpoint);
+    const host = this.transport.canonicalEndpoint(ctx.endpoint);
     // A token we already sent was refused: drop it so the next attempt fetches a fresh one.
     if (this.challenges.has(host)) this.tokens.delete(this.tokenKey(challenge, ctx));
     const header = await this.authorizationFor(challenge, ctx);
@@ -101,7 +100,7 @@ export class RegistryAuth {
 
   private tokenKey(challenge: Challenge, ctx: AuthContext): string {
     // The host is part of the key: a token goes only to the registry whose challenge named its realm.
-    return [canonicalHostPort(ctx.endpoint), challenge.params.realm, challenge.params.service, this.scope(ctx), credentialFingerprint(ctx.credential)].join('|');
+    return [this.transport.canonicalEndpoint(ctx.endpoint), challenge.params.realm, challenge.params.service, this.scope(ctx), credentialFingerprint(ctx.credential)].join('|');
   }
 
   private scope(ctx: AuthContext): string {

@@ -99,7 +99,8 @@ export class TtlCache<V> extends AccountedMap<{ value: V; storedAt: number; expi
 
 /**
  * Per-host state (a challenge, a scheme learned, a rate-limit reading), bounded by count: hosts come from image
- * strings, so the least recently used host is forgotten first (it is asked again if it comes back).
+ * strings, so the least recently used host is forgotten first (it is asked again if it comes back). Also bounds
+ * other state keyed by strings from images (the lookup plans per reference, lookup-plans.ts).
  */
 export class HostLru<V> {
   private readonly entries = new Map<string, V>();

@@ -5,7 +5,7 @@ import { AuthenticatedRequests } from './authenticated-request.js';
 import { SingleFlight } from './cache.js';
 import { ClientCaches } from './client-caches.js';
 import { podPullSecrets, type CredentialSource } from './credential-sources.js';
-import { attemptEndpoints, type LookupPlan } from './endpoint-attempts.js';
+import { attemptEndpoints, firstAttempt, type LookupPlan } from './endpoint-attempts.js';
 import type { LookupFunction } from './guarded-connect.js';
 import type { ContentStore, RegistryObserver } from './lookup-context.js';
 import { LookupPlans, type PlannedLookup } from './lookup-plans.js';
@@ -93,8 +93,6 @@ export class RegistryClient implements ImageResolver {
     const planned = this.planned(reference, request);
     if ('info' in planned) return planned.info;
     const { plan, key } = planned;
-    const failed = this.remembered(reference, planned);
-    if (failed) return failed;
     const info = await this.flights.run(key, () => this.lookUp(plan, key));
     return { ...info, reference };
   }
@@ -109,24 +107,23 @@ export class RegistryClient implements ImageResolver {
   resolveFromMemory(reference: string, request: ResolveRequest = {}): ImageInfo | undefined {
     const planned = this.planned(reference, request);
     if ('info' in planned) return planned.info;
-    const failed = this.remembered(reference, planned);
-    if (failed) return failed;
     const { plan, key } = planned;
     if (this.flights.has(key)) return undefined;
-    const ep = plan.endpoints[0]!;
-    const first = plan.candidates.get(ep)?.[0];
-    if (!first || first.kind === 'provider') return undefined;
-    const ctx = { ref: plan.ref, ep, credential: first.kind === 'stored' ? first.keyed.credential : undefined, deadline: this.deadlineOf(request), signal: request.signal };
-    const info = this.platforms.answerFromMemory(ctx);
+    const ctx = firstAttempt(plan, this.deadlineOf(request));
+    const info = ctx && this.platforms.answerFromMemory(ctx);
     return info && { ...info, reference };
   }
 
+  /** The lookup's plan, or resolve()'s answer when it needs no lookup: an invalid reference, a failure still remembered. */
   private planned(reference: string, request: ResolveRequest): PlannedLookup | { info: ImageInfo } {
+    let planned: PlannedLookup;
     try {
-      return this.plans.planFor(reference, request);
+      planned = this.plans.planFor(reference, request);
     } catch (e) {
       return { info: failedInfo(reference, reference, toArchcheckError(e, 'INVALID_REFERENCE')) };
     }
+    const failed = this.remembered(reference, planned);
+    return failed ? { info: failed } : planned;
   }
 
   /** A failure about the image remembered for this key (negative cache). */

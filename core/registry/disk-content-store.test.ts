@@ -1,27 +1,13 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testScratch } from '../../test/scratch.js';
 import { DiskContentStore, type DiskContentStoreOptions } from './disk-content-store.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'archcheck-store-'));
-  dirs.push(d);
-  return d;
-}
-const stores: DiskContentStore[] = [];
+const { tempDir, closeAfter } = testScratch('archcheck-store-');
 /** A store closed after the test (it keeps its pack file open while it writes). */
-function openStore(options: DiskContentStoreOptions): DiskContentStore {
-  const s = new DiskContentStore(options);
-  stores.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const openStore = (options: DiskContentStoreOptions): DiskContentStore => closeAfter(new DiskContentStore(options));
 
 function content(text: string): { digest: string; body: Buffer; contentType: string } {
   const body = Buffer.from(text);

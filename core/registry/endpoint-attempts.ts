@@ -55,6 +55,21 @@ export async function attemptEndpoints(plan: LookupPlan, deadline: number, answe
   return { error: final };
 }
 
+/**
+ * The context of the plan's first attempt (first endpoint, first credential candidate), when making it waits on
+ * nothing: undefined when that candidate is a cloud identity, whose token must be fetched first.
+ */
+export function firstAttempt(plan: LookupPlan, deadline: number): LookupContext | undefined {
+  const ep = plan.endpoints[0];
+  const first = ep && plan.candidates.get(ep)?.[0];
+  if (!ep || !first || first.kind === 'provider') return undefined;
+  return { ref: plan.ref, ep, credential: storedCredential(first), deadline, signal: plan.request.signal };
+}
+
+function storedCredential(candidate: Exclude<Candidate, { kind: 'provider' }>): Credential | undefined {
+  return candidate.kind === 'stored' ? candidate.keyed.credential : undefined;
+}
+
 function labelOf(candidate: Candidate): string {
   return candidate.kind === 'stored' ? candidate.keyed.source : candidate.kind === 'provider' ? candidate.provider.name : 'anonymous';
 }
@@ -75,8 +90,8 @@ async function attemptEndpoint(plan: LookupPlan, ep: Endpoint, deadline: number,
         tried.push(`${label}: ${(e as Error).message}`);
         continue;
       }
-    } else if (candidate.kind === 'stored') {
-      credential = candidate.keyed.credential;
+    } else {
+      credential = storedCredential(candidate);
     }
     try {
       return { info: await answer({ ref, ep, credential, deadline, signal: request.signal }) };

@@ -1,11 +1,12 @@
 import { parseReference } from '../reference.js';
 import type { ResolveRequest } from '../resolver.js';
+import { HostLru } from './cache.js';
 import { candidatesFrom, type CredentialSource } from './credential-sources.js';
 import { lookupKey, type LookupPlan } from './endpoint-attempts.js';
 import { endpointsFor, type EndpointConfig } from './endpoints.js';
 import { credentialScope } from './lookup-context.js';
 
-/** References whose plans are remembered; beyond it the oldest is forgotten (≈ 1 KB each). */
+/** References whose plans are remembered; beyond it the least recently used is forgotten (≈ 1 KB each). */
 export const MAX_REMEMBERED_PLANS = 4_096;
 
 /** A lookup's plan and the key that shares its flight and its negative cache entry. */
@@ -23,13 +24,15 @@ export interface PlannedLookup {
  * answers apart from anonymous ones) are its own.
  */
 export class LookupPlans {
-  private readonly remembered = new Map<string, Omit<PlannedLookup, 'plan'> & { plan: Omit<LookupPlan, 'request'> }>();
+  private readonly remembered: HostLru<Omit<PlannedLookup, 'plan'> & { plan: Omit<LookupPlan, 'request'> }>;
 
   constructor(
     private readonly sources: readonly CredentialSource[],
     private readonly config: EndpointConfig,
-    private readonly maxEntries = MAX_REMEMBERED_PLANS,
-  ) {}
+    maxEntries = MAX_REMEMBERED_PLANS,
+  ) {
+    this.remembered = new HostLru(maxEntries);
+  }
 
   /** Throws as parseReference and endpointsFor do (an invalid reference, no endpoint may serve it). */
   planFor(reference: string, request: ResolveRequest): PlannedLookup {
@@ -38,7 +41,6 @@ export class LookupPlans {
     // Written out: `{ ...known.plan, request }` adds a key after a spread, ≈ 1 µs on Node 20 (decision 0042).
     if (known) return { plan: { ref: known.plan.ref, endpoints: known.plan.endpoints, candidates: known.plan.candidates, request }, key: known.key };
     const planned = this.build(reference, request);
-    if (this.remembered.size >= this.maxEntries) this.remembered.delete(this.remembered.keys().next().value!);
     // Kept without the request (its signal and deadline belong to this lookup only).
     const { ref, endpoints, candidates } = planned.plan;
     this.remembered.set(reference, { plan: { ref, endpoints, candidates }, key: planned.key });

@@ -57,16 +57,15 @@ export class PlatformResolver {
   }
 
   async answer(ctx: LookupContext): Promise<ImageInfo> {
+    // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
     const warm = this.answerFromMemory(ctx);
     if (warm) return warm;
-    // The warm path (a digest, or a tag within its TTL, already answered) touches no manifest at all.
-    const known = ctx.ref.digest ?? this.caches.tags.get(this.caches.tagKey(ctx));
-    const answered = known === undefined ? undefined : this.caches.answers.get(this.caches.resolvedKey(known));
-    // A digest is not a secret: before anything cached is served for one, this credential must be able to read it.
-    if (ctx.ref.digest && (answered || this.caches.content.get(ctx.ref.digest))) await this.manifests.proveAccess(ctx, ctx.ref.digest);
-    if (known !== undefined && answered) {
-      if (!ctx.ref.digest) this.observer?.onCache?.('hit');
-      return answerInfo(ctx, known, answered);
+    const { digest } = ctx.ref;
+    if (digest) {
+      // A digest is not a secret: before anything cached is served for one, this credential must be able to read it.
+      const answered = this.caches.answers.get(this.caches.resolvedKey(digest));
+      if (answered || this.caches.content.get(digest)) await this.manifests.proveAccess(ctx, digest);
+      if (answered) return answerInfo(ctx, digest, answered);
     }
     const top = ctx.ref.digest ? await this.manifests.byDigest(ctx, ctx.ref.digest) : await this.manifests.byTag(ctx);
     const resolution = await this.resolveDigest(ctx, top.digest, top.doc, this.walk(ctx), 0);

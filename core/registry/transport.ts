@@ -49,9 +49,9 @@ export class RegistryTransport {
   private readonly configured: Set<string>;
   private readonly chain: RoundTrip;
   /**
-   * Per host spelling, what the pure checks above answer: every request asks both (scheme, address guard), and
-   * parsing the host as an IP literal in every spelling cost more CPU per request than undici's own work. Bounded
-   * like the other per-host state; DNS answers are still checked at every connect (http-request.ts).
+   * Per host spelling, what the pure checks above answer: every request asks them (scheme, authorization, address
+   * guard), and parsing the host as an IP literal in every spelling cost more CPU per request than undici's own
+   * work. Bounded like the other per-host state; DNS answers are still checked at every connect (http-request.ts).
    */
   private readonly canonicalEndpoints: HostLru<string>;
   private readonly refusals: HostLru<string>;
@@ -109,7 +109,8 @@ export class RegistryTransport {
     return this.isInsecure(endpoint) || this.httpFallback.has(this.canonicalEndpoint(endpoint)) ? 'http' : 'https';
   }
 
-  private canonicalEndpoint(endpoint: string): string {
+  /** `canonicalHostPort(endpoint)`, remembered per spelling: asked for on every request (scheme, authorization). */
+  canonicalEndpoint(endpoint: string): string {
     let canonical = this.canonicalEndpoints.get(endpoint);
     if (canonical === undefined) {
       canonical = canonicalHostPort(endpoint);

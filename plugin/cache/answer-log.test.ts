@@ -1,26 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testScratch } from '../../test/scratch.js';
 import { AnswerLog, type CachedAnswer } from './answer-log.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'archcheck-answers-'));
-  dirs.push(d);
-  return d;
-}
-const logs: AnswerLog[] = [];
+const { tempDir, closeAfter } = testScratch('archcheck-answers-');
 /** A log closed after the test (it keeps its file open while it writes). */
-function logAt(dir: string): AnswerLog {
-  const log = new AnswerLog(dir);
-  logs.push(log);
-  return log;
-}
-afterEach(async () => {
-  for (const log of logs.splice(0)) await log.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const logAt = (dir: string): AnswerLog => closeAfter(new AnswerLog(dir));
 
 function answer(key: string, storedAt: number, arch = 'arm64'): CachedAnswer {
   return { key, storedAt, info: { reference: key, canonical: key, platforms: [{ os: 'linux', architecture: arch }], platformStrings: [`linux/${arch}`], multiArch: false, error: null } };

@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImageInfo } from '../../core/image-info.js';
 import type { ImageResolver } from '../../core/resolver.js';
+import { testScratch } from '../../test/scratch.js';
 import { CachingResolver } from './reference-cache.js';
 
-const dirs: string[] = [];
-const resolvers: CachingResolver[] = [];
-afterEach(async () => {
-  for (const r of resolvers.splice(0)) await r.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, closeAfter } = testScratch('archcheck-refs-');
 
 class CountingResolver implements ImageResolver {
   calls = 0;
@@ -24,15 +17,10 @@ class CountingResolver implements ImageResolver {
 }
 
 function setup(ttlMs: number): { inner: CountingResolver; now: { t: number }; make: () => CachingResolver } {
-  const dir = mkdtempSync(join(tmpdir(), 'archcheck-refs-'));
-  dirs.push(dir);
+  const dir = tempDir();
   const inner = new CountingResolver();
   const now = { t: 1_000_000 };
-  const make = (): CachingResolver => {
-    const r = new CachingResolver(inner, dir, ttlMs, () => now.t);
-    resolvers.push(r);
-    return r;
-  };
+  const make = (): CachingResolver => closeAfter(new CachingResolver(inner, dir, ttlMs, () => now.t));
   return { inner, now, make };
 }
 
