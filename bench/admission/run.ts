@@ -10,7 +10,7 @@
  *                                  [--workers 1] [--quick] [--no-write]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { startRegistry } from '../../test/registry/registry.js';
 import type { AdmissionReview } from '../../webhook/admission/review.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
 import { appendToBenchmarks, loadAverage, numberFlag } from '../harness.js';
+import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,20 +35,13 @@ const RUNS = numberFlag('runs', QUICK ? 1 : 3);
 const WORKERS = numberFlag('workers', 1);
 const WRITE = !process.argv.includes('--no-write');
 
-/** CPUs for the servers and for the load generator: the last CPU generates load, the others serve. */
-function cpuPlan(): { servers: string; generator: string } | undefined {
-  const n = cpus().length;
-  if (n < 2 || !existsSync('/usr/bin/taskset')) return undefined;
-  return { servers: n === 2 ? '0' : `0-${n - 2}`, generator: String(n - 1) };
-}
 const CPUS = cpuPlan();
 
-/** utime + stime of one process from /proc (Linux), in seconds; 0 when it is gone. */
+/** utime + stime of one process, in seconds, and its parent; 0 when it is gone. */
 function processCpu(pid: string): { ppid: string; seconds: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: fields[1]!, seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+    const stat = processStat(pid);
+    return { ppid: stat.ppid, seconds: stat.cpuSeconds };
   } catch {
     return { ppid: '', seconds: 0 };
   }

@@ -16,10 +16,11 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry } from '../../test/registry/registry.js';
 import { populateRegistry } from '../audit/populate-registry.js';
-import { processCpuSeconds, startChartWebhook, type ChartWebhook } from './chart-webhook.js';
+import { startChartWebhook, type ChartWebhook } from './chart-webhook.js';
 import { flood, rolloutPodReview } from './pod-flood.js';
 import { powerLawExponent, quantile } from './stats.js';
 import { appendToBenchmarks, flag, loadAverage, runBenchmark } from '../harness.js';
+import { processCpuSeconds } from '../process-usage.js';
 
 const QUICK = process.argv.includes('--quick');
 const SIZES = flag('sizes', QUICK ? '100,500,2000' : '500,5000,20000').split(',').map(Number);

@@ -16,12 +16,13 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sampleValues } from '../../test/e2e/prometheus-text.js';
 import { startRegistry } from '../../test/registry/registry.js';
-import { processCpuSeconds, processMemory, startChartWebhook, type ChartWebhook } from '../admission/chart-webhook.js';
+import { startChartWebhook, type ChartWebhook } from '../admission/chart-webhook.js';
 import { flood, rolloutPodReview } from '../admission/pod-flood.js';
 import { populateRegistry } from '../audit/populate-registry.js';
 import { startStubRegistry } from '../audit/stub-registry.js';
 import { benchImages, type SyntheticImage } from '../audit/synthetic-cluster.js';
 import { appendToBenchmarks, flag, loadAverage, runBenchmark } from '../harness.js';
+import { processCpuSeconds, processMemory } from '../process-usage.js';
 
 const IMAGES = Number(flag('images', '10000'));
 const REGISTRY = flag('registry', 'stub');
