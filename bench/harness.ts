@@ -3,7 +3,7 @@
  * section to BENCHMARKS.md, and failing in one line.
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 /** The value after `--name`; `fallback` when the flag is absent or has no value. */
@@ -17,6 +17,9 @@ export const numberFlag = (name: string, fallback: number): number => Number(fla
 
 /** The 1, 5 and 15 minute load averages, e.g. `0.8 1.1 1.3` (the machine is shared: every section says how busy). */
 export const loadAverage = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/** The machine as a section names it: `2 × AMD EPYC, Node v20.20.2`. */
+export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
 
 /** Appends a section to BENCHMARKS.md at the repository root (creating it with its title if missing). */
 export function appendToBenchmarks(text: string): void {

@@ -9,7 +9,6 @@
  *   npx tsx bench/admission/decide.ts [--iterations 20000] [--passes 5] [--quick]
  */
 import { createHash } from 'node:crypto';
-import { cpus } from 'node:os';
 import { openRegistryClient } from '../../core/registry/open-client.js';
 import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
@@ -22,7 +21,7 @@ import { admissionDeadlineMs, Deadline } from '../../webhook/images/deadline.js'
 import { ImageLookup } from '../../webhook/images/image-lookup.js';
 import { policySettings } from '../../webhook/policy/settings.js';
 import { fakeCluster } from '../../webhook/testing/fake-cluster.js';
-import { loadAverage, numberFlag } from '../harness.js';
+import { loadAverage, machine, numberFlag } from '../harness.js';
 import { bodies } from './bodies.js';
 
 // Production runs compiled JS without source maps; tsx turns them on, which makes every Error's stack costly.
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `Command: \`npx tsx bench/admission/decide.ts --iterations ${ITERATIONS} --passes ${PASSES}\``,
-        `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${loadBefore} before, ${loadAverage()} after.`,
+        `Machine: ${machine()}; load average ${loadBefore} before, ${loadAverage()} after.`,
         `Decision CPU per admission (admit + outcomeToReview + JSON.stringify, warm real RegistryClient), median of ${PASSES} passes of ${ITERATIONS}: **${sorted[Math.floor(PASSES / 2)]!.toFixed(1)} µs**, fastest pass ${sorted[0]!.toFixed(1)} µs (passes: ${perPass.map((v) => v.toFixed(1)).join(', ')}; other work on a shared machine only adds).`,
         `Answers digest (sha256 of the three reviews, first 16 hex): ${digest}`,
         '',

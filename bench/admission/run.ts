@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
@@ -20,7 +20,7 @@ import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
 import type { AdmissionReview } from '../../webhook/admission/review.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
-import { appendToBenchmarks, loadAverage, numberFlag } from '../harness.js';
+import { appendToBenchmarks, loadAverage, machine, numberFlag } from '../harness.js';
 import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
 
@@ -186,7 +186,7 @@ function section(m: Measured, loadBefore: string): string {
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`,
     '',
     `Command: \`npx tsx bench/admission/run.ts ${args}\``,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine: other engineers' tests run beside it).`,
+    `Machine: ${machine()}; ${pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine: other engineers' tests run beside it).`,
     `Bodies: a Deployment pod (3 images), a pod with its own affinity, a DaemonSet; real RegistryClient against a local docker-registry with a warm cache; webhook logs at info to /dev/null; ${WORKERS > 1 ? `each server is ${WORKERS} node:cluster workers on one port (round-robin)` : 'each server in its own process'}. Median of ${RUNS} run(s).`,
     '',
     `Fixed ${RATE} req/s for ${DURATION} s, ${CONNECTIONS} connections (latency in ms, corrected for coordinated omission):`,

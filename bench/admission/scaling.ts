@@ -12,14 +12,13 @@
  *   npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts [--sizes 500,5000,20000] [--images 50]
  *                                                  [--concurrency 10] [--jit-warmup 2000] [--node-options '…'] [--quick] [--write]
  */
-import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry } from '../../test/registry/registry.js';
 import { populateRegistry } from '../audit/populate-registry.js';
 import { startChartWebhook, type ChartWebhook } from './chart-webhook.js';
 import { flood, rolloutPodReview } from './pod-flood.js';
 import { powerLawExponent, quantile } from './stats.js';
-import { appendToBenchmarks, flag, loadAverage, runBenchmark } from '../harness.js';
+import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark } from '../harness.js';
 import { processCpuSeconds } from '../process-usage.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -62,7 +61,7 @@ function section(passes: Pass[], hook: ChartWebhook, loadBefore: string): string
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission at ${SIZES.map((s) => s.toLocaleString('en')).join(' / ')} pods, cold and warm`,
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts --sizes ${SIZES.join(',')} --images ${IMAGES} --concurrency ${CONCURRENCY} --jit-warmup ${JIT_WARMUP}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}\``,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${hook.pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine).`,
+    `Machine: ${machine()}; ${hook.pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine).`,
     `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config and environment \`${hook.chartEnv ? `${hook.chartEnv} ` : ''}NODE_OPTIONS=${hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster; a fresh process per size${JIT_WARMUP > 0 ? `, which first admits ${JIT_WARMUP.toLocaleString('en')} pods over ${IMAGES} other images (not counted: V8 compiles the hot path meanwhile)` : ' (so the cold pass also pays V8 compiling the hot path)'}; then the measured pods (cold: first sight of each image), then as many new pods again (warm). Pods: the ReplicaSet pod fixture (~4.6 KB, 2 containers + 1 init container), distinct names and uids, pod i naming image i mod ${IMAGES} in every container; images: ${IMAGES} in Debian's docker-registry on loopback (60% multi-arch OCI indexes, 10% arm64-only, 30% amd64-only Docker v2). Load: closed loop over ${CONCURRENCY} HTTPS connections; latency per request from the load generator (ms), CPU per admission from the webhook's /proc/PID/stat (µs).`,
     '',
     '| pods | cache | wall s | admissions/s | p50 ms | p99 ms | max ms | server CPU µs/admission | decisions |',

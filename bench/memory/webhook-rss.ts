@@ -12,7 +12,6 @@
  *   npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts [--images 10000] [--registry stub|real]
  *                                                                         [--settle 60] [--concurrency 10] [--write]
  */
-import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sampleValues } from '../../test/e2e/prometheus-text.js';
 import { startRegistry } from '../../test/registry/registry.js';
@@ -21,7 +20,7 @@ import { flood, rolloutPodReview } from '../admission/pod-flood.js';
 import { populateRegistry } from '../audit/populate-registry.js';
 import { startStubRegistry } from '../audit/stub-registry.js';
 import { benchImages, type SyntheticImage } from '../audit/synthetic-cluster.js';
-import { appendToBenchmarks, flag, loadAverage, runBenchmark } from '../harness.js';
+import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark } from '../harness.js';
 import { processCpuSeconds, processMemory } from '../process-usage.js';
 
 const IMAGES = Number(flag('images', '10000'));
@@ -100,7 +99,7 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; re
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`,
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts --images ${IMAGES} --registry ${REGISTRY} --settle ${SETTLE_S} --concurrency ${CONCURRENCY}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}${o.hook.extraEnv ? ` --env ${o.hook.extraEnv.replaceAll(' ', ',')}` : ''}\``,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${loadAverage()} after (shared machine).`,
+    `Machine: ${machine()}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${loadAverage()} after (shared machine).`,
     `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config (default cache settings) and the Deployment's environment${EXTRA_NODE_OPTIONS || o.hook.extraEnv ? ' plus this run\'s settings' : ''}: \`${[o.hook.chartEnv, o.hook.extraEnv].filter(Boolean).join(' ')} NODE_OPTIONS=${o.hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster (node discovery, Lease, gate controller, reconciler running). Registry: ${o.registry.what}. One \`/mutate\` per image over HTTPS, ${CONCURRENCY} connections, each a ReplicaSet's pod (distinct name and uid, every container naming that pod's image): ${IMAGES} admissions in ${o.wallS.toFixed(1)} s (webhook CPU ${o.cpuUs.toFixed(0)} µs per admission, first sight of each image), decisions ${JSON.stringify(o.decisions)}.`,
     '',
     '| when | VmRSS | VmHWM (peak) | heap used / total | external | registry caches |',
