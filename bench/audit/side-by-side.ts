@@ -57,12 +57,13 @@ interface ToolRun {
   result: string;
 }
 
-function peerPaths(): { kubearchinspect: string; crane: string } {
+/** Builds the peers (build-peers.sh) and returns where kubearchinspect is; crane, the fallback, goes unused here. */
+function peerPaths(): { kubearchinspect: string } {
   const script = join(import.meta.dirname, 'build-peers.sh');
   const built = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (built.status !== 0) log('build-peers.sh could not build every peer (see above)');
   const paths = Object.fromEntries(execFileSync('bash', [script, '--print-paths'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-  return { kubearchinspect: paths.KUBEARCHINSPECT ?? '', crane: paths.CRANE ?? '' };
+  return { kubearchinspect: paths.KUBEARCHINSPECT ?? '' };
 }
 
 /** The plugin as krew installs it: the one-file bundle (scripts/bundle-plugin.mjs), run by node from PATH. */
