@@ -1,5 +1,5 @@
 import { withFields } from '../with-fields.js';
-import { ARCH_LABEL, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpec } from './k8s-types.js';
+import { ARCH_LABEL, type NodeAffinity, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpec } from './k8s-types.js';
 
 /** The requirement archcheck ANDs into node selector terms: `kubernetes.io/arch In [archs]` (sorted). */
 export function archRequirement(archs: readonly string[]): NodeSelectorRequirement {
@@ -36,12 +36,16 @@ function withRequirement(term: NodeSelectorTerm, archs: readonly string[]): Node
  * Idempotent: a term that already has the exact requirement is left alone. Returns a new spec.
  */
 export function mergeArchAffinity(spec: PodSpec, archs: readonly string[]): PodSpec {
-  const affinity = spec.affinity ?? {};
-  const nodeAffinity = affinity.nodeAffinity ?? {};
-  const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms.map((t) => withRequirement(t, archs)) : [{ matchExpressions: [archRequirement(archs)] }];
-  // withFields is `{ ...o, ...fields }` without the cost of a spread followed by new keys (core/with-fields.ts).
-  return withFields(spec, {
-    affinity: withFields(affinity, { nodeAffinity: withFields(nodeAffinity, { requiredDuringSchedulingIgnoredDuringExecution: withFields(required, { nodeSelectorTerms: terms }) }) }),
-  });
+  return withNodeAffinity(spec, { requiredDuringSchedulingIgnoredDuringExecution: withFields(required, { nodeSelectorTerms: terms }) });
+}
+
+/**
+ * A copy of the spec with these node affinity fields set, the rest of its affinity kept. withFields is
+ * `{ ...o, ...fields }` without the cost of a spread followed by new keys (core/with-fields.ts).
+ */
+export function withNodeAffinity(spec: PodSpec, fields: Partial<NodeAffinity>): PodSpec {
+  const affinity = spec.affinity ?? {};
+  return withFields(spec, { affinity: withFields(affinity, { nodeAffinity: withFields(affinity.nodeAffinity ?? {}, fields) }) });
 }
