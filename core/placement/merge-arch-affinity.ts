@@ -33,11 +33,14 @@ function withRequirement(term: NodeSelectorTerm, archs: readonly string[]): Node
  * Restricts a pod to nodes whose `kubernetes.io/arch` is one of `archs`: ANDs `kubernetes.io/arch In [archs]` into
  * EVERY required nodeSelectorTerm (terms are ORed, so one unrestricted term would let the pod land anywhere),
  * creating the required node affinity when absent. User terms are kept; nothing is removed or reordered.
- * Idempotent: a term that already has the exact requirement is left alone. Returns a new spec.
+ * Idempotent: a term that already has the exact requirement is left alone, and a spec whose every term has it is
+ * returned itself (so a caller sees "unchanged" by identity). Otherwise returns a new spec.
  */
 export function mergeArchAffinity(spec: PodSpec, archs: readonly string[]): PodSpec {
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms.map((t) => withRequirement(t, archs)) : [{ matchExpressions: [archRequirement(archs)] }];
+  const given = required?.nodeSelectorTerms;
+  const terms = given?.length ? given.map((t) => withRequirement(t, archs)) : [{ matchExpressions: [archRequirement(archs)] }];
+  if (given?.length && terms.every((t, i) => t === given[i])) return spec;
   return withNodeAffinity(spec, { requiredDuringSchedulingIgnoredDuringExecution: withFields(required, { nodeSelectorTerms: terms }) });
 }
 
