@@ -18,6 +18,9 @@ export const numberFlag = (name: string, fallback: number): number => Number(fla
 /** The 1, 5 and 15 minute load averages, e.g. `0.8 1.1 1.3` (the machine is shared: every section says how busy). */
 export const loadAverage = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
+/** A section's heading, dated: `## 2026-12-07 13:40 UTC — title`. */
+export const sectionHeading = (title: string): string => `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${title}`;
+
 /** The machine as a section names it: `2 × AMD EPYC, Node v20.20.2`. */
 export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
 

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appendToBenchmarks, loadAverage, machine } from './harness.js';
+import { appendToBenchmarks, loadAverage, machine, sectionHeading } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -53,7 +53,7 @@ function run(bench: Bench): boolean {
   if (!bench.writesItself) {
     process.stdout.write(out.stdout);
     const section = [
-      `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${bench.title}`,
+      sectionHeading(bench.title),
       '',
       `Command: \`node ${nodeArgs.join(' ')}\` (from \`npm run bench${QUICK ? ' -- --quick' : ''}\`). Machine: ${machine()}; load average ${before} before, ${loadAverage()} after (shared machine).`,
       '',

@@ -20,7 +20,7 @@ import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
 import type { AdmissionReview } from '../../webhook/admission/review.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
-import { appendToBenchmarks, loadAverage, machine, numberFlag } from '../harness.js';
+import { appendToBenchmarks, loadAverage, machine, numberFlag, sectionHeading } from '../harness.js';
 import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
 
@@ -183,7 +183,7 @@ function section(m: Measured, loadBefore: string): string {
   const args = `--duration ${DURATION} --max-duration ${MAX_DURATION} --rate ${RATE} --connections ${CONNECTIONS} --runs ${RUNS} --workers ${WORKERS}`;
   const pinning = CPUS ? `servers pinned to CPU ${CPUS.servers}, load generator to CPU ${CPUS.generator} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)';
   return [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`,
+    sectionHeading(`admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`),
     '',
     `Command: \`npx tsx bench/admission/run.ts ${args}\``,
     `Machine: ${machine()}; ${pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine: other engineers' tests run beside it).`,

@@ -18,7 +18,7 @@ import { populateRegistry } from '../audit/populate-registry.js';
 import { startChartWebhook, type ChartWebhook } from './chart-webhook.js';
 import { flood, rolloutPodReview } from './pod-flood.js';
 import { powerLawExponent, quantile } from './stats.js';
-import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark } from '../harness.js';
+import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark, sectionHeading } from '../harness.js';
 import { processCpuSeconds } from '../process-usage.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -58,7 +58,7 @@ function section(passes: Pass[], hook: ChartWebhook, loadBefore: string): string
   const slope = (cache: Pass['cache']): string => powerLawExponent(passes.filter((p) => p.cache === cache).map((p) => ({ x: p.pods, y: p.wallS }))).toFixed(2);
   const rows = passes.map((p) => `| ${p.pods.toLocaleString('en')} | ${p.cache} | ${p.wallS.toFixed(2)} | ${(p.pods / p.wallS).toFixed(0)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} | ${p.max.toFixed(1)} | ${p.cpuUs.toFixed(0)} | ${Object.entries(p.decisions).map(([d, n]) => `${d} ${n}`).join(', ')} |`);
   return [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission at ${SIZES.map((s) => s.toLocaleString('en')).join(' / ')} pods, cold and warm`,
+    sectionHeading(`admission at ${SIZES.map((s) => s.toLocaleString('en')).join(' / ')} pods, cold and warm`),
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts --sizes ${SIZES.join(',')} --images ${IMAGES} --concurrency ${CONCURRENCY} --jit-warmup ${JIT_WARMUP}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}\``,
     `Machine: ${machine()}; ${hook.pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine).`,

@@ -20,7 +20,7 @@ import { flood, rolloutPodReview } from '../admission/pod-flood.js';
 import { populateRegistry } from '../audit/populate-registry.js';
 import { startStubRegistry } from '../audit/stub-registry.js';
 import { benchImages, type SyntheticImage } from '../audit/synthetic-cluster.js';
-import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark } from '../harness.js';
+import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark, sectionHeading } from '../harness.js';
 import { processCpuSeconds, processMemory } from '../process-usage.js';
 
 const IMAGES = Number(flag('images', '10000'));
@@ -96,7 +96,7 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; re
   const judged = IMAGES >= 10_000 ? (mb <= 150 ? '≤ 150 MB: met' : '> 150 MB: not met') : `(a slice: the target is for 10,000 images)`;
   const verdict = `**${mib(after.rssMiB)} MiB = ${mb.toFixed(0)} MB ${judged}**`;
   return [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`,
+    sectionHeading(`webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`),
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts --images ${IMAGES} --registry ${REGISTRY} --settle ${SETTLE_S} --concurrency ${CONCURRENCY}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}${o.hook.extraEnv ? ` --env ${o.hook.extraEnv.replaceAll(' ', ',')}` : ''}\``,
     `Machine: ${machine()}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${loadAverage()} after (shared machine).`,
