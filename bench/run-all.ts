@@ -7,9 +7,8 @@
  *   npx tsx bench/run-all.ts [--quick] [--only admission,audit,webhook-rss,admission-scaling,...]
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { appendToBenchmarks, loadAverage, machine, sectionHeading } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -41,10 +40,8 @@ const BENCHES: Bench[] = [
   { name: 'network', title: 'address guard per registry request', writesItself: false, args: ['bench/network/address-guard.ts'] },
 ];
 
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
-
 function run(bench: Bench): boolean {
-  const before = load();
+  const before = loadAverage();
   const [first, ...rest] = bench.args;
   const nodeArgs = first === '--expose-gc' ? ['--expose-gc', '--import', 'tsx', ...rest] : ['--import', 'tsx', ...bench.args];
   process.stderr.write(`\n== ${bench.name}: node ${nodeArgs.join(' ')}\n`);
@@ -56,17 +53,16 @@ function run(bench: Bench): boolean {
   if (!bench.writesItself) {
     process.stdout.write(out.stdout);
     const section = [
+      sectionHeading(bench.title),
       '',
-      `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${bench.title}`,
-      '',
-      `Command: \`node ${nodeArgs.join(' ')}\` (from \`npm run bench${QUICK ? ' -- --quick' : ''}\`). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${before} before, ${load()} after (shared machine).`,
+      `Command: \`node ${nodeArgs.join(' ')}\` (from \`npm run bench${QUICK ? ' -- --quick' : ''}\`). Machine: ${machine()}; load average ${before} before, ${loadAverage()} after (shared machine).`,
       '',
       '```',
       out.stdout.trimEnd(),
       '```',
       '',
     ].join('\n');
-    appendFileSync(join(ROOT, 'BENCHMARKS.md'), section);
+    appendToBenchmarks(section);
   }
   return true;
 }

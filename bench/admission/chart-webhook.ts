@@ -9,12 +9,13 @@
  * bench/admission/run.ts pins its servers, so the two do not compete for one core.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { installArchcheck, startClusterSerialized, type Archcheck } from '../../test/e2e/harness.js';
 import { freePort } from '../../test/cluster/cluster.js';
 import { REPO_ROOT, ensureHelm, render } from '../../test/helm.js';
+import { cpuPlan } from '../process-usage.js';
 
 export interface ChartWebhook {
   /** https://127.0.0.1:PORT (the chart's webhook configurations name it). */
@@ -41,10 +42,9 @@ const taskset = (args: string[]): void => void execFileSync('taskset', args, { s
 
 /** Pins this process to the last CPU, for the load it generates; returns the CPU list for the server, if any. */
 function pinGenerator(): string | undefined {
-  const n = cpus().length;
-  if (n < 2 || !existsSync('/usr/bin/taskset')) return undefined;
-  taskset(['-cp', String(n - 1), String(process.pid)]);
-  return n === 2 ? '0' : `0-${n - 2}`;
+  const plan = cpuPlan();
+  if (plan) taskset(['-cp', plan.generator, String(process.pid)]);
+  return plan?.servers;
 }
 
 /**
@@ -111,18 +111,4 @@ export async function startChartWebhook(config: Record<string, unknown>, name = 
     await cluster.stop();
     throw e;
   }
-}
-
-/** VmRSS and VmHWM (peak RSS) of a process, in MiB, from /proc (Linux). */
-export function processMemory(pid: number): { rssMiB: number; hwmMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
-}
-
-/** utime + stime of a process (all its threads), in seconds, from /proc (Linux). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

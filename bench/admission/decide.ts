@@ -9,7 +9,6 @@
  *   npx tsx bench/admission/decide.ts [--iterations 20000] [--passes 5] [--quick]
  */
 import { createHash } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
 import { openRegistryClient } from '../../core/registry/open-client.js';
 import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
@@ -22,18 +21,15 @@ import { admissionDeadlineMs, Deadline } from '../../webhook/images/deadline.js'
 import { ImageLookup } from '../../webhook/images/image-lookup.js';
 import { policySettings } from '../../webhook/policy/settings.js';
 import { fakeCluster } from '../../webhook/testing/fake-cluster.js';
+import { loadAverage, machine, numberFlag } from '../harness.js';
 import { bodies } from './bodies.js';
 
 // Production runs compiled JS without source maps; tsx turns them on, which makes every Error's stack costly.
 process.setSourceMapsEnabled(false);
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
 const QUICK = process.argv.includes('--quick');
-const ITERATIONS = flag('iterations', QUICK ? 3_000 : 20_000);
-const PASSES = flag('passes', QUICK ? 3 : 5);
+const ITERATIONS = numberFlag('iterations', QUICK ? 3_000 : 20_000);
+const PASSES = numberFlag('passes', QUICK ? 3 : 5);
 const RESOLVE_TIMEOUT_MS = 3_000;
 
 /** One decision as the route makes it: deadline from `?timeout=10s`, admit, the review, its bytes. */
@@ -55,7 +51,7 @@ async function pass(requests: AdmissionRequest[], env: AdmissionEnv, n: number):
 }
 
 async function main(): Promise<void> {
-  const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const loadBefore = loadAverage();
   const registry = await startRegistry({ name: 'bench-decide' });
   try {
     const fx = await pushStandardFixtures(registry, { bigManifest: false });
@@ -74,7 +70,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `Command: \`npx tsx bench/admission/decide.ts --iterations ${ITERATIONS} --passes ${PASSES}\``,
-        `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${loadBefore} before, ${loadavg().map((l) => l.toFixed(1)).join(' ')} after.`,
+        `Machine: ${machine()}; load average ${loadBefore} before, ${loadAverage()} after.`,
         `Decision CPU per admission (admit + outcomeToReview + JSON.stringify, warm real RegistryClient), median of ${PASSES} passes of ${ITERATIONS}: **${sorted[Math.floor(PASSES / 2)]!.toFixed(1)} µs**, fastest pass ${sorted[0]!.toFixed(1)} µs (passes: ${perPass.map((v) => v.toFixed(1)).join(', ')}; other work on a shared machine only adds).`,
         `Answers digest (sha256 of the three reviews, first 16 hex): ${digest}`,
         '',

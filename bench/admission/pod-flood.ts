@@ -10,12 +10,16 @@ import { loadFixture } from '../../webhook/testing/fixtures.js';
 
 type PodSpec = { containers: { image: string }[]; initContainers?: { image: string }[] };
 
+let fixtureText: string | undefined;
+/** The fixture's text, read once: the load generator makes a review per request and must not read a file for each. */
+const rolloutFixture = (): string => (fixtureText ??= JSON.stringify(loadFixture('pod-create-deployment.json')));
+
 /**
  * The fixture a ReplicaSet's pod is made from (two containers, one init container, a service-account volume,
  * ~4.6 KB as JSON), with every container naming `image`, in namespace `default`.
  */
 export function rolloutPodReview(n: number, image: string): string {
-  const review = loadFixture('pod-create-deployment.json');
+  const review = JSON.parse(rolloutFixture()) as AdmissionReview;
   const req = review.request!;
   const pod = req.object as { metadata: { name?: string; uid?: string; namespace?: string }; spec: PodSpec };
   const uid = `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

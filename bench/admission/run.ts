@@ -10,8 +10,8 @@
  *                                  [--workers 1] [--quick] [--no-write]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
@@ -20,38 +20,28 @@ import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
 import type { AdmissionReview } from '../../webhook/admission/review.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
+import { appendToBenchmarks, loadAverage, machine, numberFlag, sectionHeading } from '../harness.js';
+import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..', '..');
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
 const QUICK = process.argv.includes('--quick');
-const DURATION = flag('duration', QUICK ? 3 : 20);
-const MAX_DURATION = flag('max-duration', QUICK ? 3 : 10);
-const RATE = flag('rate', 1_000);
-const CONNECTIONS = flag('connections', 10);
-const RUNS = flag('runs', QUICK ? 1 : 3);
-const WORKERS = flag('workers', 1);
+const DURATION = numberFlag('duration', QUICK ? 3 : 20);
+const MAX_DURATION = numberFlag('max-duration', QUICK ? 3 : 10);
+const RATE = numberFlag('rate', 1_000);
+const CONNECTIONS = numberFlag('connections', 10);
+const RUNS = numberFlag('runs', QUICK ? 1 : 3);
+const WORKERS = numberFlag('workers', 1);
 const WRITE = !process.argv.includes('--no-write');
 
-/** CPUs for the servers and for the load generator: the last CPU generates load, the others serve. */
-function cpuPlan(): { servers: string; generator: string } | undefined {
-  const n = cpus().length;
-  if (n < 2 || !existsSync('/usr/bin/taskset')) return undefined;
-  return { servers: n === 2 ? '0' : `0-${n - 2}`, generator: String(n - 1) };
-}
 const CPUS = cpuPlan();
 
-/** utime + stime of one process from /proc (Linux), in seconds; 0 when it is gone. */
+/** utime + stime of one process, in seconds, and its parent; 0 when it is gone. */
 function processCpu(pid: string): { ppid: string; seconds: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: fields[1]!, seconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+    const stat = processStat(pid);
+    return { ppid: stat.ppid, seconds: stat.cpuSeconds };
   } catch {
     return { ppid: '', seconds: 0 };
   }
@@ -152,7 +142,15 @@ function row(name: string, p: Pass): string {
   return `| ${name} | ${p.rps.toFixed(0)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} | ${p.max.toFixed(2)} | ${p.ok} | ${p.errors} | ${p.cpuUs.toFixed(0)} |`;
 }
 
-const load1 = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+/** The floor and the webhook under one load, as a table. */
+function table(pair: { baseline: Pass; webhook: Pass }): string[] {
+  return [
+    '| server | req/s | p50 | p99 | max | 2xx | errors | server CPU µs/request |',
+    '|---|---|---|---|---|---|---|---|',
+    row('minimal allowed:true', pair.baseline),
+    row('archcheck webhook', pair.webhook),
+  ];
+}
 
 interface Measured {
   fixed: { baseline: Pass; webhook: Pass };
@@ -185,25 +183,19 @@ function section(m: Measured, loadBefore: string): string {
   const args = `--duration ${DURATION} --max-duration ${MAX_DURATION} --rate ${RATE} --connections ${CONNECTIONS} --runs ${RUNS} --workers ${WORKERS}`;
   const pinning = CPUS ? `servers pinned to CPU ${CPUS.servers}, load generator to CPU ${CPUS.generator} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)';
   return [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`,
+    sectionHeading(`admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`),
     '',
     `Command: \`npx tsx bench/admission/run.ts ${args}\``,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${pinning}; load average ${loadBefore} before, ${load1()} after (shared machine: other engineers' tests run beside it).`,
+    `Machine: ${machine()}; ${pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine: other engineers' tests run beside it).`,
     `Bodies: a Deployment pod (3 images), a pod with its own affinity, a DaemonSet; real RegistryClient against a local docker-registry with a warm cache; webhook logs at info to /dev/null; ${WORKERS > 1 ? `each server is ${WORKERS} node:cluster workers on one port (round-robin)` : 'each server in its own process'}. Median of ${RUNS} run(s).`,
     '',
     `Fixed ${RATE} req/s for ${DURATION} s, ${CONNECTIONS} connections (latency in ms, corrected for coordinated omission):`,
     '',
-    '| server | req/s | p50 | p99 | max | 2xx | errors | server CPU µs/request |',
-    '|---|---|---|---|---|---|---|---|',
-    row('minimal allowed:true', m.fixed.baseline),
-    row('archcheck webhook', m.fixed.webhook),
+    ...table(m.fixed),
     '',
     `Unthrottled, ${MAX_DURATION} s each:`,
     '',
-    '| server | req/s | p50 | p99 | max | 2xx | errors | server CPU µs/request |',
-    '|---|---|---|---|---|---|---|---|',
-    row('minimal allowed:true', m.max.baseline),
-    row('archcheck webhook', m.max.webhook),
+    ...table(m.max),
     '',
     `Server CPU per request, unthrottled: floor ${m.max.baseline.cpuUs.toFixed(0)} µs, webhook ${m.max.webhook.cpuUs.toFixed(0)} µs — floor/webhook **${(m.max.baseline.cpuUs / m.max.webhook.cpuUs).toFixed(2)}**, the throughput ratio the two would have with a core each to themselves (wall-clock figures on a shared machine swing with the other work; CPU per request less so, but compare runs made under the same load).`,
     '',
@@ -214,7 +206,7 @@ function section(m: Measured, loadBefore: string): string {
 
 async function main(): Promise<void> {
   if (CPUS) execFileSync('taskset', ['-cp', CPUS.generator, String(process.pid)], { stdio: 'ignore' });
-  const loadBefore = load1();
+  const loadBefore = loadAverage();
   const registry = await startRegistry({ name: 'bench' });
   const fx = await pushStandardFixtures(registry, { bigManifest: false });
   const certs = localhostCertificates();
@@ -229,11 +221,7 @@ async function main(): Promise<void> {
     await warm(webhook.url, certs.ca.certPem, payloads);
     const text = section(await measure(baseline, webhook, payloads), loadBefore);
     process.stdout.write(`${text}\n`);
-    if (WRITE) {
-      const file = join(ROOT, 'BENCHMARKS.md');
-      if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\n');
-      appendFileSync(file, `\n${text}`);
-    }
+    if (WRITE) appendToBenchmarks(text);
   } finally {
     await Promise.all([webhook.child, baseline.child].map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
     await registry.stop();

@@ -12,20 +12,15 @@
  *   npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts [--sizes 500,5000,20000] [--images 50]
  *                                                  [--concurrency 10] [--jit-warmup 2000] [--node-options '…'] [--quick] [--write]
  */
-import { appendFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry } from '../../test/registry/registry.js';
 import { populateRegistry } from '../audit/populate-registry.js';
-import { processCpuSeconds, startChartWebhook, type ChartWebhook } from './chart-webhook.js';
+import { startChartWebhook, type ChartWebhook } from './chart-webhook.js';
 import { flood, rolloutPodReview } from './pod-flood.js';
 import { powerLawExponent, quantile } from './stats.js';
+import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark, sectionHeading } from '../harness.js';
+import { processCpuSeconds } from '../process-usage.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const QUICK = process.argv.includes('--quick');
 const SIZES = flag('sizes', QUICK ? '100,500,2000' : '500,5000,20000').split(',').map(Number);
 const IMAGES = Number(flag('images', '50'));
@@ -39,7 +34,6 @@ const JIT_WARMUP = Number(flag('jit-warmup', QUICK ? '500' : '2000'));
 const WRITE = process.argv.includes('--write');
 /** A runtime setting to try beside the chart's, appended to its NODE_OPTIONS (e.g. --max-semi-space-size=16). */
 const EXTRA_NODE_OPTIONS = flag('node-options', '');
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 interface Pass {
   pods: number;
@@ -64,10 +58,10 @@ function section(passes: Pass[], hook: ChartWebhook, loadBefore: string): string
   const slope = (cache: Pass['cache']): string => powerLawExponent(passes.filter((p) => p.cache === cache).map((p) => ({ x: p.pods, y: p.wallS }))).toFixed(2);
   const rows = passes.map((p) => `| ${p.pods.toLocaleString('en')} | ${p.cache} | ${p.wallS.toFixed(2)} | ${(p.pods / p.wallS).toFixed(0)} | ${p.p50.toFixed(2)} | ${p.p99.toFixed(2)} | ${p.max.toFixed(1)} | ${p.cpuUs.toFixed(0)} | ${Object.entries(p.decisions).map(([d, n]) => `${d} ${n}`).join(', ')} |`);
   return [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — admission at ${SIZES.map((s) => s.toLocaleString('en')).join(' / ')} pods, cold and warm`,
+    sectionHeading(`admission at ${SIZES.map((s) => s.toLocaleString('en')).join(' / ')} pods, cold and warm`),
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/admission/scaling.ts --sizes ${SIZES.join(',')} --images ${IMAGES} --concurrency ${CONCURRENCY} --jit-warmup ${JIT_WARMUP}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}\``,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${hook.pinning}; load average ${loadBefore} before, ${load()} after (shared machine).`,
+    `Machine: ${machine()}; ${hook.pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine).`,
     `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config and environment \`${hook.chartEnv ? `${hook.chartEnv} ` : ''}NODE_OPTIONS=${hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster; a fresh process per size${JIT_WARMUP > 0 ? `, which first admits ${JIT_WARMUP.toLocaleString('en')} pods over ${IMAGES} other images (not counted: V8 compiles the hot path meanwhile)` : ' (so the cold pass also pays V8 compiling the hot path)'}; then the measured pods (cold: first sight of each image), then as many new pods again (warm). Pods: the ReplicaSet pod fixture (~4.6 KB, 2 containers + 1 init container), distinct names and uids, pod i naming image i mod ${IMAGES} in every container; images: ${IMAGES} in Debian's docker-registry on loopback (60% multi-arch OCI indexes, 10% arm64-only, 30% amd64-only Docker v2). Load: closed loop over ${CONCURRENCY} HTTPS connections; latency per request from the load generator (ms), CPU per admission from the webhook's /proc/PID/stat (µs).`,
     '',
     '| pods | cache | wall s | admissions/s | p50 ms | p99 ms | max ms | server CPU µs/admission | decisions |',
@@ -80,7 +74,7 @@ function section(passes: Pass[], hook: ChartWebhook, loadBefore: string): string
 }
 
 async function main(): Promise<void> {
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const registry = await startRegistry({ name: 'bench-scaling' });
   let hook: ChartWebhook | undefined;
   try {
@@ -105,15 +99,11 @@ async function main(): Promise<void> {
     }
     const text = section(passes, hook, loadBefore);
     process.stdout.write(`${text}\n`);
-    if (WRITE) appendFileSync(join(import.meta.dirname, '..', '..', 'BENCHMARKS.md'), `\n${text}`);
+    if (WRITE) appendToBenchmarks(text);
   } finally {
     await hook?.stop();
     await registry.stop();
   }
 }
 
-await main().catch((e: unknown) => {
-  // A benchmark that cannot run says why in one line (a missing build, a runtime flag Node refuses, …).
-  process.stderr.write(`${(e as Error).message ?? String(e)}\n`);
-  process.exitCode = 1;
-});
+await runBenchmark(main);

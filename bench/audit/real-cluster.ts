@@ -5,6 +5,7 @@
  */
 import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { ARM64_TAINT, createNamespace, startCluster, waitFor, type NodeSpec, type TestCluster } from '../../test/cluster/cluster.js';
+import { mapBounded } from '../../plugin/fleet/fleet-audit.js';
 import type { SyntheticImage } from './synthetic-cluster.js';
 
 export interface BenchClusterOptions {
@@ -70,17 +71,6 @@ function deployment(image: SyntheticImage, i: number, replicas: number, namespac
   };
 }
 
-async function eachLimited<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
 /** Running pods, counted from the API server in pages (as a user's kubectl would). */
 async function runningPods(core: CoreV1Api): Promise<number> {
   let count = 0;
@@ -99,10 +89,10 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<{ clust
   const cluster = await startCluster({ name: 'bench-side', nodes: benchNodes(o.pods), extraArgs: FAST_CLIENTS, timeoutMs: 10 * 60_000, log: o.log });
   try {
     const namespaces = Array.from({ length: o.namespaces }, (_, i) => `team-${i}`);
-    await eachLimited(namespaces, 4, (ns) => createNamespace(cluster, ns));
+    await mapBounded(namespaces, 4, (ns) => createNamespace(cluster, ns));
     const apps = cluster.kubeConfig().makeApiClient(AppsV1Api);
     const replicas = Math.ceil(o.pods / o.images.length);
-    await eachLimited(o.images, 8, (image, i) => {
+    await mapBounded(o.images, 8, (image, i) => {
       const namespace = namespaces[i % namespaces.length]!;
       return apps.createNamespacedDeployment({ namespace, body: deployment(image, i, replicas, namespace) });
     });

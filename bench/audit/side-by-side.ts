@@ -13,13 +13,14 @@
  * (test/cluster/build.sh) and builds kubearchinspect with bench/audit/build-peers.sh (KUBEARCHINSPECT_SRC: see there).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countByKind, formatCounts, parseAccessLog } from '../../test/registry/access-log.js';
 import { startCountingProxy, type CountingProxy } from '../../test/registry/counting-proxy.js';
 import { startRegistry, type TestRegistry } from '../../test/registry/registry.js';
+import { appendToBenchmarks, loadAverage } from '../harness.js';
 import { measuredRun, type MeasuredRun } from './measured-run.js';
 import { populateRegistry } from './populate-registry.js';
 import { startBenchCluster } from './real-cluster.js';
@@ -56,12 +57,13 @@ interface ToolRun {
   result: string;
 }
 
-function peerPaths(): { kubearchinspect: string; crane: string } {
+/** Builds the peers (build-peers.sh) and returns where kubearchinspect is; crane, the issue's fallback, goes unused here. */
+function peerPaths(): { kubearchinspect: string } {
   const script = join(import.meta.dirname, 'build-peers.sh');
   const built = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (built.status !== 0) log('build-peers.sh could not build every peer (see above)');
   const paths = Object.fromEntries(execFileSync('bash', [script, '--print-paths'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-  return { kubearchinspect: paths.KUBEARCHINSPECT ?? '', crane: paths.CRANE ?? '' };
+  return { kubearchinspect: paths.KUBEARCHINSPECT ?? '' };
 }
 
 /** The plugin as krew installs it: the one-file bundle (scripts/bundle-plugin.mjs), run by node from PATH. */
@@ -143,10 +145,9 @@ function section(runs: Array<ToolRun & { allSeconds: number[] }>, setup: { clust
   const [a, b] = runs;
   const command = `npx tsx bench/audit/side-by-side.ts --pods ${PODS} --images ${IMAGES} --latency-ms ${LATENCY}${values.append ? ' --append' : ''}`;
   return [
-    '',
     `## Audit side by side with kubearchinspect: ${PODS} pods, ${IMAGES} images, real cluster and registry, ${LATENCY} ms per registry request — ${date} UTC`,
     '',
-    `Command: \`${command}\`. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} shared with other work, Node ${process.version}; load average ${loadBefore} before, ${loadavg().map((l) => l.toFixed(1)).join(' ')} after.`,
+    `Command: \`${command}\`. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} shared with other work, Node ${process.version}; load average ${loadBefore} before, ${loadAverage()} after.`,
     '',
     `Cluster: the from-source test control plane (kube-apiserver ${setup.k8sVersion}, etcd, controller-manager, scheduler; test/cluster) with ${setup.nodes} kwok nodes (half amd64; half arm64, tainted kubernetes.io/arch=arm64:NoSchedule), ${IMAGES} Deployments × ${Math.ceil(PODS / IMAGES)} replicas in ${NAMESPACES} namespaces made Running by the ReplicaSet controller, the scheduler and kwok (${setup.clusterSeconds.toFixed(0)} s). Registry: Debian's docker-registry with ${IMAGES} images (60% OCI indexes amd64+arm64, 10% arm64-only, 30% amd64-only Docker v2; pushed in ${setup.pushSeconds.toFixed(0)} s) behind test/registry's counting proxy delaying every request ${LATENCY} ms. Each tool ran ${REPEAT === 1 ? 'once' : `${REPEAT} times (rounds of every tool in turn; the row is its median run, every run's wall time in brackets)`}, as its own process with an empty home (cold caches), the registry restarted before each so its access log holds that tool's requests only. Peak RSS: GNU time's maximum resident set size.`,
     '',
@@ -203,7 +204,7 @@ async function keepUp(kubeconfig: string, host: string): Promise<void> {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'archcheck-bench-side-'));
-const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
+const loadBefore = loadAverage();
 const peers = peerPaths();
 if (!existsSync(peers.kubearchinspect)) throw new Error(`kubearchinspect is not built (${peers.kubearchinspect}); see bench/audit/build-peers.sh`);
 const bundle = bundleArchcheck(work);
@@ -228,7 +229,7 @@ try {
     const runs = rounds.map(medianRun);
     const text = section(runs, { clusterSeconds: started.seconds, pushSeconds: images.seconds, k8sVersion: cluster.version, nodes: cluster.nodes.length }, loadBefore);
     process.stdout.write(`${text}\n`);
-    if (values.append) appendFileSync(join(ROOT, 'BENCHMARKS.md'), text);
+    if (values.append) appendToBenchmarks(text);
     if (values.keep) await keepUp(cluster.kubeconfigPath, proxy.host);
   } finally {
     await cluster.stop();

@@ -12,22 +12,17 @@
  *   npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts [--images 10000] [--registry stub|real]
  *                                                                         [--settle 60] [--concurrency 10] [--write]
  */
-import { appendFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sampleValues } from '../../test/e2e/prometheus-text.js';
 import { startRegistry } from '../../test/registry/registry.js';
-import { processCpuSeconds, processMemory, startChartWebhook, type ChartWebhook } from '../admission/chart-webhook.js';
+import { startChartWebhook, type ChartWebhook } from '../admission/chart-webhook.js';
 import { flood, rolloutPodReview } from '../admission/pod-flood.js';
 import { populateRegistry } from '../audit/populate-registry.js';
 import { startStubRegistry } from '../audit/stub-registry.js';
 import { benchImages, type SyntheticImage } from '../audit/synthetic-cluster.js';
+import { appendToBenchmarks, flag, loadAverage, machine, runBenchmark, sectionHeading } from '../harness.js';
+import { processCpuSeconds, processMemory } from '../process-usage.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const IMAGES = Number(flag('images', '10000'));
 const REGISTRY = flag('registry', 'stub');
 const SETTLE_S = Number(flag('settle', '60'));
@@ -44,7 +39,6 @@ const EXTRA_ENV = Object.fromEntries(flag('env', '').split(',').filter(Boolean).
 /** Writes a heap snapshot of the webhook after the settle (SIGUSR2, --heapsnapshot-signal) into this directory. */
 const SNAPSHOT_DIR = flag('heap-snapshot-dir', '');
 const MiB = 1024 * 1024;
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 interface Registry {
   host: string;
@@ -102,10 +96,10 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; re
   const judged = IMAGES >= 10_000 ? (mb <= 150 ? '≤ 150 MB: met' : '> 150 MB: not met') : `(a slice: the target is for 10,000 images)`;
   const verdict = `**${mib(after.rssMiB)} MiB = ${mb.toFixed(0)} MB ${judged}**`;
   return [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`,
+    sectionHeading(`webhook RSS after ${IMAGES.toLocaleString('en')} distinct images (P4)`),
     '',
     `Command: \`npx tsc -p tsconfig.build.json && npx tsx bench/memory/webhook-rss.ts --images ${IMAGES} --registry ${REGISTRY} --settle ${SETTLE_S} --concurrency ${CONCURRENCY}${EXTRA_NODE_OPTIONS ? ` --node-options '${EXTRA_NODE_OPTIONS}'` : ''}${o.hook.extraEnv ? ` --env ${o.hook.extraEnv.replaceAll(' ', ',')}` : ''}\``,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${load()} after (shared machine).`,
+    `Machine: ${machine()}; ${o.hook.pinning}; load average ${o.loadBefore} before, ${loadAverage()} after (shared machine).`,
     `Webhook: \`bin/archcheck-webhook\` (dist/) with the chart's rendered config (default cache settings) and the Deployment's environment${EXTRA_NODE_OPTIONS || o.hook.extraEnv ? ' plus this run\'s settings' : ''}: \`${[o.hook.chartEnv, o.hook.extraEnv].filter(Boolean).join(' ')} NODE_OPTIONS=${o.hook.nodeOptions}\`, the chart ServiceAccount's token on the real test cluster (node discovery, Lease, gate controller, reconciler running). Registry: ${o.registry.what}. One \`/mutate\` per image over HTTPS, ${CONCURRENCY} connections, each a ReplicaSet's pod (distinct name and uid, every container naming that pod's image): ${IMAGES} admissions in ${o.wallS.toFixed(1)} s (webhook CPU ${o.cpuUs.toFixed(0)} µs per admission, first sight of each image), decisions ${JSON.stringify(o.decisions)}.`,
     '',
     '| when | VmRSS | VmHWM (peak) | heap used / total | external | registry caches |',
@@ -119,7 +113,7 @@ function section(o: { registry: Registry; hook: ChartWebhook; idle: Snapshot; re
 }
 
 async function main(): Promise<void> {
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const registry = await openRegistry();
   let hook: ChartWebhook | undefined;
   try {
@@ -146,15 +140,11 @@ async function main(): Promise<void> {
     }
     const text = section({ registry, hook, idle, readings, decisions: result.decisions, wallS: result.wallMs / 1000, cpuUs, loadBefore });
     process.stdout.write(`${text}\n`);
-    if (WRITE) appendFileSync(join(import.meta.dirname, '..', '..', 'BENCHMARKS.md'), `\n${text}`);
+    if (WRITE) appendToBenchmarks(text);
   } finally {
     await hook?.stop();
     await registry.stop();
   }
 }
 
-await main().catch((e: unknown) => {
-  // A benchmark that cannot run says why in one line (a missing build, a runtime flag Node refuses, …).
-  process.stderr.write(`${(e as Error).message ?? String(e)}\n`);
-  process.exitCode = 1;
-});
+await runBenchmark(main);

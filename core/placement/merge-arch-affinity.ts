@@ -1,5 +1,5 @@
 import { withFields } from '../with-fields.js';
-import { ARCH_LABEL, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpec } from './k8s-types.js';
+import { ARCH_LABEL, type NodeAffinity, type NodeSelectorRequirement, type NodeSelectorTerm, type PodSpec } from './k8s-types.js';
 
 /** The requirement archcheck ANDs into node selector terms: `kubernetes.io/arch In [archs]` (sorted). */
 export function archRequirement(archs: readonly string[]): NodeSelectorRequirement {
@@ -33,15 +33,22 @@ function withRequirement(term: NodeSelectorTerm, archs: readonly string[]): Node
  * Restricts a pod to nodes whose `kubernetes.io/arch` is one of `archs`: ANDs `kubernetes.io/arch In [archs]` into
  * EVERY required nodeSelectorTerm (terms are ORed, so one unrestricted term would let the pod land anywhere),
  * creating the required node affinity when absent. User terms are kept; nothing is removed or reordered.
- * Idempotent: a term that already has the exact requirement is left alone. Returns a new spec.
+ * Idempotent: a term that already has the exact requirement is left alone, and a spec whose every term has it is
+ * returned itself (so a caller sees "unchanged" by identity). Otherwise returns a new spec.
  */
 export function mergeArchAffinity(spec: PodSpec, archs: readonly string[]): PodSpec {
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const given = required?.nodeSelectorTerms;
+  const terms = given?.length ? given.map((t) => withRequirement(t, archs)) : [{ matchExpressions: [archRequirement(archs)] }];
+  if (given?.length && terms.every((t, i) => t === given[i])) return spec;
+  return withNodeAffinity(spec, { requiredDuringSchedulingIgnoredDuringExecution: withFields(required, { nodeSelectorTerms: terms }) });
+}
+
+/**
+ * A copy of the spec with these node affinity fields set, the rest of its affinity kept. withFields is
+ * `{ ...o, ...fields }` without the cost of a spread followed by new keys (core/with-fields.ts).
+ */
+export function withNodeAffinity(spec: PodSpec, fields: Partial<NodeAffinity>): PodSpec {
   const affinity = spec.affinity ?? {};
-  const nodeAffinity = affinity.nodeAffinity ?? {};
-  const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
-  const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms.map((t) => withRequirement(t, archs)) : [{ matchExpressions: [archRequirement(archs)] }];
-  // withFields is `{ ...o, ...fields }` without the cost of a spread followed by new keys (core/with-fields.ts).
-  return withFields(spec, {
-    affinity: withFields(affinity, { nodeAffinity: withFields(nodeAffinity, { requiredDuringSchedulingIgnoredDuringExecution: withFields(required, { nodeSelectorTerms: terms }) }) }),
-  });
+  return withFields(spec, { affinity: withFields(affinity, { nodeAffinity: withFields(affinity.nodeAffinity ?? {}, fields) }) });
 }

@@ -1,5 +1,5 @@
-import { withFields } from '../with-fields.js';
 import { ARCH_LABELS, type PodSpec, type PreferredSchedulingTerm } from './k8s-types.js';
+import { withNodeAffinity } from './merge-arch-affinity.js';
 
 /** `--prefer arm64=80`: a preferred node affinity weight (1–100) for pods that can run on the arch. */
 export interface ArchPreference {
@@ -31,9 +31,7 @@ export function addPreferences(spec: PodSpec, preferences: readonly ArchPreferen
   if (usersOwn) return spec;
   const missing = wanted.filter((w) => !existing.some((t) => isSameTerm(w, t)));
   if (missing.length === 0) return spec;
-  const affinity = spec.affinity ?? {};
-  const nodeAffinity = affinity.nodeAffinity ?? {};
-  return withFields(spec, { affinity: withFields(affinity, { nodeAffinity: withFields(nodeAffinity, { preferredDuringSchedulingIgnoredDuringExecution: [...existing, ...missing] }) }) });
+  return withNodeAffinity(spec, { preferredDuringSchedulingIgnoredDuringExecution: [...existing, ...missing] });
 }
 
 /** Parses `ARCH=WEIGHT` with WEIGHT an integer 1–100. Throws an Error saying what is wrong. */

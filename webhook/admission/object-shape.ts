@@ -117,7 +117,8 @@ const podSpec = shape({
 });
 
 const podTemplate = shape({ 'metadata?': objectMeta, 'spec': podSpec });
-const pod = twoPass(shape({ 'metadata?': objectMeta, 'spec': podSpec }));
+/** A Pod is checked as a pod template is: metadata and spec. */
+const pod = twoPass(podTemplate);
 const workloadMeta = twoPass(shape({ 'metadata?': objectMeta }));
 /** The object holding the template, by the template's key (`template`): made once per key. */
 const templateHolders = new Map<string, ReturnType<typeof twoPass>>();

@@ -1,8 +1,6 @@
-// The side-by-side audit benchmark's readers of other tools' output (bench/audit): what they count is what the
-// BENCHMARKS.md table says, so they are checked on output as the tools print it.
+// What the side-by-side table says each tool concluded is read from its output: checked on output as the tool prints it.
 import { describe, expect, it } from 'vitest';
-import { parseTimeOutput } from '../bench/audit/measured-run.js';
-import { summarizeKubearchinspect } from '../bench/audit/tool-summaries.js';
+import { summarizeKubearchinspect } from './tool-summaries.js';
 
 // kubearchinspect v0.8.0 `images` (cmd/images.go): the legend, then one line per image.
 const KUBEARCHINSPECT = [
@@ -25,16 +23,5 @@ const KUBEARCHINSPECT = [
 describe('summarizeKubearchinspect', () => {
   it('counts images per verdict and not the legend', () => {
     expect(summarizeKubearchinspect(KUBEARCHINSPECT)).toBe('5 images (2 arm64 ok, 1 arm64 after update, 1 no arm64, 1 error)');
-  });
-});
-
-describe('parseTimeOutput', () => {
-  it.each([
-    { text: '1.50 0.25 204800\n', want: { cpuSeconds: 1.75, peakRssMiB: 200 } },
-    { text: 'Command exited with non-zero status 1\n0.01 0.00 1024\n', want: { cpuSeconds: 0.01, peakRssMiB: 1 } },
-    { text: '', want: undefined },
-    { text: 'Command terminated by signal 9\n', want: undefined },
-  ])('reads $text', ({ text, want }) => {
-    expect(parseTimeOutput(text)).toEqual(want);
   });
 });
