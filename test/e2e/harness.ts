@@ -175,6 +175,12 @@ function lineSink(logs: string[], log?: (line: string) => void): Writable {
  * https://127.0.0.1:PORT with a local CA, and prepares everything a local webhook needs: serving certificate,
  * the chart's rendered config file, a kubeconfig with the chart ServiceAccount's token. No webhook runs yet.
  */
+/**
+ * A log line about an API call refused for lack of RBAC: "forbidden", or a 403 status — not a number that merely
+ * ends in .403 (a duration such as `"gatedSeconds":23.403`).
+ */
+export const isForbiddenLine = (line: string): boolean => /forbidden|(?<![.\d])403\b/i.test(line);
+
 export async function installArchcheck(cluster: TestCluster, opts: InstallOptions = {}): Promise<Archcheck> {
   const release = opts.release ?? 'archcheck';
   const namespace = opts.namespace ?? 'archcheck';
@@ -279,7 +285,7 @@ export async function installArchcheck(cluster: TestCluster, opts: InstallOption
     async upgrade(sets) {
       await helmOrThrow(helm, cluster, ['upgrade', release, CHART_DIR, '--namespace', namespace, '--reuse-values', ...sets.flatMap((s) => ['--set', s]), '--wait', '--timeout', '2m']);
     },
-    forbiddenLines: () => logs.filter((l) => /forbidden|\b403\b/i.test(l)),
+    forbiddenLines: () => logs.filter(isForbiddenLine),
     async stopWebhook() {
       await arch.current?.stop();
     },
