@@ -257,6 +257,13 @@ export function failureKind(f: FailureFacts): 'forbidden' | 'timeout' | 'cancell
   return 'unreachable';
 }
 
+function failureFacts(e: unknown, timedOut: boolean, aborted: boolean): FailureFacts {
+  const thrown = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const causeCode = thrown.code ?? thrown.cause?.code ?? '';
+  const detail = (thrown.code === undefined ? thrown.cause?.message : undefined) ?? thrown.message ?? String(e);
+  return { name: thrown.name ?? '', causeCode, detail, timedOut, aborted };
+}
+
 /**
  * A thrown undici error as the typed error the layers above act on (retry, scheme fallback) and users read. undici's
  * `request` rejects with the socket's, TLS's or the guard's own error (its `code` on it); an error wrapping another
@@ -264,11 +271,10 @@ export function failureKind(f: FailureFacts): 'forbidden' | 'timeout' | 'cancell
  */
 function httpError(e: unknown, url: URL, init: RequestInit, timedOut: boolean): ArchcheckError {
   if (e instanceof ArchcheckError) return e;
-  const thrown = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const causeCode = thrown.code ?? thrown.cause?.code ?? '';
-  const detail = (thrown.code === undefined ? thrown.cause?.message : undefined) ?? thrown.message ?? String(e);
+  const facts = failureFacts(e, timedOut, init.signal?.aborted === true);
+  const { detail } = facts;
   const registry = init.registry;
-  const kind = failureKind({ name: thrown.name ?? '', causeCode, detail, timedOut, aborted: init.signal?.aborted === true });
+  const kind = failureKind(facts);
   switch (kind) {
     case 'forbidden':
       return new ArchcheckError('FORBIDDEN_ADDRESS', `refusing to connect to ${url.host}: ${detail}`, { registry });
