@@ -3,12 +3,23 @@ import { mkdir, open, readdir, rm, stat, unlink, utimes, type FileHandle } from 
 import { join } from 'node:path';
 import type { ContentStore, StoredContent } from './client.js';
 import { encodeRecord, parseWindow, type PackRecord } from './content-pack.js';
+import { WriteBatcher, type BatchLimits } from '../write-batcher.js';
 
 export interface DiskContentStoreOptions {
   /** The store's own directory (e.g. ~/.cache/archcheck/registry/content); created on first write. */
   dir: string;
   /** Bound on the bytes kept; least recently used packs go first. Default 256 MiB. */
   maxBytes?: number;
+  /** When records set are appended (default: 250 ms after the first, or once 256 KiB wait; close() appends the rest). */
+  batch?: BatchLimits;
+}
+
+const DEFAULT_BATCH: BatchLimits = { delayMs: 250, maxBytes: 256 * 1024 };
+
+interface PendingRecord {
+  digest: string;
+  contentType: string | null;
+  body: Buffer;
 }
 
 export const DEFAULT_DISK_CACHE_BYTES = 256 * 1024 * 1024;
@@ -57,9 +68,8 @@ export class DiskContentStore implements ContentStore {
   private readonly maxBytes: number;
   private index: Promise<Index> | undefined;
   private totalBytes = 0;
-  /** Records waiting for the next append, and the chain of appends (one at a time, in order). */
-  private pending: { digest: string; contentType: string | null; body: Buffer }[] = [];
-  private appends: Promise<void> = Promise.resolve();
+  /** Records waiting for the next append; appends go one at a time, in order. */
+  private readonly appends: WriteBatcher<PendingRecord>;
   /** set() calls not yet appended (callers need not await them; close() does). */
   private readonly setting = new Set<Promise<void>>();
   /** The pack this process appends to, kept open: one write per batch, not an open, write and close. */
@@ -73,6 +83,7 @@ export class DiskContentStore implements ContentStore {
     this.dir = options.dir;
     this.packDir = join(options.dir, 'packs');
     this.maxBytes = options.maxBytes ?? DEFAULT_DISK_CACHE_BYTES;
+    this.appends = new WriteBatcher((records) => this.appendRecords(records), options.batch ?? DEFAULT_BATCH);
   }
 
   async get(digest: string): Promise<StoredContent | undefined> {
@@ -101,11 +112,8 @@ export class DiskContentStore implements ContentStore {
     if (content.body.length > this.maxBytes) return;
     try {
       const index = await this.loadedIndex();
-      if (index.entries.has(digest) || this.pending.some((p) => p.digest === digest)) return;
-      this.pending.push({ digest, contentType: content.contentType, body: content.body });
-      // Records set while an append is under way go out together in the next one.
-      this.appends = this.appends.then(() => this.appendPending(index));
-      await this.appends;
+      if (index.entries.has(digest) || this.appends.waiting.some((p) => p.digest === digest)) return;
+      await this.appends.add({ digest, contentType: content.contentType, body: content.body }, content.body.length);
     } catch {
       // A cache that cannot be written is only slower.
     }
@@ -113,8 +121,8 @@ export class DiskContentStore implements ContentStore {
 
   /** Waits for the appends under way and closes the pack file (at the end of a run; set() after it reopens one). */
   async close(): Promise<void> {
-    await Promise.all(this.setting);
-    await this.appends;
+    await Promise.all([...this.setting, this.appends.flush()]);
+    await this.appends.flush();
     await this.closePack();
   }
 
@@ -124,9 +132,8 @@ export class DiskContentStore implements ContentStore {
     return this.totalBytes;
   }
 
-  private async appendPending(index: Index): Promise<void> {
-    const records = this.pending.splice(0);
-    if (records.length === 0) return;
+  private async appendRecords(records: PendingRecord[]): Promise<void> {
+    const index = await this.loadedIndex();
     const encoded = records.map((r) => encodeRecord(r.digest, r.contentType, r.body));
     const data = Buffer.concat(encoded);
     const current = await this.packFor(data.length);

@@ -1,13 +1,19 @@
-import { Agent, fetch, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { ArchcheckError } from '../errors.js';
 import { hostOf } from '../reference.js';
 import { guardedConnector, type ConnectAttempt, type LookupFunction } from './guarded-connect.js';
 import type { HostTls } from './hosts-toml.js';
 import { HostLru } from './cache.js';
 
+/** What the layers above read of a response's headers (a WHATWG `Headers` is one too: tests build them so). */
+export interface ResponseHeaders {
+  /** The header's value, several joined with ", " as `Headers.get` does; null when absent. */
+  get(name: string): string | null;
+}
+
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: Buffer;
   /** Final URL after redirects. */
   url: URL;
@@ -110,45 +116,113 @@ export class HttpSender {
     await Promise.all([...this.agents.values()].map((a) => a.close()));
   }
 
+  /**
+   * undici's `request` rather than `fetch`: the same exchange without WHATWG streams, Headers and Response objects,
+   * ≈ 2-3x less CPU per request (the audit sends thousands), and one timer with one AbortController per request
+   * instead of `AbortSignal.timeout` + `AbortSignal.any` (docs/perf/audit-profile.md). No redirect is followed
+   * here (redirects.ts does it, with the address guard) and no body is decompressed (none is asked for).
+   */
   readonly send: RoundTrip = async (url, init) => {
     const started = Date.now();
     const remaining = init.deadline - started;
     if (remaining <= 0) throw new ArchcheckError('TIMEOUT', `${url.host}: deadline passed before the request`, { registry: init.registry });
-    const timeout = AbortSignal.timeout(Math.max(1, Math.floor(Math.min(this.options.requestTimeoutMs, remaining))));
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const abort = new RequestAbort(Math.max(1, Math.floor(Math.min(this.options.requestTimeoutMs, remaining))), init.signal);
     try {
-      const res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual', signal, dispatcher: this.agentFor(url.host) });
-      const body = init.method === 'HEAD' ? Buffer.alloc(0) : await readBounded(res, init.maxBytes, url);
-      const remainingHeader = parseRateLimitRemaining(res.headers.get('ratelimit-remaining'));
+      const res = await this.agentFor(url.host).request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: init.method,
+        headers: { 'user-agent': USER_AGENT, ...init.headers },
+        body: init.body ?? null,
+        signal: abort.signal,
+      });
+      const headers = new PlainHeaders(res.headers);
+      const body = init.method === 'HEAD' ? await drained(res.body) : await readBounded(res.body, headers, init.maxBytes, url);
+      const remainingHeader = parseRateLimitRemaining(headers.get('ratelimit-remaining'));
       if (remainingHeader !== undefined) this.rateLimitRemaining.set(init.registry, remainingHeader);
       this.options.onRequest?.({
         registry: init.registry,
         method: init.method,
-        code: String(res.status),
+        code: String(res.statusCode),
         durationMs: Date.now() - started,
         ...(remainingHeader !== undefined && { rateLimitRemaining: remainingHeader }),
       });
-      return { status: res.status, headers: res.headers as unknown as Headers, body, url };
+      return { status: res.statusCode, headers, body, url };
     } catch (e) {
-      const err = httpError(e, url, init, timeout.aborted);
+      const err = httpError(e, url, init, abort.timedOut);
       this.options.onRequest?.({ registry: init.registry, method: init.method, code: err.code, durationMs: Date.now() - started });
       throw err;
+    } finally {
+      abort.done();
     }
   };
 }
 
-async function readBounded(res: Response | import('undici').Response, maxBytes: number, url: URL): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
+/** Sent with every registry request (registries log it; some operators filter on it). Callers' headers win. */
+const USER_AGENT = 'archcheck';
+
+/** The request's own time limit and the caller's cancellation, as one signal for undici. */
+class RequestAbort {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  timedOut = false;
+
+  constructor(
+    timeoutMs: number,
+    private readonly outer: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new DOMException('request timed out', 'TimeoutError'));
+    }, timeoutMs);
+    if (outer?.aborted) this.controller.abort(outer.reason);
+    else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private readonly onOuterAbort = (): void => this.controller.abort(this.outer?.reason);
+
+  /** Called once the body is read (or the request failed): the timer and the listener go. */
+  done(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
+}
+
+/** undici's header object (lower-case names; repeated headers as arrays) read as `Headers.get` reads. */
+export class PlainHeaders implements ResponseHeaders {
+  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
+type ResponseBody = Dispatcher.ResponseData['body'];
+
+/** A HEAD answer has no body; reading it to its end frees the connection for the next request. */
+async function drained(body: ResponseBody): Promise<Buffer> {
+  await body.dump();
+  return Buffer.alloc(0);
+}
+
+async function readBounded(stream: ResponseBody, headers: ResponseHeaders, maxBytes: number, url: URL): Promise<Buffer> {
+  const declared = Number(headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
-    await res.body?.cancel();
+    stream.destroy();
     throw new ArchcheckError('BAD_RESPONSE', `${url.host}${url.pathname}: response of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
   }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     total += chunk.byteLength;
     if (total > maxBytes) {
+      stream.destroy();
       throw new ArchcheckError('BAD_RESPONSE', `${url.host}${url.pathname}: response exceeds the ${maxBytes}-byte limit`);
     }
     chunks.push(chunk);
@@ -183,13 +257,24 @@ export function failureKind(f: FailureFacts): 'forbidden' | 'timeout' | 'cancell
   return 'unreachable';
 }
 
-/** A thrown fetch error as the typed error the layers above act on (retry, scheme fallback) and users read. */
+function failureFacts(e: unknown, timedOut: boolean, aborted: boolean): FailureFacts {
+  const thrown = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const causeCode = thrown.code ?? thrown.cause?.code ?? '';
+  const detail = (thrown.code === undefined ? thrown.cause?.message : undefined) ?? thrown.message ?? String(e);
+  return { name: thrown.name ?? '', causeCode, detail, timedOut, aborted };
+}
+
+/**
+ * A thrown undici error as the typed error the layers above act on (retry, scheme fallback) and users read. undici's
+ * `request` rejects with the socket's, TLS's or the guard's own error (its `code` on it); an error wrapping another
+ * (`cause`) is read through.
+ */
 function httpError(e: unknown, url: URL, init: RequestInit, timedOut: boolean): ArchcheckError {
   if (e instanceof ArchcheckError) return e;
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.message ?? (e as Error).message;
+  const facts = failureFacts(e, timedOut, init.signal?.aborted === true);
+  const { detail } = facts;
   const registry = init.registry;
-  const kind = failureKind({ name: (e as Error).name, causeCode: cause?.code ?? '', detail, timedOut, aborted: init.signal?.aborted === true });
+  const kind = failureKind(facts);
   switch (kind) {
     case 'forbidden':
       return new ArchcheckError('FORBIDDEN_ADDRESS', `refusing to connect to ${url.host}: ${detail}`, { registry });

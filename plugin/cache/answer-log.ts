@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageInfo } from '../../core/image-info.js';
+import { WriteBatcher } from '../../core/write-batcher.js';
 
 export interface CachedAnswer {
   key: string;
@@ -22,8 +23,8 @@ const MAX_LOGS = 8;
  */
 export class AnswerLog {
   private readonly file: string;
-  private pending: string[] = [];
-  private appends: Promise<void> = Promise.resolve();
+  /** Lines waiting for the next append (250 ms after the first, or once 256 KiB wait); appends go one at a time. */
+  private readonly appends = new WriteBatcher<string>((lines) => this.appendLines(lines), { delayMs: 250, maxBytes: 256 * 1024 });
   /** This run's log, opened on the first answer and kept open: one write per batch. */
   private handle: Promise<FileHandle> | undefined;
 
@@ -49,16 +50,13 @@ export class AnswerLog {
     return answers;
   }
 
-  /** Appends an answer to this run's log; answers added while an append is under way go out together next. */
-  async add(answer: CachedAnswer): Promise<void> {
-    this.pending.push(`${JSON.stringify(answer)}\n`);
-    this.appends = this.appends.then(() => this.appendPending());
-    await this.appends;
+  /** Appends an answer to this run's log, in a batch with the answers added about the same time. */
+  add(answer: CachedAnswer): Promise<void> {
+    const line = `${JSON.stringify(answer)}\n`;
+    return this.appends.add(line, line.length);
   }
 
-  private async appendPending(): Promise<void> {
-    const lines = this.pending.splice(0);
-    if (lines.length === 0) return;
+  private async appendLines(lines: string[]): Promise<void> {
     try {
       this.handle ??= mkdir(this.dir, { recursive: true }).then(() => open(this.file, 'a'));
       await (await this.handle).appendFile(lines.join(''));
@@ -70,7 +68,7 @@ export class AnswerLog {
 
   /** Waits for the appends under way and closes this run's log. */
   async close(): Promise<void> {
-    await this.appends;
+    await this.appends.flush();
     await this.closeFile();
   }
 

@@ -24,12 +24,22 @@ function setup(ttlMs: number): { inner: CountingResolver; now: { t: number }; ma
   return { inner, now, make };
 }
 
+/** One run as the plugin makes it: resolve, then close (which writes the answers learned). */
+async function run(make: () => CachingResolver, reference: string, request?: Parameters<CachingResolver['resolve']>[1]): Promise<ImageInfo> {
+  const resolver = make();
+  try {
+    return await resolver.resolve(reference, request);
+  } finally {
+    await resolver.close();
+  }
+}
+
 describe('CachingResolver', () => {
   it('answers a tag from disk within the TTL, across runs, whatever spelling of the reference', async () => {
     const { inner, now, make } = setup(60_000);
-    await make().resolve('nginx:1.27');
+    await run(make, 'nginx:1.27');
     now.t += 30_000;
-    const again = await make().resolve('docker.io/library/nginx:1.27');
+    const again = await run(make, 'docker.io/library/nginx:1.27');
     expect(inner.calls).toBe(1);
     expect(again.reference).toBe('docker.io/library/nginx:1.27');
     expect(again.platformStrings).toEqual(['linux/arm64']);
@@ -37,36 +47,36 @@ describe('CachingResolver', () => {
 
   it('looks a tag up again after the TTL', async () => {
     const { inner, now, make } = setup(60_000);
-    await make().resolve('nginx:1.27');
+    await run(make, 'nginx:1.27');
     now.t += 61_000;
-    await make().resolve('nginx:1.27');
+    await run(make, 'nginx:1.27');
     expect(inner.calls).toBe(2);
   });
 
   it('never expires a digest reference', async () => {
     const { inner, now, make } = setup(1);
     const ref = `nginx@sha256:${'b'.repeat(64)}`;
-    await make().resolve(ref);
+    await run(make, ref);
     now.t += 365 * 24 * 3_600_000;
-    await make().resolve(ref);
+    await run(make, ref);
     expect(inner.calls).toBe(1);
   });
 
   it('does not keep failures', async () => {
     const { inner, make } = setup(60_000);
     inner.fail = true;
-    await make().resolve('nginx:1.27');
+    await run(make, 'nginx:1.27');
     inner.fail = false;
-    await make().resolve('nginx:1.27');
+    await run(make, 'nginx:1.27');
     expect(inner.calls).toBe(2);
   });
 
   it('keeps answers obtained with credentials apart from anonymous ones', async () => {
     const { inner, make } = setup(60_000);
     const credentials = [{ key: 'docker.io', credential: { kind: 'basic' as const, username: 'u', password: 'p' }, source: 'pull secret shop/regcred' }];
-    await make().resolve('nginx:1.27', { credentials });
-    await make().resolve('nginx:1.27');
-    await make().resolve('nginx:1.27', { credentials });
+    await run(make, 'nginx:1.27', { credentials });
+    await run(make, 'nginx:1.27');
+    await run(make, 'nginx:1.27', { credentials });
     expect(inner.calls).toBe(2);
   });
 });

@@ -57,7 +57,8 @@ export class CachingResolver implements ImageResolver {
     if (info.error === null && (this.tagTtlMs > 0 || isDigestReference(key))) {
       const answer: CachedAnswer = { key, storedAt: this.now(), info };
       answers.set(key, answer);
-      await this.log.add(answer);
+      // Written in a batch (answer-log.ts); the answer need not wait for the disk, and close() writes what waits.
+      void this.log.add(answer);
     }
     return info;
   }
