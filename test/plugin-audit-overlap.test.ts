@@ -23,7 +23,9 @@ type Order =
   /** The last pod page waits until the registry has served a manifest (at most HOLD_LIMIT_MS). */
   | 'pods-last'
   /** Nodes and workload lists wait until the last pod page is served: nothing to look up before the pods are read. */
-  | 'pods-first';
+  | 'pods-first'
+  /** Every answer at once. */
+  | 'at-once';
 
 const POD_PAGE = 3;
 /** Below the audit's default --request-timeout (30 s), so a run that never overlaps fails on the assertion, not on a timeout. */
@@ -117,7 +119,7 @@ interface StandIn {
 const EMPTY_LISTS = ['/apis/apps/v1/statefulsets', '/apis/apps/v1/daemonsets', '/apis/batch/v1/jobs', '/apis/batch/v1/cronjobs', '/api/v1/replicationcontrollers'];
 
 /** A loopback API server answering what the audit reads, in the given order. */
-async function startStandIn(order: Order): Promise<StandIn> {
+async function startStandIn(order: Order, failLastPodPage = false): Promise<StandIn> {
   const objects = clusterObjects();
   const lists: Record<string, Json[]> = { '/api/v1/nodes': objects.nodes, '/apis/apps/v1/deployments': objects.deployments, '/apis/apps/v1/replicasets': objects.replicasets };
   for (const path of EMPTY_LISTS) lists[path] = [];
@@ -133,6 +135,7 @@ async function startStandIn(order: Order): Promise<StandIn> {
       const last = start + POD_PAGE >= objects.pods.length;
       if (last) state.registryBeforeLastPodPage = order === 'pods-last' ? await registryServedAManifest(from) : manifestsServedSince(from) > 0;
       if (last) setImmediate(podsServed);
+      if (last && failLastPodPage) return { kind: 'Status', code: 500, reason: 'InternalError', message: 'etcdserver: request timed out' };
       return { metadata: last ? {} : { continue: String(start + POD_PAGE) }, items: objects.pods.slice(start, start + POD_PAGE) };
     }
     const list = lists[url.pathname];
@@ -147,7 +150,7 @@ async function startStandIn(order: Order): Promise<StandIn> {
   };
   const server = http.createServer((req, res) => {
     void answer(new URL(req.url ?? '/', 'http://x')).then((body) => {
-      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+      res.writeHead(body ? ((body.code as number | undefined) ?? 200) : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body ?? { kind: 'Status', code: 404, reason: 'NotFound', message: `${req.url} not found` }));
     });
   });
@@ -176,17 +179,31 @@ interface Run {
   registryBeforeLastPodPage: boolean | undefined;
 }
 
-/** One cold `kubectl archcheck -A -o json` against a stand-in API server answering in `order`. */
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `kubectl archcheck -A -o json` (cold unless `cacheDir` is given) against a stand-in API server. */
+async function archcheck(standIn: StandIn, cacheDir = mkdtempSync(join(work, 'cache-'))): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const args = ['-A', '-o', 'json', '--kubeconfig', standIn.kubeconfig, '--insecure-registry', registry.host, '--registry-config', join(work, 'docker.json'), '--cloud-auth', 'none'];
+  const code = await runCli([...args, '--cache-dir', cacheDir], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {} });
+  return { code, stdout, stderr };
+}
+
+/** One cold audit against a stand-in API server answering in `order`. */
 async function audit(order: Order): Promise<Run> {
   const standIn = await startStandIn(order);
   const from = registry.logs().length;
   let stdout = '';
-  let stderr = '';
   try {
-    const args = ['-A', '-o', 'json', '--kubeconfig', standIn.kubeconfig, '--insecure-registry', registry.host, '--registry-config', join(work, 'docker.json'), '--cloud-auth', 'none'];
-    const code = await runCli([...args, '--cache-dir', mkdtempSync(join(work, 'cache-'))], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {} });
-    expect(stderr).not.toMatch(/error|at .*\.ts/i);
-    expect(code).toBe(0);
+    const r = await archcheck(standIn);
+    expect(r.stderr).not.toMatch(/error|at .*\.ts/i);
+    expect(r.code).toBe(0);
+    stdout = r.stdout;
   } finally {
     await standIn.stop();
   }
@@ -230,4 +247,36 @@ describe('audit: images looked up while the pods are still listed', () => {
       'team/web': 'ok',
     });
   }, 120_000);
+
+  it("a pod page failing after lookups started: the API server's error, one line, exit 2; nothing left unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const standIn = await startStandIn('pods-last', true);
+    try {
+      const r = await archcheck(standIn);
+      expect(standIn.registryBeforeLastPodPage).toBe(true);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^auditing all namespaces/), expect.stringMatching(/^error: .*etcdserver: request timed out/)]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await standIn.stop();
+    }
+  }, 60_000);
+
+  it('an unusable --cache-dir is still the one error, after the cluster is read, and no registry request is made', async () => {
+    const standIn = await startStandIn('at-once');
+    const from = registry.logs().length;
+    try {
+      const r = await archcheck(standIn, '/proc/archcheck-nope/cache');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/\nerror: --cache-dir \/proc\/archcheck-nope\/cache: cannot create \/proc\/archcheck-nope: ENOENT; pass a writable directory or --no-cache\n$/);
+      expect(parseAccessLog(registry.logs().slice(from))).toEqual([]);
+    } finally {
+      await standIn.stop();
+    }
+  }, 60_000);
 });
