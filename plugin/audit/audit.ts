@@ -4,7 +4,7 @@ import type { ImageResolver } from '../../core/resolver.js';
 import { gapWarnings } from '../inventory/gap-warnings.js';
 import type { ReadGap } from '../inventory/inventory.js';
 import type { PlacementModel } from './arch-reachability.js';
-import { lookUpImages, type ImageAnswers, type ImageRequest, type ProgressListener } from './image-lookup.js';
+import { lookUpImages, type ImageAnswers, type ImageLookups, type ImageRequest, type ProgressListener } from './image-lookup.js';
 import type { WorkloadCredentials } from './pull-secrets.js';
 import { AUDIT_API_VERSION, type AuditReport } from './report.js';
 import { summarize, unresolvedImages } from './summary.js';
@@ -15,6 +15,8 @@ export interface AuditInput {
   workloads: readonly Workload[];
   placement: PlacementModel;
   resolver: ImageResolver;
+  /** Lookups already under way for this audit (started while the cluster was read): their answers are used, not asked again. */
+  lookups?: ImageLookups;
   targetArch: string;
   source: 'cluster' | 'manifests';
   /** The pull secrets of a workload (cluster mode); without it, only the resolver's own credentials are used. */
@@ -46,7 +48,7 @@ function withSecretProblems(info: ImageInfo | undefined, unreadable: readonly Re
 export async function runAudit(input: AuditInput): Promise<AuditReport> {
   const credentials = await Promise.all(input.workloads.map((w) => (input.credentialsFor ? input.credentialsFor(w) : NO_CREDENTIALS)));
   const requests = input.workloads.flatMap((w, n) => imageRequests(w, credentials[n]!));
-  const answers: ImageAnswers = await lookUpImages(input.resolver, requests, input.onProgress);
+  const answers: ImageAnswers = await lookUpImages(input.lookups ?? input.resolver, requests, input.onProgress);
   const ctx = { placement: input.placement, targetArch: input.targetArch, source: input.source };
   const workloads = input.workloads.map((w, n) => {
     const creds = credentials[n]!;

@@ -39,30 +39,82 @@ function lookupKey(image: string, credentialKey: string): string {
 export const MAX_LOOKUPS_IN_FLIGHT = 64;
 
 /**
+ * The lookups of one audit: each (image, credential set) is asked of the resolver once, whoever asks first (the
+ * early lookups of workload templates while the cluster is still being read, or the audit itself), and at most
+ * `maxInFlight` at a time in the order they were asked. A lookup's --timeout starts when the resolver is asked, not
+ * when it is queued here.
+ */
+export class ImageLookups {
+  private readonly asked = new Map<string, Promise<ImageInfo>>();
+  private readonly queue: Array<() => void> = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly resolver: ImageResolver,
+    private readonly maxInFlight = MAX_LOOKUPS_IN_FLIGHT,
+  ) {}
+
+  /** The answer for `r`: the lookup already asked for its image and credential set, or a new one. */
+  lookUp(r: ImageRequest): Promise<ImageInfo> {
+    const key = lookupKey(r.image, r.credentialKey);
+    let answer = this.asked.get(key);
+    if (!answer) {
+      answer = this.resolve(r);
+      // An early lookup may fail before anyone awaits it: the failure stays for whoever asks, never unhandled.
+      answer.catch(() => undefined);
+      this.asked.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async resolve(r: ImageRequest): Promise<ImageInfo> {
+    await this.slot();
+    try {
+      return await this.resolver.resolve(r.image, {
+        ...(r.credentials.length > 0 && { credentials: r.credentials }),
+        ...(r.serviceAccountCredentials?.length && { serviceAccountCredentials: r.serviceAccountCredentials }),
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  private slot(): Promise<void> {
+    if (this.inFlight < this.maxInFlight) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  /** A finished lookup hands its slot to the next one waiting. */
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+}
+
+/**
  * Resolves each distinct (image, credential set) once, many at a time: the registry client bounds concurrency per
- * registry, shares identical in-flight lookups and fetches each digest once.
+ * registry, shares identical in-flight lookups and fetches each digest once. Given an ImageLookups, answers it
+ * already has (or is waiting for) are used, not asked again.
  */
 export async function lookUpImages(
-  resolver: ImageResolver,
+  source: ImageResolver | ImageLookups,
   requests: readonly ImageRequest[],
   onProgress?: ProgressListener,
   maxInFlight = MAX_LOOKUPS_IN_FLIGHT,
 ): Promise<ImageAnswers> {
+  const lookups = source instanceof ImageLookups ? source : new ImageLookups(source, maxInFlight);
   const unique = [...new Map(requests.map((r) => [lookupKey(r.image, r.credentialKey), r])).values()];
   const answers = new Map<string, ImageInfo>();
-  let next = 0;
   onProgress?.(0, unique.length);
-  const worker = async (): Promise<void> => {
-    while (next < unique.length) {
-      const r = unique[next++]!;
-      const info = await resolver.resolve(r.image, {
-        ...(r.credentials.length > 0 && { credentials: r.credentials }),
-        ...(r.serviceAccountCredentials?.length && { serviceAccountCredentials: r.serviceAccountCredentials }),
-      });
-      answers.set(lookupKey(r.image, r.credentialKey), info);
+  await Promise.all(
+    unique.map(async (r) => {
+      answers.set(lookupKey(r.image, r.credentialKey), await lookups.lookUp(r));
       onProgress?.(answers.size, unique.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(maxInFlight, unique.length) }, worker));
+    }),
+  );
   return new ImageAnswers(answers);
 }

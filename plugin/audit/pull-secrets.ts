@@ -37,14 +37,15 @@ function secretNames(spec: PodSpec): string[] {
  */
 export class WorkloadPullSecrets {
   private readonly secrets = new Map<string, Promise<KeyedCredential[] | ReadGap>>();
-  private readonly serviceAccounts = new Map<string, Promise<string[]>>();
+  /** Undefined: the ServiceAccount could not be read (other than not found). */
+  private readonly serviceAccounts = new Map<string, Promise<string[] | undefined>>();
 
   constructor(private readonly kube: KubeReader) {}
 
   async credentialsFor(workload: Workload): Promise<WorkloadCredentials> {
     const own = new Set(secretNames(workload.template));
     for (const pod of workload.pods) for (const n of secretNames(pod.spec)) own.add(n);
-    const fromServiceAccount = workload.pods.length === 0 ? (await this.serviceAccountSecrets(workload)).filter((n) => !own.has(n)) : [];
+    const fromServiceAccount = workload.pods.length === 0 ? ((await this.serviceAccountSecrets(workload.namespace, workload.template)) ?? []).filter((n) => !own.has(n)) : [];
     const ownSorted = [...own].sort();
     const saSorted = [...new Set(fromServiceAccount)].sort();
     const [ownResults, saResults] = await Promise.all([ownSorted, saSorted].map((names) => Promise.all(names.map((name) => this.secret(workload.namespace, name)))));
@@ -58,16 +59,30 @@ export class WorkloadPullSecrets {
     };
   }
 
-  private serviceAccountSecrets(workload: Workload): Promise<string[]> {
-    const sa = (workload.template.serviceAccountName as string | undefined) || 'default';
-    const k = `${workload.namespace}/${sa}`;
+  /**
+   * The credentials of a workload with this pod template whether or not it has pods, or undefined when they depend
+   * on its pods. Pods carry the template's pull secrets, or, when it names none, the ServiceAccount's (admission
+   * merges them in); a workload without pods gets the template's plus the ServiceAccount's. The two agree, and so
+   * does the lookup key, exactly when the ServiceAccount adds no secret the template lacks.
+   */
+  async credentialsForTemplate(namespace: string, template: PodSpec): Promise<WorkloadCredentials | undefined> {
+    const own = new Set(secretNames(template));
+    const fromServiceAccount = await this.serviceAccountSecrets(namespace, template);
+    if (!fromServiceAccount || fromServiceAccount.some((n) => !own.has(n))) return undefined;
+    return this.credentialsFor({ kind: '', namespace, name: '', labels: {}, template, pods: [], desiredPods: 0 });
+  }
+
+  private serviceAccountSecrets(namespace: string, template: PodSpec): Promise<string[] | undefined> {
+    const sa = (template.serviceAccountName as string | undefined) || 'default';
+    const k = `${namespace}/${sa}`;
     let p = this.serviceAccounts.get(k);
     if (!p) {
-      const path = `/api/v1/namespaces/${encodeURIComponent(workload.namespace)}/serviceaccounts/${encodeURIComponent(sa)}`;
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(sa)}`;
       p = this.kube
         .getJson<ServiceAccountJson>(path, `serviceaccount ${k}`)
         .then((s) => (s.imagePullSecrets ?? []).map((r) => r.name ?? '').filter(Boolean))
-        .catch(() => []);
+        // Not found: a workload without pods gets no secret from it (admission refuses pods naming a missing one).
+        .catch((e: unknown) => (isKubeAccessError(e, 'not-found') ? [] : undefined));
       this.serviceAccounts.set(k, p);
     }
     return p;

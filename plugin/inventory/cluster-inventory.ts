@@ -25,6 +25,14 @@ export const WORKLOAD_RESOURCES: readonly WorkloadResource[] = [
   { groupVersion: '/api/v1', resource: 'pods', kind: 'Pod' },
 ];
 
+/** Told of parts of the inventory as they are read, before the whole of it is (the pods come last, in many pages). Must not throw. */
+export interface InventoryObserver {
+  /** The nodes (undefined: not readable). */
+  nodes?(nodes: ClusterNode[] | undefined): void;
+  /** One workload resource's objects other than pods, with `kind` set, once its list is complete. */
+  workloads?(objects: KubeObject[]): void;
+}
+
 /** Failures that stop the audit: nothing can be read, or what is read cannot be trusted. */
 function isFatal(e: unknown): boolean {
   return !isKubeAccessError(e) || !['forbidden', 'not-found'].includes(e.failure);
@@ -43,11 +51,22 @@ interface ResourceResult {
  * per namespace, so a user allowed only some namespaces still gets an audit of those; what could not be read is
  * returned in `gaps`. Throws a KubeAccessError when nothing in scope is readable or the server cannot be used.
  */
-export async function readClusterInventory(kube: KubeReader, scope: NamespaceScope): Promise<Inventory> {
+export async function readClusterInventory(kube: KubeReader, scope: NamespaceScope, observer: InventoryObserver = {}): Promise<Inventory> {
   const namespaces = new NamespaceLister(kube);
   const [nodes, ...results] = await Promise.all([
-    readNodes(kube),
-    ...WORKLOAD_RESOURCES.map((r) => readResource(kube, r, scope, namespaces)),
+    readNodes(kube).then((n) => {
+      observer.nodes?.(n.nodes);
+      return n;
+    }),
+    ...WORKLOAD_RESOURCES.map((r) =>
+      readResource(kube, r, scope, namespaces).then((result) => {
+        if (result.kind !== 'Pod') {
+          result.items = withKind(result);
+          observer.workloads?.(result.items);
+        }
+        return result;
+      }),
+    ),
   ]);
   const gaps = [...nodes.gaps, ...namespaces.gaps, ...results.flatMap((r) => r.gaps)];
   if (results.every((r) => r.readable === 0)) {
@@ -55,10 +74,14 @@ export async function readClusterInventory(kube: KubeReader, scope: NamespaceSco
     const first = results.find((r) => r.gaps.length > 0)?.gaps[0]?.message ?? 'forbidden';
     throw new KubeAccessError('forbidden', `cannot read workloads or pods in ${where}: ${first}`, 403);
   }
-  // List items carry no kind: set it, the roll-up keys workloads by it.
-  const objects = results.filter((r) => r.kind !== 'Pod').flatMap((r) => r.items.map((o) => ({ ...o, kind: r.kind })));
-  const pods = (results.find((r) => r.kind === 'Pod')?.items ?? []).map((p) => ({ ...p, kind: 'Pod' })) as ClusterPod[];
+  const objects = results.filter((r) => r.kind !== 'Pod').flatMap((r) => r.items);
+  const pods = withKind(results.find((r) => r.kind === 'Pod') ?? { kind: 'Pod', items: [] }) as ClusterPod[];
   return { objects, pods, nodes: nodes.nodes, gaps };
+}
+
+/** List items carry no kind: set it, the roll-up keys workloads by it. */
+function withKind(result: Pick<ResourceResult, 'kind' | 'items'>): KubeObject[] {
+  return result.items.map((o) => ({ ...o, kind: result.kind }));
 }
 
 async function readNodes(kube: KubeReader): Promise<{ nodes: ClusterNode[] | undefined; gaps: ReadGap[] }> {
