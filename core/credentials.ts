@@ -7,12 +7,13 @@ import { canonicalHostPort } from './ip-address.js';
 import type { ImageReference } from './reference.js';
 
 /** A credential for one registry, as found in a Docker config.json or a Kubernetes pull secret. */
+/** Immutable once made: its fingerprint is remembered per object (credentialFingerprint). */
 export type Credential =
-  | { kind: 'basic'; username: string; password: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
   /** An OAuth2 refresh token (docker config `identitytoken`), exchanged at the token realm. */
-  | { kind: 'identityToken'; token: string }
+  | { readonly kind: 'identityToken'; readonly token: string }
   /** A bearer token used as is (docker config `registrytoken`). */
-  | { kind: 'registryToken'; token: string };
+  | { readonly kind: 'registryToken'; readonly token: string };
 
 /** A credential together with the config key it was stored under (`https://index.docker.io/v1/`, `myregistry.io/team`, `*.azurecr.io`). */
 export interface KeyedCredential {
@@ -158,10 +159,18 @@ export function matchCredentials(credentials: KeyedCredential[], ref: Pick<Image
     .map(({ c }) => c);
 }
 
+/** Fingerprints by credential object: a lookup with pull secrets asks for each one's several times per image. */
+const fingerprints = new WeakMap<Credential, string>();
+
 /** A stable, non-reversible identity for a credential, for cache keys. */
 export function credentialFingerprint(c: Credential | undefined): string {
   if (!c) return 'anonymous';
-  const material = c.kind === 'basic' ? `${c.username}\0${c.password}` : c.token;
-  // A hash keeps secrets out of cache keys and logs.
-  return `${c.kind}:${createHash('sha256').update(material).digest('hex').slice(0, 24)}`;
+  let fingerprint = fingerprints.get(c);
+  if (fingerprint === undefined) {
+    const material = c.kind === 'basic' ? `${c.username}\0${c.password}` : c.token;
+    // A hash keeps secrets out of cache keys and logs.
+    fingerprint = `${c.kind}:${createHash('sha256').update(material).digest('hex').slice(0, 24)}`;
+    fingerprints.set(c, fingerprint);
+  }
+  return fingerprint;
 }
