@@ -6,9 +6,13 @@
  * process.cpuUsage) per decision: the median of several passes of N decisions each. Also prints a digest of the
  * three answers, so a change that is meant to keep the behaviour identical can be checked to give the same bytes.
  *
- *   npx tsx bench/admission/decide.ts [--iterations 20000] [--passes 5] [--quick]
+ * With --pull-secrets every pod (and the DaemonSet's template) names a pull secret holding a credential for the
+ * registry, as pods pulling from a private registry do (the registry itself does not ask for it).
+ *
+ *   npx tsx bench/admission/decide.ts [--iterations 20000] [--passes 5] [--quick] [--pull-secrets]
  */
 import { createHash } from 'node:crypto';
+import { parseDockerConfig, type KeyedCredential } from '../../core/credentials.js';
 import { openRegistryClient } from '../../core/registry/open-client.js';
 import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
@@ -31,6 +35,27 @@ const QUICK = process.argv.includes('--quick');
 const ITERATIONS = numberFlag('iterations', QUICK ? 3_000 : 20_000);
 const PASSES = numberFlag('passes', QUICK ? 3 : 5);
 const RESOLVE_TIMEOUT_MS = 3_000;
+const PULL_SECRETS = process.argv.includes('--pull-secrets');
+
+interface ReviewShape {
+  request: { namespace: string; object: { kind: string; spec: { imagePullSecrets?: unknown; template?: { spec: { imagePullSecrets?: unknown } } } } };
+}
+
+/** The review with `imagePullSecrets: [regcred]` on its pod spec (a pod's own, a DaemonSet's template). */
+function withPullSecret(body: string): string {
+  const review = JSON.parse(body) as ReviewShape;
+  const { object } = review.request;
+  const spec = object.kind === 'Pod' ? object.spec : object.spec.template!.spec;
+  spec.imagePullSecrets = [{ name: 'regcred' }];
+  return JSON.stringify(review);
+}
+
+/** `namespace/regcred` for every review's namespace: a basic credential for the registry's host. */
+function pullSecrets(texts: string[], host: string): Record<string, KeyedCredential[]> {
+  const namespaces = new Set(texts.map((t) => (JSON.parse(t) as ReviewShape).request.namespace));
+  const config = JSON.stringify({ auths: { [host]: { username: 'bench', password: 'not-asked-for' } } });
+  return Object.fromEntries([...namespaces].map((ns) => [`${ns}/regcred`, parseDockerConfig(config, `pull secret ${ns}/regcred`)]));
+}
 
 /** One decision as the route makes it: deadline from `?timeout=10s`, admit, the review, its bytes. */
 async function decide(request: AdmissionRequest, env: AdmissionEnv): Promise<string> {
@@ -57,8 +82,10 @@ async function main(): Promise<void> {
     const fx = await pushStandardFixtures(registry, { bigManifest: false });
     const config: WebhookConfig = { ...defaultConfig, insecureRegistries: [registry.host], resolveTimeout: RESOLVE_TIMEOUT_MS };
     const opened = await openRegistryClient(config, { resolveTimeoutMs: RESOLVE_TIMEOUT_MS, requestTimeoutMs: RESOLVE_TIMEOUT_MS });
-    const env: AdmissionEnv = { settings: policySettings(config, 'archcheck'), cluster: fakeCluster({ nodes: { amd: 'amd64', arm: 'arm64' } }), images: new ImageLookup(opened.client) };
-    const requests = bodies({ multi: fx.multi.ref, amd64: fx.singleAmd64.ref, arm64: fx.singleArm64.ref }).map((b) => parseAdmissionReview(JSON.parse(b)));
+    const texts = bodies({ multi: fx.multi.ref, amd64: fx.singleAmd64.ref, arm64: fx.singleArm64.ref }).map((b) => (PULL_SECRETS ? withPullSecret(b) : b));
+    const cluster = fakeCluster({ nodes: { amd: 'amd64', arm: 'arm64' }, ...(PULL_SECRETS && { secrets: pullSecrets(texts, registry.host) }) });
+    const env: AdmissionEnv = { settings: policySettings(config, 'archcheck'), cluster, images: new ImageLookup(opened.client) };
+    const requests = texts.map((b) => parseAdmissionReview(JSON.parse(b)));
     // Warm: every image resolved once (the registry is not contacted again within the tag TTL), the JIT warmed up.
     const answers = await Promise.all(requests.map((r) => decide(r, env)));
     for (const a of answers) if (!a.includes('"decision":"injected"')) throw new Error(`warm-up answer not placed: ${a}`);
@@ -69,7 +96,7 @@ async function main(): Promise<void> {
     const digest = createHash('sha256').update(answers.join('\n')).digest('hex').slice(0, 16);
     process.stdout.write(
       [
-        `Command: \`npx tsx bench/admission/decide.ts --iterations ${ITERATIONS} --passes ${PASSES}\``,
+        `Command: \`npx tsx bench/admission/decide.ts --iterations ${ITERATIONS} --passes ${PASSES}${PULL_SECRETS ? ' --pull-secrets' : ''}\``,
         `Machine: ${machine()}; load average ${loadBefore} before, ${loadAverage()} after.`,
         `Decision CPU per admission (admit + outcomeToReview + JSON.stringify, warm real RegistryClient), median of ${PASSES} passes of ${ITERATIONS}: **${sorted[Math.floor(PASSES / 2)]!.toFixed(1)} µs**, fastest pass ${sorted[0]!.toFixed(1)} µs (passes: ${perPass.map((v) => v.toFixed(1)).join(', ')}; other work on a shared machine only adds).`,
         `Answers digest (sha256 of the three reviews, first 16 hex): ${digest}`,
