@@ -102,7 +102,10 @@ export class HttpSender {
         ...(this.options.onConnect && { onConnect: this.options.onConnect }),
       };
       agent = new Agent({
-        connect: guardedConnector({ ...tlsOptions, minVersion: 'TLSv1.2' } as never, guard),
+        // A connection may take hardly longer than a whole request may: a host that accepts TCP and never finishes
+        // TLS is dropped soon after its request gave up (undici's default is 10 s, and close() waits for it). The
+        // second more lets the request's own timer answer first, as TIMEOUT.
+        connect: guardedConnector({ ...tlsOptions, minVersion: 'TLSv1.2', timeout: Math.min(this.options.requestTimeoutMs + 1_000, 10_000) } as never, guard),
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
         connections: this.options.connectionsPerHost ?? 16,
@@ -128,14 +131,16 @@ export class HttpSender {
     if (remaining <= 0) throw new ArchcheckError('TIMEOUT', `${url.host}: deadline passed before the request`, { registry: init.registry });
     const abort = new RequestAbort(Math.max(1, Math.floor(Math.min(this.options.requestTimeoutMs, remaining))), init.signal);
     try {
-      const res = await this.agentFor(url.host).request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: init.method,
-        headers: { 'user-agent': USER_AGENT, ...init.headers },
-        body: init.body ?? null,
-        signal: abort.signal,
-      });
+      const res = await abort.race(
+        this.agentFor(url.host).request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: init.method,
+          headers: { 'user-agent': USER_AGENT, ...init.headers },
+          body: init.body ?? null,
+          signal: abort.signal,
+        }),
+      );
       const headers = new PlainHeaders(res.headers);
       const body = init.method === 'HEAD' ? await drained(res.body) : await readBounded(res.body, headers, init.maxBytes, url);
       const remainingHeader = parseRateLimitRemaining(headers.get('ratelimit-remaining'));
@@ -183,6 +188,37 @@ class RequestAbort {
     return this.controller.signal;
   }
 
+  /**
+   * The request, or the abort's reason as soon as it comes. undici's `request` honours its signal only once a
+   * connection is made: against a host that accepts TCP and never finishes TLS, it would wait for the connect
+   * timeout (10 s) past any deadline. A request given up on is left to end by itself (its body, if it ever comes,
+   * is dropped).
+   */
+  race(request: Promise<Dispatcher.ResponseData>): Promise<Dispatcher.ResponseData> {
+    const signal = this.controller.signal;
+    if (signal.aborted) {
+      abandon(request);
+      return Promise.reject(signal.reason as Error);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        abandon(request);
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      request.then(
+        (res) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(res);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e as Error);
+        },
+      );
+    });
+  }
+
   private readonly onOuterAbort = (): void => this.controller.abort(this.outer?.reason);
 
   /** Called once the body is read (or the request failed): the timer and the listener go. */
@@ -190,6 +226,13 @@ class RequestAbort {
     clearTimeout(this.timer);
     this.outer?.removeEventListener('abort', this.onOuterAbort);
   }
+}
+
+function abandon(request: Promise<Dispatcher.ResponseData>): void {
+  request.then(
+    (res) => res.body.destroy(),
+    () => undefined,
+  );
 }
 
 /** undici's header object (lower-case names; repeated headers as arrays) read as `Headers.get` reads. */
