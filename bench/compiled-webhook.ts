@@ -8,7 +8,8 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, ensureHelm, render } from '../test/helm.js';
 
-const DIST = join(REPO_ROOT, 'dist');
+/** ARCHCHECK_BENCH_DIST: another compiled tree (a copy of an earlier build), for comparing two builds side by side. */
+const DIST = process.env.ARCHCHECK_BENCH_DIST ?? join(REPO_ROOT, 'dist');
 /** The sources the webhook is compiled from (tsconfig.build.json compiles these and more). */
 const SOURCE_DIRS = ['core', 'webhook'];
 
