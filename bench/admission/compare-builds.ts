@@ -5,9 +5,9 @@
  * per request (all threads), and the median of its per-round ratios to the first build. Fails when two builds give
  * different answers (status, headers but Date, body) to the warm-up requests: a speed-up must not change them.
  *
- *   cp -r dist .scratch/base          # the before, inside the repository (its imports resolve node_modules)
+ *   cp -r dist .tmp/base          # the before, inside the repository (its imports resolve node_modules)
  *   npx tsc -p tsconfig.build.json    # the after, in dist/
- *   npx tsx bench/admission/compare-builds.ts .scratch/base dist [dist@--max-semi-space-size=16] [floor] [--rounds 6] [--seconds 4]
+ *   npx tsx bench/admission/compare-builds.ts .tmp/base dist [dist@--max-semi-space-size=16] [floor] [--rounds 6] [--seconds 4]
  *
  * `BUILD@FLAGS` appends comma-separated flags to the chart's NODE_OPTIONS for that server; `floor` is run.ts's
  * minimal allowed:true server.
