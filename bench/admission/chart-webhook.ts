@@ -9,12 +9,10 @@
  * bench/admission/run.ts pins its servers, so the two do not compete for one core.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { installArchcheck, startClusterSerialized, type Archcheck } from '../../test/e2e/harness.js';
 import { freePort } from '../../test/cluster/cluster.js';
-import { REPO_ROOT, ensureHelm, render } from '../../test/helm.js';
+import { deploymentEnv, requireFreshDist } from '../compiled-webhook.js';
 import { cpuPlan } from '../process-usage.js';
 
 export interface ChartWebhook {
@@ -47,20 +45,6 @@ function pinGenerator(): string | undefined {
   return plan?.servers;
 }
 
-/**
- * The environment the chart's Deployment gives the webhook for these values (its literal values: NODE_OPTIONS and
- * the allocator settings; valueFrom entries are the pod's own). The installed release runs no Deployment
- * (dev.externalURL: the webhook runs here), so the chart is rendered without the dev values, as `helm install`
- * would deploy it.
- */
-async function deploymentEnv(config: Record<string, unknown>): Promise<Record<string, string>> {
-  const objects = await render(await ensureHelm(), { setJson: { config } });
-  const deployment = objects.find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } } | undefined;
-  const env = Object.fromEntries((deployment?.spec.template.spec.containers[0]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-  if (!env.NODE_OPTIONS) throw new Error("the chart's Deployment sets no NODE_OPTIONS; this benchmark expects its heap cap");
-  return env;
-}
-
 /** What a run may add to the chart's process settings, to try a runtime setting before it goes into the chart. */
 export interface ProcessOverrides {
   /** Appended to the Deployment's NODE_OPTIONS. */
@@ -70,7 +54,7 @@ export interface ProcessOverrides {
 
 /** Starts the cluster, installs the chart with `config` values (merged over its defaults), starts the webhook. */
 export async function startChartWebhook(config: Record<string, unknown>, name = 'bench', overrides: ProcessOverrides = {}): Promise<ChartWebhook> {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'webhook', 'main.js'))) throw new Error('dist/webhook/main.js is missing: run "npx tsc -p tsconfig.build.json" first');
+  requireFreshDist();
   const cluster = await startClusterSerialized({ name, log: () => {} });
   let arch: Archcheck | undefined;
   try {

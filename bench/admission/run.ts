@@ -3,8 +3,10 @@
  * server answering allowed:true (the floor of its stack), same machine, same run. Each run is a fixed-rate pass
  * (1,000 req/s) and an unthrottled pass for each server, interleaved; the table gives the median of the runs. The
  * load generator (this process) is pinned to the last CPU and the servers to the others with taskset, so they do not
- * compete for one core. --workers N runs each server as N node:cluster processes sharing one port (round-robin), as
- * the chart's replicas share the load. Appends a dated section to BENCHMARKS.md.
+ * compete for one core. Both servers run with the chart's Deployment environment (NODE_OPTIONS, allocator settings,
+ * rendered by helm), the webhook from the compiled `dist/` (build it first: `npx tsc -p tsconfig.build.json`).
+ * --workers N runs each server as N node:cluster processes sharing one port (round-robin), as the chart's replicas
+ * share the load. Appends a dated section to BENCHMARKS.md.
  *
  *   npx tsx bench/admission/run.ts [--duration 20] [--max-duration 10] [--rate 1000] [--connections 10] [--runs 3]
  *                                  [--workers 1] [--quick] [--no-write]
@@ -20,6 +22,7 @@ import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
 import type { AdmissionReview } from '../../webhook/admission/review.js';
 import { localhostCertificates } from '../../webhook/testing/test-server.js';
+import { deploymentEnv, requireFreshDist } from '../compiled-webhook.js';
 import { appendToBenchmarks, loadAverage, machine, numberFlag, sectionHeading } from '../harness.js';
 import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
@@ -66,11 +69,11 @@ interface Server {
   url: string;
 }
 
-function startChild(args: string[]): Promise<Server> {
+function startChild(args: string[], chartEnv: Record<string, string>): Promise<Server> {
   const profile = process.env.ARCHCHECK_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ARCHCHECK_BENCH_CPU_PROF}`] : [];
   const node = [process.execPath, '--import', 'tsx', ...profile, join(HERE, 'servers.ts'), ...args];
   const [command, ...rest] = CPUS ? ['taskset', '-c', CPUS.servers, ...node] : node;
-  const child = spawn(command!, rest, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ARCHCHECK_BENCH_WORKERS: String(WORKERS) } });
+  const child = spawn(command!, rest, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...chartEnv, ARCHCHECK_BENCH_WORKERS: String(WORKERS) } });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ child, url: (m as { url: string }).url }));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -178,7 +181,7 @@ async function measure(baseline: Server, webhook: Server, payloads: string[]): P
   };
 }
 
-function section(m: Measured, loadBefore: string): string {
+function section(m: Measured, loadBefore: string, chartEnv: Record<string, string>): string {
   const p99Gap = m.fixed.webhook.p99 - m.fixed.baseline.p99;
   const args = `--duration ${DURATION} --max-duration ${MAX_DURATION} --rate ${RATE} --connections ${CONNECTIONS} --runs ${RUNS} --workers ${WORKERS}`;
   const pinning = CPUS ? `servers pinned to CPU ${CPUS.servers}, load generator to CPU ${CPUS.generator} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)';
@@ -187,6 +190,7 @@ function section(m: Measured, loadBefore: string): string {
     '',
     `Command: \`npx tsx bench/admission/run.ts ${args}\``,
     `Machine: ${machine()}; ${pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine: other engineers' tests run beside it).`,
+    `Processes: the webhook compiled (dist/), both servers with the chart's environment: ${Object.entries(chartEnv).map(([k, v]) => `${k}=${v}`).join(' ')}.`,
     `Bodies: a Deployment pod (3 images), a pod with its own affinity, a DaemonSet; real RegistryClient against a local docker-registry with a warm cache; webhook logs at info to /dev/null; ${WORKERS > 1 ? `each server is ${WORKERS} node:cluster workers on one port (round-robin)` : 'each server in its own process'}. Median of ${RUNS} run(s).`,
     '',
     `Fixed ${RATE} req/s for ${DURATION} s, ${CONNECTIONS} connections (latency in ms, corrected for coordinated omission):`,
@@ -206,6 +210,8 @@ function section(m: Measured, loadBefore: string): string {
 
 async function main(): Promise<void> {
   if (CPUS) execFileSync('taskset', ['-cp', CPUS.generator, String(process.pid)], { stdio: 'ignore' });
+  requireFreshDist();
+  const chartEnv = await deploymentEnv();
   const loadBefore = loadAverage();
   const registry = await startRegistry({ name: 'bench' });
   const fx = await pushStandardFixtures(registry, { bigManifest: false });
@@ -214,12 +220,12 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'tls.crt'), certs.serving.certPem);
   writeFileSync(join(dir, 'tls.key'), certs.serving.keyPem);
   const certArgs = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
-  const webhook = await startChild(['webhook', ...certArgs, registry.host]);
-  const baseline = await startChild(['baseline', ...certArgs]);
+  const webhook = await startChild(['webhook', ...certArgs, registry.host], chartEnv);
+  const baseline = await startChild(['baseline', ...certArgs], chartEnv);
   try {
     const payloads = bodies({ multi: fx.multi.ref, amd64: fx.singleAmd64.ref, arm64: fx.singleArm64.ref });
     await warm(webhook.url, certs.ca.certPem, payloads);
-    const text = section(await measure(baseline, webhook, payloads), loadBefore);
+    const text = section(await measure(baseline, webhook, payloads), loadBefore, chartEnv);
     process.stdout.write(`${text}\n`);
     if (WRITE) appendToBenchmarks(text);
   } finally {

@@ -1,16 +1,20 @@
 /**
- * Child process for bench/admission/run.ts: `webhook` runs the real webhook (real RegistryClient against the bench
- * registry, info logs to stdout); `baseline` a minimal HTTPS server that parses the AdmissionReview and answers
- * allowed:true. Both report their URL over IPC. With ARCHCHECK_BENCH_WORKERS=N (> 1) the process is a node:cluster
+ * Child process for bench/admission/run.ts: `webhook` runs the real webhook, compiled (`dist/`, as the image runs
+ * it; only this file goes through tsx, and the floor's request handlers below carry no keepNames wrappers), with a
+ * real RegistryClient against the bench registry and info logs to stdout; `baseline` a minimal HTTPS server that
+ * parses the AdmissionReview and answers allowed:true. run.ts starts both with the chart's NODE_OPTIONS. Both report their URL over IPC. With ARCHCHECK_BENCH_WORKERS=N (> 1) the process is a node:cluster
  * primary with N workers sharing one port (round-robin), as N replicas behind a Service would share the load.
  */
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { defaultConfig, type WebhookConfig } from '../../webhook/config.js';
-import { startWebhook } from '../../webhook/start-webhook.js';
-import { fakeCluster } from '../../webhook/testing/fake-cluster.js';
+import type { WebhookConfig } from '../../webhook/config.js';
+import { distModule } from '../compiled-webhook.js';
+
+type ConfigModule = typeof import('../../webhook/config.js');
+type StartModule = typeof import('../../webhook/start-webhook.js');
+type FakeClusterModule = typeof import('../../webhook/testing/fake-cluster.js');
 
 // Production runs compiled JS without source maps; tsx turns them on, which makes every Error's stack costly.
 process.setSourceMapsEnabled(false);
@@ -22,6 +26,9 @@ function report(url: string): void {
 }
 
 async function webhook(): Promise<void> {
+  const { defaultConfig } = (await import(distModule('webhook/config.js'))) as ConfigModule;
+  const { startWebhook } = (await import(distModule('webhook/start-webhook.js'))) as StartModule;
+  const { fakeCluster } = (await import(distModule('webhook/testing/fake-cluster.js'))) as FakeClusterModule;
   const config: WebhookConfig = {
     ...defaultConfig,
     listen: { host: '127.0.0.1', port: 0 },

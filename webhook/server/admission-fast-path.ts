@@ -4,7 +4,7 @@ import type { Endpoint } from '../handlers/admit.js';
 import { WEBHOOK_PATHS, type WebhookPath } from '../metrics.js';
 import { answerAdmission, answerWriter, sendJson, type AdmissionRouteDeps } from './admission-route.js';
 import { decodeJsonText, MAX_BODY_BYTES, notJsonError } from './body-limits.js';
-import { trackInFlight, webhookRequestCounter, type InFlightCounter } from './request-tracking.js';
+import { webhookRequestCounter, type InFlightCounter } from './request-tracking.js';
 
 export interface FastPathDeps extends AdmissionRouteDeps {
   inFlight: InFlightCounter;
@@ -16,7 +16,7 @@ const ENDPOINT_OF: Readonly<Record<WebhookPath, Endpoint>> = { '/mutate': 'mutat
 interface Target {
   endpoint: Endpoint;
   path: WebhookPath;
-  count: (res: ServerResponse) => void;
+  count: (res: ServerResponse, alsoInFlight?: InFlightCounter) => void;
 }
 
 /**
@@ -66,8 +66,8 @@ export function admissionFastPath(deps: FastPathDeps): (req: IncomingMessage, re
     const queryAt = url.indexOf('?');
     const target = targets.get(queryAt === -1 ? url : url.slice(0, queryAt));
     if (!target || apiserverShaped(req) === undefined) return false;
-    trackInFlight(deps.inFlight, res);
-    target.count(res);
+    // In flight for the drain and for controller-runtime's metrics alike, on one close listener.
+    target.count(res, deps.inFlight);
     readBody(
       req,
       (text) => {

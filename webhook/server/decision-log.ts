@@ -31,14 +31,22 @@ export function recordingEnv(env: AdmissionEnv, sink: ResolvedPodImage[]): Admis
   };
 }
 
+/**
+ * One image's entry, its keys set in the order the line shows them. Not `{ ...a, ...(cond && { key }) }`: on the
+ * admission path a spread that adds keys gives every object a new hidden class, ≈ 1 µs each on Node 20 (decision
+ * 0042), and there is one per image per admission.
+ */
+function loggedImage(i: ResolvedPodImage): LoggedImage {
+  const entry: LoggedImage = { container: cut(i.container), image: cut(i.image) };
+  const error = i.info?.error;
+  if (i.info && !error) entry.platforms = i.info.platformStrings;
+  if (error) entry.error = { code: error.code, message: cut(error.message) };
+  return entry;
+}
+
 function loggedImages(images: readonly ResolvedPodImage[]): LoggedImage[] | undefined {
   if (images.length === 0) return undefined;
-  return images.slice(0, MAX_IMAGES).map((i) => ({
-    container: cut(i.container),
-    image: cut(i.image),
-    ...(i.info && !i.info.error && { platforms: i.info.platformStrings }),
-    ...(i.info?.error && { error: { code: i.info.error.code, message: cut(i.info.error.message) } }),
-  }));
+  return images.slice(0, MAX_IMAGES).map(loggedImage);
 }
 
 interface Meta {

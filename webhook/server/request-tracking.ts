@@ -17,17 +17,31 @@ export function trackInFlight(inFlight: InFlightCounter, res: ServerResponse): v
 
 /**
  * controller-runtime's webhook metrics for one admission path: in flight, then status code and latency once the
- * response closes. The label children are looked up once: prom-client hashes the label object on every inc/observe.
+ * response closes. With `alsoInFlight` the request is also counted there (shutdown's drain, as `trackInFlight`
+ * counts it), on the same `close` listener: one listener per admission instead of two. The label children are
+ * looked up once (per path, and per status code as codes appear): prom-client builds and checks a label object's
+ * key on every inc/observe.
  */
-export function webhookRequestCounter(metrics: WebhookMetrics, path: WebhookPath): (res: ServerResponse) => void {
+export function webhookRequestCounter(metrics: WebhookMetrics, path: WebhookPath): (res: ServerResponse, alsoInFlight?: InFlightCounter) => void {
   const inFlight = metrics.webhookInFlight.labels({ webhook: path });
   const latency = metrics.webhookLatency.labels({ webhook: path });
-  return (res: ServerResponse): void => {
+  const byCode = new Map<number, { inc(): void }>();
+  const requests = (code: number): { inc(): void } => {
+    let child = byCode.get(code);
+    if (!child) byCode.set(code, (child = metrics.webhookRequests.labels({ webhook: path, code: String(code) })));
+    return child;
+  };
+  return (res: ServerResponse, alsoInFlight?: InFlightCounter): void => {
     const started = performance.now();
     inFlight.inc();
+    if (alsoInFlight) {
+      alsoInFlight.enter();
+      if (alsoInFlight.draining()) res.setHeader('Connection', 'close');
+    }
     res.on('close', () => {
+      alsoInFlight?.leave();
       inFlight.dec();
-      metrics.webhookRequests.inc({ webhook: path, code: String(res.statusCode) });
+      requests(res.statusCode).inc();
       latency.observe((performance.now() - started) / 1000);
     });
   };
