@@ -60,8 +60,12 @@ function keyFor(role: KeyRole, fresh: boolean): Promise<KeyPair> {
 }
 
 function serialNumber(): string {
-  // A leading 0 nibble keeps the DER integer positive; Go rejects negative serials.
-  return `0${randomBytes(15).toString('hex')}`;
+  // First byte 0x01–0x7f: positive and minimally encoded. (`0` + random hex made a leading 0x00 byte, which
+  // node-forge drops; with a random 0x00 after it the encoding was not minimal and docker-registry's Go x509
+  // refused the token certificate, "malformed serial number": a rare CI failure.)
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f || 0x01;
+  return bytes.toString('hex');
 }
 
 function baseCert(publicKey: forge.pki.rsa.PublicKey, commonName: string, days: number): forge.pki.Certificate {
