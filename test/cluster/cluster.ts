@@ -585,6 +585,35 @@ function layout(name: string): Layout {
  */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<TestCluster> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`[cluster] ${line}\n`));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(opts, log);
+    } catch (err) {
+      // Ports are found free, then bound by kwokctl's components a moment later: a test running beside this one may
+      // take one in between (kube-apiserver then exits at once with "address already in use"). New ports, again.
+      const portTaken = err instanceof Error && /address already in use/.test(err.message);
+      if (!portTaken || attempt >= 3 || opts.apiserverPort !== undefined) throw err;
+      log(`a port was taken before the cluster bound it; starting again on new ports (attempt ${attempt + 1} of 3)`);
+    }
+  }
+}
+
+/** Rejects as soon as the component's log says its port was taken; polls until `done` says stop. */
+async function portTakenIn(logFile: string, done: () => boolean): Promise<never> {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (done()) return new Promise<never>(() => undefined);
+    let text = '';
+    try {
+      text = readFileSync(logFile, 'utf8');
+    } catch {
+      continue;
+    }
+    if (text.includes('address already in use')) throw new Error(`${path.basename(logFile, '.log')} could not bind its port: address already in use`);
+  }
+}
+
+async function startClusterOnce(opts: StartClusterOptions, log: (line: string) => void): Promise<TestCluster> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
   const binaries = await ensureBinaries();
@@ -606,10 +635,18 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
     if (created.code !== 0) throw new Error(`kwokctl create cluster failed (${created.code}):\n${created.stderr}\n${created.stdout}`);
     const cluster = connect(l, binaries, env, teardown, kwokctl);
     const remaining = () => Math.max(1_000, timeoutMs - (Date.now() - started));
-    await waitFor(async () => (await cluster.kubectl(['get', '--raw', '/readyz'])).stdout.trim() === 'ok', remaining(), {
-      message: 'kube-apiserver /readyz',
-      intervalMs: 300,
-    });
+    // Settled either way: a port taken ends the wait at once (and the poll with it), not after the whole timeout.
+    let settled = false;
+    await Promise.race([
+      waitFor(async () => settled || (await cluster.kubectl(['get', '--raw', '/readyz'])).stdout.trim() === 'ok', remaining(), {
+        message: 'kube-apiserver /readyz',
+        intervalMs: 300,
+      }).finally(() => (settled = true)),
+      portTakenIn(path.join(l.clusterDir, 'logs', 'kube-apiserver.log'), () => settled).catch((e: unknown) => {
+        settled = true;
+        throw e;
+      }),
+    ]);
     const versionOut = await cluster.kubectl(['version', '-o', 'json'], { check: true });
     cluster.version = (JSON.parse(versionOut.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? 'unknown';
     log(`kube-apiserver ${cluster.version} ready at ${cluster.server} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
