@@ -1,10 +1,9 @@
 import type { ImageInfo } from '../../core/image-info.js';
-import { podImages } from '../../core/placement/index.js';
 import type { ImageResolver } from '../../core/resolver.js';
 import { gapWarnings } from '../inventory/gap-warnings.js';
 import type { ReadGap } from '../inventory/inventory.js';
 import type { PlacementModel } from './arch-reachability.js';
-import { lookUpImages, type ImageAnswers, type ImageLookups, type ImageRequest, type ProgressListener } from './image-lookup.js';
+import { imageRequestsFor, lookUpImages, type ImageAnswers, type ImageLookups, type ImageRequest, type ProgressListener } from './image-lookup.js';
 import type { WorkloadCredentials } from './pull-secrets.js';
 import { AUDIT_API_VERSION, type AuditReport } from './report.js';
 import { summarize, unresolvedImages } from './summary.js';
@@ -29,9 +28,7 @@ const NO_CREDENTIALS: WorkloadCredentials = { key: '', credentials: [], serviceA
 const AUTH_FAILURES = new Set(['UNAUTHORIZED', 'DENIED']);
 
 function imageRequests(workload: Workload, creds: WorkloadCredentials): ImageRequest[] {
-  const specs = [workload.template, ...workload.pods.map((p) => p.spec)];
-  const images = new Set(specs.flatMap((s) => podImages(s).map((i) => i.image)));
-  return [...images].map((image) => ({ image, credentialKey: creds.key, credentials: creds.credentials, serviceAccountCredentials: creds.serviceAccountCredentials }));
+  return imageRequestsFor([workload.template, ...workload.pods.map((p) => p.spec)], creds);
 }
 
 /** An auth failure says which of the workload's pull secrets could not be read, since that is the likely cause. */

@@ -1,7 +1,7 @@
-import { podImages, type PodSpec } from '../../core/placement/index.js';
+import type { PodSpec } from '../../core/placement/index.js';
 import type { KubeObject } from '../inventory/inventory.js';
 import { matchesLabels, type LabelRequirement } from '../kube/label-selector.js';
-import type { ImageLookups } from './image-lookup.js';
+import { imageRequestsFor, type ImageLookups } from './image-lookup.js';
 import type { WorkloadPullSecrets } from './pull-secrets.js';
 import { templateSpec } from './workloads.js';
 
@@ -48,8 +48,6 @@ export class EarlyLookups {
   private async lookUpTemplate(t: EarlyTemplate): Promise<void> {
     const [lookups, creds] = await Promise.all([this.lookups, this.secrets.credentialsForTemplate(t.namespace, t.template)]);
     if (!lookups || !creds) return;
-    for (const image of new Set(podImages(t.template).map((i) => i.image))) {
-      void lookups.lookUp({ image, credentialKey: creds.key, credentials: creds.credentials, serviceAccountCredentials: creds.serviceAccountCredentials });
-    }
+    for (const request of imageRequestsFor([t.template], creds)) void lookups.lookUp(request);
   }
 }

@@ -1,6 +1,8 @@
 import type { KeyedCredential } from '../../core/credentials.js';
 import type { ImageInfo } from '../../core/image-info.js';
+import { podImages, type PodSpec } from '../../core/placement/index.js';
 import type { ImageResolver } from '../../core/resolver.js';
+import type { WorkloadCredentials } from './pull-secrets.js';
 
 /** One image to resolve with the credentials of the workloads that use it. */
 export interface ImageRequest {
@@ -10,6 +12,12 @@ export interface ImageRequest {
   credentials: KeyedCredential[];
   /** A ServiceAccount's pull secrets not in the pods (workloads with no pods). */
   serviceAccountCredentials?: KeyedCredential[];
+}
+
+/** One request per distinct image of the pod specs, each with the workload's credential set. */
+export function imageRequestsFor(specs: readonly PodSpec[], creds: Omit<WorkloadCredentials, 'unreadable'>): ImageRequest[] {
+  const images = new Set(specs.flatMap((s) => podImages(s).map((i) => i.image)));
+  return [...images].map((image) => ({ image, credentialKey: creds.key, credentials: creds.credentials, serviceAccountCredentials: creds.serviceAccountCredentials }));
 }
 
 export type ProgressListener = (done: number, total: number) => void;
