@@ -6,10 +6,14 @@
  * compete for one core. Both servers run with the chart's Deployment environment (NODE_OPTIONS, allocator settings,
  * rendered by helm), the webhook from the compiled `dist/` (build it first: `npx tsc -p tsconfig.build.json`).
  * --workers N runs each server as N node:cluster processes sharing one port (round-robin), as the chart's replicas
- * share the load. Appends a dated section to BENCHMARKS.md.
+ * share the load. Each single-process server also reports what stalled its event loop during each fixed-rate pass
+ * (GC by kind, event-loop delay: pauses.ts), printed beside that pass's p99. --prewarm S sends S seconds of the same
+ * load, unmeasured, before every pass (a pass then starts in steady state, not in the first second after the
+ * server sat idle through the other's pass). ARCHCHECK_BENCH_NODE_ARGS adds node/V8 flags to both servers
+ * (experiments, e.g. `--single-threaded-gc`, which NODE_OPTIONS refuses). Appends a dated section to BENCHMARKS.md.
  *
  *   npx tsx bench/admission/run.ts [--duration 20] [--max-duration 10] [--rate 1000] [--connections 10] [--runs 3]
- *                                  [--workers 1] [--quick] [--no-write]
+ *                                  [--workers 1] [--prewarm 0] [--quick] [--no-write]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +30,7 @@ import { deploymentEnv, requireFreshDist } from '../compiled-webhook.js';
 import { appendToBenchmarks, loadAverage, machine, numberFlag, sectionHeading } from '../harness.js';
 import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
+import { describePauses, type PauseReport } from './pauses.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -37,6 +42,7 @@ const CONNECTIONS = numberFlag('connections', 10);
 const RUNS = numberFlag('runs', QUICK ? 1 : 3);
 const WORKERS = numberFlag('workers', 1);
 const WRITE = !process.argv.includes('--no-write');
+const PREWARM = numberFlag('prewarm', 0);
 
 const CPUS = cpuPlan();
 
@@ -71,7 +77,9 @@ interface Server {
 
 function startChild(args: string[], chartEnv: Record<string, string>): Promise<Server> {
   const profile = process.env.ARCHCHECK_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ARCHCHECK_BENCH_CPU_PROF}`] : [];
-  const node = [process.execPath, '--import', 'tsx', ...profile, join(HERE, 'servers.ts'), ...args];
+  // ARCHCHECK_BENCH_NODE_ARGS: extra node/V8 flags for both servers (experiments; e.g. flags NODE_OPTIONS refuses).
+  const extra = process.env.ARCHCHECK_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const node = [process.execPath, ...extra, '--import', 'tsx', ...profile, join(HERE, 'servers.ts'), ...args];
   const [command, ...rest] = CPUS ? ['taskset', '-c', CPUS.servers, ...node] : node;
   const child = spawn(command!, rest, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...chartEnv, ARCHCHECK_BENCH_WORKERS: String(WORKERS) } });
   return new Promise((resolve, reject) => {
@@ -113,6 +121,22 @@ interface Pass {
   errors: number;
   /** Server CPU (user + system) per answered request, in microseconds. */
   cpuUs: number;
+  /** What stalled the server's event loop during the pass (single-process servers only). */
+  pauses?: PauseReport;
+}
+
+/** The server's pause report since the last ask (servers.ts answers over IPC); undefined for node:cluster servers. */
+function askPauses(server: Server): Promise<PauseReport | undefined> {
+  if (WORKERS > 1) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onMessage = (m: { pauses?: PauseReport }): void => {
+      if (!m.pauses) return;
+      server.child.off('message', onMessage);
+      resolve(m.pauses);
+    };
+    server.child.on('message', onMessage);
+    server.child.send({ type: 'pauses' });
+  });
 }
 
 const pass = (r: Result, cpuSeconds: number): Pass => ({
@@ -127,9 +151,13 @@ const pass = (r: Result, cpuSeconds: number): Pass => ({
 
 /** One load pass against a server, with the CPU its processes spent on it. */
 async function measured(server: Server, payloads: string[], rate: number | undefined, duration: number): Promise<Pass> {
+  if (PREWARM > 0) await load(server.url, payloads, rate, PREWARM);
+  await askPauses(server);
   const before = serverCpuSeconds(server.child.pid!);
   const result = await load(server.url, payloads, rate, duration);
-  return pass(result, serverCpuSeconds(server.child.pid!) - before);
+  const measuredPass = pass(result, serverCpuSeconds(server.child.pid!) - before);
+  const pauses = await askPauses(server);
+  return pauses ? { ...measuredPass, pauses } : measuredPass;
 }
 
 /** The median of each figure over the runs (runs are few: 1–5). */
@@ -157,6 +185,8 @@ function table(pair: { baseline: Pass; webhook: Pass }): string[] {
 
 interface Measured {
   fixed: { baseline: Pass; webhook: Pass };
+  /** Each run's fixed-rate passes: p99 and what paused each server. */
+  fixedRuns: { baseline: Pass; webhook: Pass }[];
   max: { baseline: Pass; webhook: Pass };
   each: string[];
   /** Median of the runs' webhook/floor max-throughput ratios (each ratio from one run, under one load). */
@@ -175,28 +205,42 @@ async function measure(baseline: Server, webhook: Server, payloads: string[]): P
   }
   return {
     fixed: { baseline: median(runs.map((r) => r.fb)), webhook: median(runs.map((r) => r.fw)) },
+    fixedRuns: runs.map((r) => ({ baseline: r.fb, webhook: r.fw })),
     max: { baseline: median(runs.map((r) => r.mb)), webhook: median(runs.map((r) => r.mw)) },
     each: runs.map((r) => `${(r.mw.rps / r.mb.rps).toFixed(2)} (${r.mw.rps.toFixed(0)} / ${r.mb.rps.toFixed(0)})`),
     ratio: runs.map((r) => r.mw.rps / r.mb.rps).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!,
   };
 }
 
+/** Per run, what paused each server during its fixed-rate pass (GC by kind, event-loop delay), beside its p99. */
+function pauseLines(runs: { baseline: Pass; webhook: Pass }[]): string[] {
+  const lines = runs.flatMap((r, i) =>
+    (['baseline', 'webhook'] as const).flatMap((which) => {
+      const p = r[which];
+      return p.pauses ? [`- run ${i + 1}, ${which === 'baseline' ? 'floor' : 'webhook'}: p99 ${p.p99.toFixed(1)} ms — ${describePauses(p.pauses)}`] : [];
+    }),
+  );
+  return lines.length ? ['Pauses inside each server during its fixed-rate pass (PerformanceObserver gc, monitorEventLoopDelay):', '', ...lines, ''] : [];
+}
+
 function section(m: Measured, loadBefore: string, chartEnv: Record<string, string>): string {
   const p99Gap = m.fixed.webhook.p99 - m.fixed.baseline.p99;
-  const args = `--duration ${DURATION} --max-duration ${MAX_DURATION} --rate ${RATE} --connections ${CONNECTIONS} --runs ${RUNS} --workers ${WORKERS}`;
+  const args = `--duration ${DURATION} --max-duration ${MAX_DURATION} --rate ${RATE} --connections ${CONNECTIONS} --runs ${RUNS} --workers ${WORKERS}${PREWARM > 0 ? ` --prewarm ${PREWARM}` : ''}`;
+  const extraFlags = process.env.ARCHCHECK_BENCH_NODE_ARGS ? ` Extra node flags (ARCHCHECK_BENCH_NODE_ARGS): \`${process.env.ARCHCHECK_BENCH_NODE_ARGS}\`.` : '';
   const pinning = CPUS ? `servers pinned to CPU ${CPUS.servers}, load generator to CPU ${CPUS.generator} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)';
   return [
     sectionHeading(`admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`),
     '',
     `Command: \`npx tsx bench/admission/run.ts ${args}\``,
     `Machine: ${machine()}; ${pinning}; load average ${loadBefore} before, ${loadAverage()} after (shared machine: other engineers' tests run beside it).`,
-    `Processes: the webhook compiled (dist/), both servers with the chart's environment: ${Object.entries(chartEnv).map(([k, v]) => `${k}=${v}`).join(' ')}.`,
+    `Processes: the webhook compiled (dist/), both servers with the chart's environment: ${Object.entries(chartEnv).map(([k, v]) => `${k}=${v}`).join(' ')}.${extraFlags}`,
     `Bodies: a Deployment pod (3 images), a pod with its own affinity, a DaemonSet; real RegistryClient against a local docker-registry with a warm cache; webhook logs at info to /dev/null; ${WORKERS > 1 ? `each server is ${WORKERS} node:cluster workers on one port (round-robin)` : 'each server in its own process'}. Median of ${RUNS} run(s).`,
     '',
     `Fixed ${RATE} req/s for ${DURATION} s, ${CONNECTIONS} connections (latency in ms, corrected for coordinated omission):`,
     '',
     ...table(m.fixed),
     '',
+    ...pauseLines(m.fixedRuns),
     `Unthrottled, ${MAX_DURATION} s each:`,
     '',
     ...table(m.max),

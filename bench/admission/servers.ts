@@ -11,6 +11,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { WebhookConfig } from '../../webhook/config.js';
 import { distModule } from '../compiled-webhook.js';
+import { observePauses } from './pauses.js';
 
 type ConfigModule = typeof import('../../webhook/config.js');
 type StartModule = typeof import('../../webhook/start-webhook.js');
@@ -25,6 +26,14 @@ function report(url: string): void {
   process.send?.({ url });
 }
 
+/** In a single server process, run.ts asks before and after each pass what stalled the event loop (pauses.ts). */
+function answerPauseQueries(): void {
+  const pauses = observePauses();
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'pauses') process.send?.({ pauses: pauses.take() });
+  });
+}
+
 async function webhook(): Promise<void> {
   const { defaultConfig } = (await import(distModule('webhook/config.js'))) as ConfigModule;
   const { startWebhook } = (await import(distModule('webhook/start-webhook.js'))) as StartModule;
@@ -35,6 +44,8 @@ async function webhook(): Promise<void> {
     tlsCertFile: certFile!,
     tlsPrivateKeyFile: keyFile!,
     insecureRegistries: [registryHost!],
+    // Experiments only (the bench's figures are at info, as the chart runs it): ARCHCHECK_BENCH_LOG_LEVEL=warn drops the decision log line.
+    ...(process.env.ARCHCHECK_BENCH_LOG_LEVEL && { logLevel: process.env.ARCHCHECK_BENCH_LOG_LEVEL as WebhookConfig['logLevel'] }),
     resolveTimeout: 3_000,
   };
   // Node discovery as the API would give it: an amd64 and an arm64 pool.
@@ -77,5 +88,8 @@ function primary(): void {
 }
 
 if (WORKERS > 1 && cluster.isPrimary) primary();
-else if (kind === 'webhook') await webhook();
-else baseline();
+else {
+  if (WORKERS <= 1) answerPauseQueries();
+  if (kind === 'webhook') await webhook();
+  else baseline();
+}
