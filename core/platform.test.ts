@@ -36,6 +36,17 @@ describe('normalizePlatform (containerd rules)', () => {
     expect(nodeArchitectures(ps)).toEqual(['amd64', 'arm', 'arm64']);
   });
 
+  it('nodeArchitectures gives the distinct archs of the OS, sorted, for short and long lists alike', () => {
+    const platform = fc.record({ os: fc.constantFrom('linux', 'windows'), architecture: fc.constantFrom('amd64', 'arm64', 'arm', 'ppc64le', 's390x', 'riscv64', '386') });
+    fc.assert(
+      // Up to 40 platforms: both the short-list path and the long-list one.
+      fc.property(fc.array(platform, { maxLength: 40 }), fc.constantFrom('linux', 'windows'), (ps, os) => {
+        const expected = [...new Set(ps.filter((p) => p.os === os).map((p) => p.architecture))].sort();
+        expect(nodeArchitectures(ps, os)).toEqual(expected);
+      }),
+    );
+  });
+
   const arch = fc.constantFrom('amd64', 'x86_64', 'x86-64', 'aarch64', 'arm64', 'arm', 'armhf', 'armel', 'i386', '386', 'ppc64le', 's390x', 'riscv64');
   const variant = fc.constantFrom(undefined, '', 'v1', 'v2', 'v5', 'v6', 'v7', 'v8', '7', '8');
 

@@ -105,5 +105,10 @@ export function uniquePlatforms(platforms: Platform[]): Platform[] {
  * Variants are dropped: node labels carry only GOARCH.
  */
 export function nodeArchitectures(platforms: Platform[], os = 'linux'): string[] {
-  return [...new Set(platforms.filter((p) => p.os === os).map((p) => p.architecture))].sort();
+  // Registry-supplied lists can be long: a Set keeps that linear.
+  if (platforms.length > 16) return [...new Set(platforms.filter((p) => p.os === os).map((p) => p.architecture))].sort();
+  // The usual few: one array, no filter/map/Set chain (this runs per image per admission).
+  const archs: string[] = [];
+  for (const p of platforms) if (p.os === os && !archs.includes(p.architecture)) archs.push(p.architecture);
+  return archs.sort();
 }

@@ -28,6 +28,8 @@ describe('podArchitectures', () => {
     { name: 'unresolved: upper bound from the rest', images: [img('a', failed('a', 'NOT_FOUND')), img('b', info('b', ['linux/arm64', 'linux/amd64']))], archs: BOTH, unresolved: 1 },
     { name: 'no answer in time', images: [img('a')], archs: BOTH, unresolved: 1 },
     { name: 'no images', images: [], archs: BOTH },
+    { name: 'allowed archs unsorted, repeated', images: [img('a', info('a', ['linux/arm64', 'linux/amd64', 'linux/s390x']))], allowed: ['s390x', 'arm64', 'amd64', 'arm64'], archs: ['amd64', 'arm64', 's390x'] },
+    { name: 'no images, allowed archs unsorted', images: [], allowed: ['arm64', 'amd64'], archs: BOTH },
   ];
   const overrides = [
     { pattern: 'busybox', archs: ['amd64', 'arm64'] },

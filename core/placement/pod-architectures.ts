@@ -54,6 +54,12 @@ function imageArchitectures(image: ResolvedPodImage, overrides: readonly ImageOv
   return imageWith(image, nodeArchitectures(info.platforms, os), 'registry', platforms);
 }
 
+function uniqueSorted(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) if (!out.includes(v)) out.push(v);
+  return out.sort();
+}
+
 /**
  * The CPU architectures a pod can run on (docs/placement-rules.md, "Pod archs": the intersection over its images' archs for the pod's OS, after
  * image overrides, within `allowedArchs`), with per-image detail for messages.
@@ -68,14 +74,16 @@ export function podArchitectures(
   os = 'linux',
 ): PodArchitectures {
   const detail = images.map((i) => imageArchitectures(i, overrides, os));
-  let archs = new Set(allowedArchs);
+  // Arrays, not Sets: a handful of archs at most, and this runs per admission (a Set and its spread per image were
+  // ≈ 1 KB of garbage each).
+  let archs = uniqueSorted(allowedArchs);
   for (const image of detail) {
     if (image.archs === 'any' || image.source === 'unresolved') continue;
-    const runnable = new Set(image.archs);
-    archs = new Set([...archs].filter((a) => runnable.has(a)));
+    const runnable = image.archs;
+    archs = archs.filter((a) => runnable.includes(a));
   }
   return {
-    archs: [...archs].sort(),
+    archs,
     images: detail,
     unresolved: detail.filter((i) => i.source === 'unresolved'),
     singleArch: detail.filter((i) => i.source === 'registry' && i.archs !== 'any' && i.archs.length === 1),
