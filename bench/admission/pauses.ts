@@ -5,7 +5,9 @@
  * floor's with the same p50 is a pause; this says whose.
  */
 import { readFileSync } from 'node:fs';
-import { PerformanceObserver, constants, monitorEventLoopDelay, performance, type PerformanceEntry } from 'node:perf_hooks';
+import type { ServerResponse } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
+import { PerformanceObserver, constants, createHistogram, monitorEventLoopDelay, performance, type PerformanceEntry } from 'node:perf_hooks';
 
 export interface GcKindSummary {
   count: number;
@@ -23,6 +25,28 @@ export interface PauseReport {
   stalls: { count: number; withGc: number; longestMs: number };
   /** The main thread's involuntary context switches (preempted by another thread or process on its CPU). */
   preemptions: number;
+  /** Inside the server: from Node's 'request' event (headers parsed) to the response's 'finish' (handed to the kernel), ms. */
+  serverLatency: { p50: number; p99: number; max: number };
+}
+
+/**
+ * Times every HTTPS request of this process from its 'request' event to its response's 'finish'. Patches the
+ * prototype's emit (the bench's server processes only): what the load generator sees beyond this was added outside
+ * the server's JavaScript — the kernel, TLS record reads before the request event, or the generator itself.
+ */
+function timeRequests(): ReturnType<typeof createHistogram> {
+  const histogram = createHistogram();
+  type Emit = (this: HttpsServer, event: string | symbol, ...args: unknown[]) => boolean;
+  const prototype = HttpsServer.prototype as unknown as { emit: Emit };
+  const emit = prototype.emit;
+  prototype.emit = function (event, ...args) {
+    if (event === 'request') {
+      const started = performance.now();
+      (args[1] as ServerResponse).once('finish', () => histogram.record(Math.max(1, Math.round((performance.now() - started) * 1000))));
+    }
+    return emit.call(this, event, ...args);
+  };
+  return histogram;
 }
 
 const STALL_MS = 8;
@@ -50,6 +74,7 @@ export function observePauses(): { take(): PauseReport } {
   let gcSpans: [number, number][] = [];
   let stallSpans: [number, number][] = [];
   let preemptionsBefore = mainThreadPreemptions();
+  const latency = timeRequests();
   // A 1 ms tick that notes every gap of STALL_MS or more between two ticks: when the loop was stalled, not why.
   let lastTick = performance.now();
   setInterval(() => {
@@ -80,7 +105,9 @@ export function observePauses(): { take(): PauseReport } {
         heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
         stalls: { count: stallSpans.length, withGc, longestMs: Math.max(0, ...stallSpans.map(([from, to]) => to - from)) },
         preemptions: preemptions - preemptionsBefore,
+        serverLatency: { p50: latency.percentile(50) / 1000, p99: latency.percentile(99) / 1000, max: latency.max / 1000 },
       };
+      latency.reset();
       gc = {};
       gcSpans = [];
       stallSpans = [];
@@ -97,5 +124,6 @@ export function describePauses(r: PauseReport): string {
     .sort(([, a], [, b]) => b.maxMs - a.maxMs)
     .map(([kind, s]) => `${kind} ${s.count} (total ${s.totalMs.toFixed(0)} ms, max ${s.maxMs.toFixed(1)} ms)`);
   const stalls = `${r.stalls.count} stalls ≥ ${STALL_MS} ms (${r.stalls.withGc} with a GC, longest ${r.stalls.longestMs.toFixed(1)} ms)`;
-  return `${kinds.join(', ') || 'no GC'}; event-loop delay p99 ${r.loopDelay.p99.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms; ${stalls}; main thread preempted ${r.preemptions}×; heap ${r.heapUsedMiB.toFixed(0)} MiB`;
+  const inside = `inside the server p99 ${r.serverLatency.p99.toFixed(1)} ms, max ${r.serverLatency.max.toFixed(1)} ms`;
+  return `${inside}; ${kinds.join(', ') || 'no GC'}; event-loop delay p99 ${r.loopDelay.p99.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms; ${stalls}; main thread preempted ${r.preemptions}×; heap ${r.heapUsedMiB.toFixed(0)} MiB`;
 }
