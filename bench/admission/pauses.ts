@@ -1,8 +1,11 @@
 /**
  * What stalls a server's event loop during a load pass, measured inside the server process: V8's garbage
  * collections by kind (from `PerformanceObserver('gc')`; `--trace-gc` is refused in NODE_OPTIONS and prints to
- * stdout, which the bench discards) and the event loop's delay (`monitorEventLoopDelay`). A p99 far above the
- * floor's with the same p50 is a pause; this says whose.
+ * stdout, which the bench discards), the event loop's delay (`monitorEventLoopDelay`), every stall of ≥ 8 ms and
+ * whether a GC overlapped it, the main thread's preemptions, and each request's time inside the server. A p99 far
+ * above the floor's with the same p50 is a pause or a queue; this says whose. The observers cost both servers the
+ * same (a 1 ms tick, one 'finish' listener per request), so figures taken with them compare with each other, and
+ * only roughly with runs from before they existed.
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';

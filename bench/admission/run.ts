@@ -220,7 +220,7 @@ function pauseLines(runs: { baseline: Pass; webhook: Pass }[]): string[] {
       return p.pauses ? [`- run ${i + 1}, ${which === 'baseline' ? 'floor' : 'webhook'}: p99 ${p.p99.toFixed(1)} ms — ${describePauses(p.pauses)}`] : [];
     }),
   );
-  return lines.length ? ['Pauses inside each server during its fixed-rate pass (PerformanceObserver gc, monitorEventLoopDelay):', '', ...lines, ''] : [];
+  return lines.length ? ['Inside each server during its fixed-rate pass (bench/admission/pauses.ts: request time from its request event to its finish, GC by kind, event-loop delay and stalls, main-thread preemptions):', '', ...lines, ''] : [];
 }
 
 function section(m: Measured, loadBefore: string, chartEnv: Record<string, string>): string {
