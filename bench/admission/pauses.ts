@@ -29,7 +29,7 @@ export interface PauseReport {
   /** The main thread's involuntary context switches (preempted by another thread or process on its CPU). */
   preemptions: number;
   /** Inside the server: from Node's 'request' event (headers parsed) to the response's 'finish' (handed to the kernel), ms. */
-  serverLatency: { p50: number; p99: number; max: number };
+  serverLatency: { requests: number; p50: number; p99: number; max: number };
 }
 
 /**
@@ -108,7 +108,7 @@ export function observePauses(): { take(): PauseReport } {
         heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
         stalls: { count: stallSpans.length, withGc, longestMs: Math.max(0, ...stallSpans.map(([from, to]) => to - from)) },
         preemptions: preemptions - preemptionsBefore,
-        serverLatency: { p50: latency.percentile(50) / 1000, p99: latency.percentile(99) / 1000, max: latency.max / 1000 },
+        serverLatency: { requests: latency.count, p50: latency.percentile(50) / 1000, p99: latency.percentile(99) / 1000, max: latency.max / 1000 },
       };
       latency.reset();
       gc = {};
@@ -127,6 +127,6 @@ export function describePauses(r: PauseReport): string {
     .sort(([, a], [, b]) => b.maxMs - a.maxMs)
     .map(([kind, s]) => `${kind} ${s.count} (total ${s.totalMs.toFixed(0)} ms, max ${s.maxMs.toFixed(1)} ms)`);
   const stalls = `${r.stalls.count} stalls ≥ ${STALL_MS} ms (${r.stalls.withGc} with a GC, longest ${r.stalls.longestMs.toFixed(1)} ms)`;
-  const inside = `inside the server p99 ${r.serverLatency.p99.toFixed(1)} ms, max ${r.serverLatency.max.toFixed(1)} ms`;
-  return `${inside}; ${kinds.join(', ') || 'no GC'}; event-loop delay p99 ${r.loopDelay.p99.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms; ${stalls}; main thread preempted ${r.preemptions}×; heap ${r.heapUsedMiB.toFixed(0)} MiB`;
+  const inside = r.serverLatency.requests > 0 ? `inside the server p99 ${r.serverLatency.p99.toFixed(1)} ms, max ${r.serverLatency.max.toFixed(1)} ms; ` : '';
+  return `${inside}${kinds.join(', ') || 'no GC'}; event-loop delay p99 ${r.loopDelay.p99.toFixed(1)} ms, max ${r.loopDelay.max.toFixed(1)} ms; ${stalls}; main thread preempted ${r.preemptions}×; heap ${r.heapUsedMiB.toFixed(0)} MiB`;
 }

@@ -30,7 +30,7 @@ import { deploymentEnv, requireFreshDist } from '../compiled-webhook.js';
 import { appendToBenchmarks, loadAverage, machine, numberFlag, sectionHeading } from '../harness.js';
 import { cpuPlan, processStat } from '../process-usage.js';
 import { bodies } from './bodies.js';
-import { describePauses, type PauseReport } from './pauses.js';
+import { describePauses, observePauses, type PauseReport } from './pauses.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -123,7 +123,12 @@ interface Pass {
   cpuUs: number;
   /** What stalled the server's event loop during the pass (single-process servers only). */
   pauses?: PauseReport;
+  /** The same for this process, the load generator, during the pass: a stall here is latency the server never saw. */
+  generator?: PauseReport;
 }
+
+/** The load generator's own pauses (this process; autocannon runs on its event loop). */
+const generatorPauses = observePauses();
 
 /** The server's pause report since the last ask (servers.ts answers over IPC); undefined for node:cluster servers. */
 function askPauses(server: Server): Promise<PauseReport | undefined> {
@@ -153,9 +158,10 @@ const pass = (r: Result, cpuSeconds: number): Pass => ({
 async function measured(server: Server, payloads: string[], rate: number | undefined, duration: number): Promise<Pass> {
   if (PREWARM > 0) await load(server.url, payloads, rate, PREWARM);
   await askPauses(server);
+  generatorPauses.take();
   const before = serverCpuSeconds(server.child.pid!);
   const result = await load(server.url, payloads, rate, duration);
-  const measuredPass = pass(result, serverCpuSeconds(server.child.pid!) - before);
+  const measuredPass = { ...pass(result, serverCpuSeconds(server.child.pid!) - before), generator: generatorPauses.take() };
   const pauses = await askPauses(server);
   return pauses ? { ...measuredPass, pauses } : measuredPass;
 }
@@ -217,7 +223,11 @@ function pauseLines(runs: { baseline: Pass; webhook: Pass }[]): string[] {
   const lines = runs.flatMap((r, i) =>
     (['baseline', 'webhook'] as const).flatMap((which) => {
       const p = r[which];
-      return p.pauses ? [`- run ${i + 1}, ${which === 'baseline' ? 'floor' : 'webhook'}: p99 ${p.p99.toFixed(1)} ms — ${describePauses(p.pauses)}`] : [];
+      const name = which === 'baseline' ? 'floor' : 'webhook';
+      return [
+        ...(p.pauses ? [`- run ${i + 1}, ${name}: p99 ${p.p99.toFixed(1)} ms — ${describePauses(p.pauses)}`] : []),
+        ...(p.generator ? [`  - load generator during that pass: ${describePauses(p.generator)}`] : []),
+      ];
     }),
   );
   return lines.length ? ['Inside each server during its fixed-rate pass (bench/admission/pauses.ts: request time from its request event to its finish, GC by kind, event-loop delay and stalls, main-thread preemptions):', '', ...lines, ''] : [];
