@@ -11,12 +11,17 @@
  * --quick: 500 pods, 50 images. --append adds a section to BENCHMARKS.md. --keep leaves the cluster and registry up
  * afterwards (KUBECONFIG and REGISTRY printed on stderr) until Ctrl-C, to profile one tool by hand. Needs the cluster binaries
  * (test/cluster/build.sh) and builds kubearchinspect with bench/audit/build-peers.sh (KUBEARCHINSPECT_SRC: see there).
+ *
+ * Where kubearchinspect cannot be built (the Go module proxy answers 403 for it on some machines and no checkout is
+ * given), the peer is the issue's fallback instead, with the reason in the section: the cluster's distinct images
+ * listed with kubectl, then `crane manifest` per image, as many in flight as archcheck's default per registry (32).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { binaryPaths } from '../../test/cluster/cluster.js';
 import { countByKind, formatCounts, parseAccessLog } from '../../test/registry/access-log.js';
 import { startCountingProxy, type CountingProxy } from '../../test/registry/counting-proxy.js';
 import { startRegistry, type TestRegistry } from '../../test/registry/registry.js';
@@ -57,13 +62,25 @@ interface ToolRun {
   result: string;
 }
 
-/** Builds the peers (build-peers.sh) and returns where kubearchinspect is; crane, the issue's fallback, goes unused here. */
-function peerPaths(): { kubearchinspect: string } {
+/** archcheck's default requests in flight per registry: the crane fallback runs as many. */
+const CRANE_IN_FLIGHT = 32;
+
+/** The peer the run compares with: kubearchinspect, or — where it cannot be built — the issue's crane fallback, and why. */
+type Peer = { kind: 'kubearchinspect'; bin: string } | { kind: 'crane'; bin: string; kubectl: string; why: string };
+
+/** Builds the peers (build-peers.sh) and picks kubearchinspect, else crane (with the reason), else fails saying what to do. */
+function choosePeer(): Peer {
   const script = join(import.meta.dirname, 'build-peers.sh');
   const built = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (built.status !== 0) log('build-peers.sh could not build every peer (see above)');
   const paths = Object.fromEntries(execFileSync('bash', [script, '--print-paths'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-  return { kubearchinspect: paths.KUBEARCHINSPECT ?? '' };
+  const kubearchinspect = paths.KUBEARCHINSPECT ?? '';
+  if (existsSync(kubearchinspect)) return { kind: 'kubearchinspect', bin: kubearchinspect };
+  const crane = paths.CRANE ?? '';
+  if (!existsSync(crane)) throw new Error(`neither kubearchinspect (${kubearchinspect}) nor crane (${crane}) could be built; see bench/audit/build-peers.sh (KUBEARCHINSPECT_SRC)`);
+  const why = 'kubearchinspect v0.8.0 could not be built here (the Go module proxy does not serve it to this machine and KUBEARCHINSPECT_SRC was not set; bench/audit/build-peers.sh)';
+  log(`${why}: comparing with crane manifest per image instead`);
+  return { kind: 'crane', bin: crane, kubectl: binaryPaths().kubectl, why };
 }
 
 /** The plugin as krew installs it: the one-file bundle (scripts/bundle-plugin.mjs), run by node from PATH. */
@@ -145,7 +162,7 @@ function section(runs: Array<ToolRun & { allSeconds: number[] }>, setup: { clust
   const [a, b] = runs;
   const command = `npx tsx bench/audit/side-by-side.ts --pods ${PODS} --images ${IMAGES} --latency-ms ${LATENCY}${values.append ? ' --append' : ''}`;
   return [
-    `## Audit side by side with kubearchinspect: ${PODS} pods, ${IMAGES} images, real cluster and registry, ${LATENCY} ms per registry request — ${date} UTC`,
+    `## Audit side by side with ${b?.tool.startsWith('crane') ? 'crane (kubearchinspect could not be built)' : 'kubearchinspect'}: ${PODS} pods, ${IMAGES} images, real cluster and registry, ${LATENCY} ms per registry request — ${date} UTC`,
     '',
     `Command: \`${command}\`. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} shared with other work, Node ${process.version}; load average ${loadBefore} before, ${loadAverage()} after.`,
     '',
@@ -157,6 +174,7 @@ function section(runs: Array<ToolRun & { allSeconds: number[] }>, setup: { clust
     '',
     comparison(a, b),
     '',
+    ...(peerNote ? [`Peer: ${peerNote}; the issue's fallback was compared instead (each image's top manifest only, ${CRANE_IN_FLIGHT} in flight like archcheck's default; no per-platform verification).`, ''] : []),
   ].join('\n');
 }
 
@@ -164,7 +182,7 @@ function section(runs: Array<ToolRun & { allSeconds: number[] }>, setup: { clust
  * What runs, in order: archcheck as a user runs it, kubearchinspect, then archcheck variants that show where its time
  * goes (process start alone; labels trusted instead of verified; more requests in flight per registry).
  */
-function benchTools(work: string, bundle: string, kubearchinspectBin: string, kubeconfig: string, host: string): Tool[] {
+function benchTools(work: string, bundle: string, peer: Peer, kubeconfig: string, host: string): Tool[] {
   const shown = (args: string[]): string => args.join(' ').replace(kubeconfig, 'KUBECONFIG').replace(host, 'REGISTRY');
   const audit = ['-A', '-o', 'json', '--kubeconfig', kubeconfig, '--insecure-registry', host];
   const archcheck = (tool: string, args: string[], summarize: Tool['summarize'] = (r) => summarizeArchcheck(r.stdout)): Tool => ({
@@ -173,25 +191,54 @@ function benchTools(work: string, bundle: string, kubearchinspectBin: string, ku
     go: () => measuredRun(bundle, args, freshHome(work, `archcheck-${Math.random().toString(36).slice(2)}`)),
     summarize,
   });
-  const kaiHome = freshHome(work, 'kubearchinspect');
-  // containers/image (kubearchinspect's registry client) reads the user's registries.conf (it ignores
-  // CONTAINERS_REGISTRIES_CONF, which only podman's and skopeo's CLIs apply): plain HTTP to the loopback registry,
-  // as archcheck's --insecure-registry.
-  mkdirSync(join(kaiHome.HOME!, '.config', 'containers'), { recursive: true });
-  writeFileSync(join(kaiHome.HOME!, '.config', 'containers', 'registries.conf'), `[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
-  const kaiArgs = ['images', '--kube-config-path', kubeconfig];
   return [
     archcheck('archcheck', audit),
-    {
-      tool: 'kubearchinspect v0.8.0',
-      command: `kubearchinspect ${shown(kaiArgs)} (~/.config/containers/registries.conf: REGISTRY insecure)`,
-      go: () => measuredRun(kubearchinspectBin, kaiArgs, kaiHome),
-      summarize: (r) => summarizeKubearchinspect(r.stdout),
-    },
+    peer.kind === 'kubearchinspect' ? kubearchinspectTool(work, peer.bin, kubeconfig, host, shown) : craneTool(work, peer, kubeconfig, host),
     archcheck('archcheck, process start only', ['--version'], (r) => r.stdout.trim()),
     archcheck('archcheck, labels trusted', [...audit, '--no-verify-platforms']),
     archcheck('archcheck, 128 requests in flight', [...audit, '--registry-concurrency', '128']),
   ];
+}
+
+function kubearchinspectTool(work: string, bin: string, kubeconfig: string, host: string, shown: (args: string[]) => string): Tool {
+  const home = freshHome(work, 'kubearchinspect');
+  // containers/image (kubearchinspect's registry client) reads the user's registries.conf (it ignores
+  // CONTAINERS_REGISTRIES_CONF, which only podman's and skopeo's CLIs apply): plain HTTP to the loopback registry,
+  // as archcheck's --insecure-registry.
+  mkdirSync(join(home.HOME!, '.config', 'containers'), { recursive: true });
+  writeFileSync(join(home.HOME!, '.config', 'containers', 'registries.conf'), `[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
+  const args = ['images', '--kube-config-path', kubeconfig];
+  return {
+    tool: 'kubearchinspect v0.8.0',
+    command: `kubearchinspect ${shown(args)} (~/.config/containers/registries.conf: REGISTRY insecure)`,
+    go: () => measuredRun(bin, args, home),
+    summarize: (r) => summarizeKubearchinspect(r.stdout),
+  };
+}
+
+/**
+ * The issue's fallback peer: what a person scripting it would run — the distinct images of every pod from the API
+ * server (kubectl), then `crane manifest` for each, CRANE_IN_FLIGHT at a time (xargs -P). It reads each top manifest
+ * only (no per-platform verification, unlike archcheck's default). Prints one line per image: ok, or failed and which.
+ */
+function craneTool(work: string, peer: Extract<Peer, { kind: 'crane' }>, kubeconfig: string, host: string): Tool {
+  const home = freshHome(work, 'crane');
+  const script = [
+    `"$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" get pods -A -o jsonpath='{range .items[*]}{range .spec.initContainers[*]}{.image}{"\\n"}{end}{range .spec.containers[*]}{.image}{"\\n"}{end}{end}'`,
+    'sort -u',
+    `xargs -P ${CRANE_IN_FLIGHT} -I{} sh -c '"$CRANE" manifest --insecure "$1" >/dev/null 2>&1 && echo ok || echo "failed $1"' _ {}`,
+  ].join(' | ');
+  return {
+    tool: `crane v0.22.1, manifest per image, ${CRANE_IN_FLIGHT} in flight`,
+    // No '|' here: the command is a Markdown table cell.
+    command: `kubectl get pods -A -o jsonpath=… (each distinct image), then xargs -P ${CRANE_IN_FLIGHT} crane manifest --insecure IMAGE`,
+    go: () => measuredRun('/bin/bash', ['-o', 'pipefail', '-c', script], { ...home, KUBECTL: peer.kubectl, KUBECONFIG_FILE: kubeconfig, CRANE: peer.bin, REGISTRY: host }),
+    summarize: (r) => {
+      const lines = r.stdout.split('\n').filter(Boolean);
+      const failed = lines.filter((l) => l.startsWith('failed '));
+      return `${lines.length} images (${lines.length - failed.length} manifests read, ${failed.length} failed${failed.length ? `: ${failed.slice(0, 3).map((l) => l.slice(7)).join(', ')}` : ''})`;
+    },
+  };
 }
 
 /** --keep: the same cluster and registry (50 ms proxy still on) stay up until SIGINT/SIGTERM. */
@@ -205,8 +252,9 @@ async function keepUp(kubeconfig: string, host: string): Promise<void> {
 
 const work = mkdtempSync(join(tmpdir(), 'archcheck-bench-side-'));
 const loadBefore = loadAverage();
-const peers = peerPaths();
-if (!existsSync(peers.kubearchinspect)) throw new Error(`kubearchinspect is not built (${peers.kubearchinspect}); see bench/audit/build-peers.sh`);
+const peer = choosePeer();
+/** Why the peer is not kubearchinspect, for the section; undefined when it is. */
+const peerNote = peer.kind === 'crane' ? peer.why : undefined;
 const bundle = bundleArchcheck(work);
 const registry = await startRegistry({ name: 'bench-side', auth: 'none', logLevel: 'warn' });
 const proxy = await startCountingProxy(registry.url);
@@ -221,7 +269,7 @@ try {
   try {
     log(`registry ready (${images.images.length} images, ${images.seconds.toFixed(0)} s); cluster ready (${started.seconds.toFixed(0)} s)`);
     const kubeconfig = cluster.kubeconfigPath;
-    const tools = benchTools(work, bundle, peers.kubearchinspect, kubeconfig, proxy.host);
+    const tools = benchTools(work, bundle, peer, kubeconfig, proxy.host);
     const rounds: ToolRun[][] = tools.map(() => []);
     for (let round = 0; round < REPEAT; round++) {
       for (const [i, tool] of tools.entries()) rounds[i]!.push(await measureTool(tool, registry, proxy));
