@@ -236,7 +236,10 @@ function pauseLines(runs: { baseline: Pass; webhook: Pass }[]): string[] {
 function section(m: Measured, loadBefore: string, chartEnv: Record<string, string>): string {
   const p99Gap = m.fixed.webhook.p99 - m.fixed.baseline.p99;
   const args = `--duration ${DURATION} --max-duration ${MAX_DURATION} --rate ${RATE} --connections ${CONNECTIONS} --runs ${RUNS} --workers ${WORKERS}${PREWARM > 0 ? ` --prewarm ${PREWARM}` : ''}`;
-  const extraFlags = process.env.ARCHCHECK_BENCH_NODE_ARGS ? ` Extra node flags (ARCHCHECK_BENCH_NODE_ARGS): \`${process.env.ARCHCHECK_BENCH_NODE_ARGS}\`.` : '';
+  const extraFlags = [
+    process.env.ARCHCHECK_BENCH_NODE_ARGS ? ` Extra node flags (ARCHCHECK_BENCH_NODE_ARGS): \`${process.env.ARCHCHECK_BENCH_NODE_ARGS}\`.` : '',
+    process.env.ARCHCHECK_BENCH_LOG_LEVEL ? ` Webhook log level ${process.env.ARCHCHECK_BENCH_LOG_LEVEL} (ARCHCHECK_BENCH_LOG_LEVEL), not the chart's info.` : '',
+  ].join('');
   const pinning = CPUS ? `servers pinned to CPU ${CPUS.servers}, load generator to CPU ${CPUS.generator} (taskset)` : 'no CPU pinning (taskset or a second CPU missing)';
   return [
     sectionHeading(`admission webhook vs minimal HTTPS server${WORKERS > 1 ? `, ${WORKERS} processes each` : ''}`),
