@@ -6,8 +6,10 @@ import { ArchcheckError } from './errors.js';
 import { canonicalHostPort } from './ip-address.js';
 import type { ImageReference } from './reference.js';
 
-/** A credential for one registry, as found in a Docker config.json or a Kubernetes pull secret. */
-/** Immutable once made: its fingerprint is remembered per object (credentialFingerprint). */
+/**
+ * A credential for one registry, as found in a Docker config.json or a Kubernetes pull secret. Immutable once made:
+ * its fingerprint is remembered per object (credentialFingerprint).
+ */
 export type Credential =
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
   /** An OAuth2 refresh token (docker config `identitytoken`), exchanged at the token realm. */

@@ -26,6 +26,12 @@ export interface CredentialSource {
    * them per reference (lookup-plans.ts).
    */
   fromRequest?(request: ResolveRequest): boolean;
+  /**
+   * Set with `fromRequest`: what of the request its candidates depend on, as a string equal for equal inputs and
+   * different otherwise (lookup-plans.ts reuses a plan for an equal identity). A request-reading source without it
+   * is planned afresh for every request.
+   */
+  requestIdentity?(request: ResolveRequest): string;
   /** Releases what the source holds (a cloud SDK's sockets). */
   close?(): Promise<void>;
 }
@@ -35,11 +41,24 @@ function stored(list: readonly KeyedCredential[] | undefined, scope: CredentialS
   return matchCredentials([...list], scope).map((keyed) => ({ kind: 'stored', keyed }));
 }
 
+/**
+ * Pull secrets as a plan depends on them: each one's registry key, source (the secret's name, which error messages
+ * show) and credential fingerprint, in order. Keys and sources are JSON-quoted: a key comes from a secret's content,
+ * and no choice of it may make two lists read alike.
+ */
+function pullSecretsIdentity(list: readonly KeyedCredential[] | undefined): string {
+  if (!list) return '';
+  let identity = '';
+  for (const c of list) identity += `${JSON.stringify(c.key)}${JSON.stringify(c.source)}${credentialFingerprint(c.credential)},`;
+  return identity;
+}
+
 /** The pod's own pull secrets (`ResolveRequest.credentials`; admission has already merged its ServiceAccount's in). */
 export const podPullSecrets: CredentialSource = {
   name: 'pull secrets',
   candidates: (scope, request) => stored(request.credentials, scope),
   fromRequest: (request) => (request.credentials?.length ?? 0) > 0,
+  requestIdentity: (request) => pullSecretsIdentity(request.credentials),
 };
 
 /** A ServiceAccount's pull secrets not already in the pod (the audit of a workload with no pods). */
@@ -47,6 +66,7 @@ export const serviceAccountPullSecrets: CredentialSource = {
   name: 'service account pull secrets',
   candidates: (scope, request) => stored(request.serviceAccountCredentials, scope),
   fromRequest: (request) => (request.serviceAccountCredentials?.length ?? 0) > 0,
+  requestIdentity: (request) => pullSecretsIdentity(request.serviceAccountCredentials),
 };
 
 /** Cloud identities (ACR, ECR, GAR), each for the hosts it serves. */

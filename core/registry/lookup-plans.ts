@@ -1,4 +1,3 @@
-import { credentialFingerprint, type KeyedCredential } from '../credentials.js';
 import { parseReference } from '../reference.js';
 import type { ResolveRequest } from '../resolver.js';
 import { HostLru, TtlCache } from './cache.js';
@@ -36,8 +35,8 @@ export class LookupPlans {
   private readonly remembered: HostLru<RememberedPlan>;
   /** Plans made with a request's pull secrets, by reference and those secrets' identity. */
   private readonly rememberedWithSecrets: TtlCache<RememberedPlan>;
-  /** Whether every source reading the request is one whose identity requestSecretsIdentity covers. */
-  private readonly secretsIdentified: boolean;
+  /** The sources whose candidates come from the request, when each says what of it they depend on; else undefined. */
+  private readonly identifiedReaders: readonly IdentifiedSource[] | undefined;
 
   constructor(
     private readonly sources: readonly CredentialSource[],
@@ -46,7 +45,8 @@ export class LookupPlans {
   ) {
     this.remembered = new HostLru(maxEntries);
     this.rememberedWithSecrets = new TtlCache(maxEntries);
-    this.secretsIdentified = sources.every((s) => s.fromRequest === undefined || s === podPullSecrets || s === serviceAccountPullSecrets);
+    const readers = sources.filter((s) => s.fromRequest !== undefined);
+    this.identifiedReaders = readers.every(isIdentified) ? readers.filter(isIdentified) : undefined;
   }
 
   /** Throws as parseReference and endpointsFor do (an invalid reference, no endpoint may serve it). */
@@ -60,8 +60,8 @@ export class LookupPlans {
   }
 
   private planWithSecrets(reference: string, request: ResolveRequest): PlannedLookup {
-    if (!this.secretsIdentified) return this.build(reference, request);
-    const key = `${reference}\u0000${requestSecretsIdentity(request)}`;
+    if (!this.identifiedReaders) return this.build(reference, request);
+    const key = `${reference}\u0000${requestIdentity(this.identifiedReaders, request)}`;
     const known = this.rememberedWithSecrets.get(key);
     if (known) return withRequest(known, request);
     const planned = this.build(reference, request);
@@ -96,17 +96,17 @@ function withRequest(known: RememberedPlan, request: ResolveRequest): PlannedLoo
   return { plan: { ref: known.plan.ref, endpoints: known.plan.endpoints, candidates: known.plan.candidates, request }, key: known.key };
 }
 
-/**
- * What the request's pull secrets give a plan: each one's registry key, source and fingerprint, in order. Keys and
- * sources are JSON-quoted: a key comes from a secret's content, and no choice of it may make two lists read alike.
- */
-export function requestSecretsIdentity(request: ResolveRequest): string {
-  return `${secretsIdentity(request.credentials)}|${secretsIdentity(request.serviceAccountCredentials)}`;
+type IdentifiedSource = CredentialSource & Required<Pick<CredentialSource, 'requestIdentity'>>;
+const isIdentified = (s: CredentialSource): s is IdentifiedSource => s.requestIdentity !== undefined;
+
+/** What of the request the sources' candidates depend on, one part per source. */
+function requestIdentity(sources: readonly IdentifiedSource[], request: ResolveRequest): string {
+  let identity = '';
+  for (const s of sources) identity += `${s.requestIdentity(request)}|`;
+  return identity;
 }
 
-function secretsIdentity(list: readonly KeyedCredential[] | undefined): string {
-  if (!list) return '';
-  let identity = '';
-  for (const c of list) identity += `${JSON.stringify(c.key)}${JSON.stringify(c.source)}${credentialFingerprint(c.credential)},`;
-  return identity;
+/** The identity of a request's pull secrets, the pod's and its ServiceAccount's, as the two pull-secret sources read them. */
+export function requestSecretsIdentity(request: ResolveRequest): string {
+  return requestIdentity([podPullSecrets, serviceAccountPullSecrets] as IdentifiedSource[], request);
 }

@@ -1,6 +1,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { randomSerial } from '../../webhook/tls/certificates.js';
 
 /** PEM material for a server signed by a private CA. */
 export interface TlsMaterial {
@@ -59,19 +60,12 @@ function keyFor(role: KeyRole, fresh: boolean): Promise<KeyPair> {
   return key;
 }
 
-function serialNumber(): string {
-  // First byte 0x01–0x7f: positive and minimally encoded. (`0` + random hex made a leading 0x00 byte, which
-  // node-forge drops; with a random 0x00 after it the encoding was not minimal and docker-registry's Go x509
-  // refused the token certificate, "malformed serial number": a rare CI failure.)
-  const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f || 0x01;
-  return bytes.toString('hex');
-}
 
 function baseCert(publicKey: forge.pki.rsa.PublicKey, commonName: string, days: number): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  cert.serialNumber = serialNumber();
+  // The webhook's own serials: docker-registry's Go x509 refuses what kube-apiserver's would.
+  cert.serialNumber = randomSerial();
   // Backdated so a slightly skewed clock in a child process never sees "not yet valid".
   cert.validity.notBefore = new Date(Date.now() - 60 * 60 * 1000);
   cert.validity.notAfter = new Date(Date.now() + days * 24 * 60 * 60 * 1000);

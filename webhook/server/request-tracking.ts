@@ -8,11 +8,16 @@ export interface InFlightCounter {
   draining(): boolean;
 }
 
-/** Counts the request in flight until its response closes; while draining, asks keep-alive clients (the apiserver) to reconnect elsewhere. */
-export function trackInFlight(inFlight: InFlightCounter, res: ServerResponse): void {
+/** Counts the request in flight; while draining, asks keep-alive clients (the apiserver) to reconnect elsewhere. The caller leaves on close. */
+function enterInFlight(inFlight: InFlightCounter, res: ServerResponse): void {
   inFlight.enter();
-  res.on('close', () => inFlight.leave());
   if (inFlight.draining()) res.setHeader('Connection', 'close');
+}
+
+/** Counts the request in flight until its response closes (enterInFlight). */
+export function trackInFlight(inFlight: InFlightCounter, res: ServerResponse): void {
+  enterInFlight(inFlight, res);
+  res.on('close', () => inFlight.leave());
 }
 
 /**
@@ -34,10 +39,7 @@ export function webhookRequestCounter(metrics: WebhookMetrics, path: WebhookPath
   return (res: ServerResponse, alsoInFlight?: InFlightCounter): void => {
     const started = performance.now();
     inFlight.inc();
-    if (alsoInFlight) {
-      alsoInFlight.enter();
-      if (alsoInFlight.draining()) res.setHeader('Connection', 'close');
-    }
+    if (alsoInFlight) enterInFlight(alsoInFlight, res);
     res.on('close', () => {
       alsoInFlight?.leave();
       inFlight.dec();

@@ -30,13 +30,13 @@ function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.
   return { privateKey: forgeKey, publicKey: pki.setRsaPublicKey(forgeKey.n, forgeKey.e), keyPem };
 }
 
-/** A random positive 128-bit serial (RFC 5280: positive, at most 20 octets). */
 /**
- * 16 random bytes, the first in 0x01–0x7f: a positive DER INTEGER with no leading zero byte. (A first byte of 0x00
+ * A random 128-bit serial (RFC 5280: positive, at most 20 octets), as hex: 16 random bytes, the first in 0x01–0x7f,
+ * so the DER INTEGER is positive with no leading zero byte. (A first byte of 0x00
  * made node-forge drop it, and with a second 0x00 the encoding was not minimal: Go's x509 — kube-apiserver — refuses
  * such a certificate as "malformed serial number", about once in 65,536 certificates.)
  */
-function randomSerial(): string {
+export function randomSerial(): string {
   const bytes = randomBytes(16);
   bytes[0] = bytes[0]! & 0x7f || 0x01;
   return bytes.toString('hex');
