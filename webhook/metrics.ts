@@ -113,6 +113,12 @@ export class WebhookMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly tagRefreshes = new Counter({
+    name: 'archcheck_tag_refreshes_total',
+    help: 'Tags renewed in the background in the last quarter of their TTL, by result (unchanged, moved, failed).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimitRemaining = new Gauge({
     name: 'archcheck_registry_ratelimit_remaining',
     help: 'Last ratelimit-remaining a registry reported (Docker Hub: pulls left in the window).',
@@ -201,6 +207,7 @@ export class WebhookMetrics {
         if (e.rateLimitRemaining !== undefined) this.rateLimitRemaining.set({ registry }, e.rateLimitRemaining);
       },
       onCache: (result) => this.cacheRequests.inc({ result }),
+      onTagRefresh: (result) => this.tagRefreshes.inc({ result }),
     };
   }
 

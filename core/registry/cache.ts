@@ -87,6 +87,11 @@ export class TtlCache<V> extends AccountedMap<{ value: V; storedAt: number; expi
     return e?.fresh ? e.value : undefined;
   }
 
+  /** The stored entry as is (no copy: this is read on every warm admission); undefined when there is none. */
+  entry(key: string): { readonly value: V; readonly storedAt: number; readonly expiresAt: number } | undefined {
+    return this.entries.get(key);
+  }
+
   set(key: string, value: V, ttlMs: number): void {
     this.delete(key);
     const size = this.sizeOf(value) + keyBytes(key);

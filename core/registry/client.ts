@@ -15,7 +15,7 @@ import { PlatformResolver } from './platform-resolution.js';
 import { failedInfo } from './registry-errors.js';
 import { RegistryTransport } from './transport.js';
 
-export { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, type CacheResult, type ContentStore, type RegistryObserver, type StoredContent } from './lookup-context.js';
+export { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, type CacheResult, type ContentStore, type RegistryObserver, type StoredContent, type TagRefreshResult } from './lookup-context.js';
 
 const NEGATIVE_TTL_MS = 10_000;
 const CACHEABLE_FAILURES: ReadonlySet<ErrorCode> = new Set(['NOT_FOUND', 'UNAUTHORIZED', 'DENIED', 'NOT_AN_IMAGE', 'UNSUPPORTED_SCHEMA1', 'LIMIT_EXCEEDED']);
@@ -70,7 +70,7 @@ export class RegistryClient implements ImageResolver {
     });
     this.caches = new ClientCaches(this.options);
     this.requests = new AuthenticatedRequests(this.transport, this.options);
-    const manifests = new ManifestFetcher(this.requests, this.caches, this.options.tagTtlMs, deps);
+    const manifests = new ManifestFetcher(this.requests, this.caches, this.options, deps);
     this.platforms = new PlatformResolver(manifests, this.caches, this.options, deps.observer);
     this.plans = new LookupPlans(this.sources, this.options);
   }

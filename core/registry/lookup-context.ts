@@ -11,9 +11,13 @@ export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'negative-hit';
 
+/** A tag renewed ahead of its expiry (manifest-fetch.ts): still where it was, moved (forgotten), or not known. */
+export type TagRefreshResult = 'unchanged' | 'moved' | 'failed';
+
 export interface RegistryObserver {
   onRequest?(e: RequestEvent): void;
   onCache?(result: CacheResult): void;
+  onTagRefresh?(result: TagRefreshResult): void;
   /** Every address a connection is attempted to (registry, token realm, redirect target). */
   onConnect?(attempt: ConnectAttempt): void;
 }

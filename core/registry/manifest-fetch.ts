@@ -4,8 +4,9 @@ import type { AuthenticatedRequests } from './authenticated-request.js';
 import { SingleFlight } from './cache.js';
 import type { ClientCaches } from './client-caches.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { MAX_MANIFEST_BYTES, where, type ContentStore, type LookupContext, type RegistryObserver, type StoredContent } from './lookup-context.js';
+import { MAX_MANIFEST_BYTES, where, type ContentStore, type LookupContext, type RegistryObserver, type StoredContent, type TagRefreshResult } from './lookup-context.js';
 import { parseManifest, type ManifestDocument } from './manifest.js';
+import type { RegistryOptions } from './options.js';
 
 export interface FetchedManifest {
   digest: string;
@@ -24,20 +25,62 @@ function verifyDigest(expected: string, body: Buffer, what: string): void {
   }
 }
 
+/** The last quarter of a tag's TTL: a lookup then renews it in the background (refreshTagAhead). */
+export function tagRefreshWindowMs(tagTtlMs: number): number {
+  return tagTtlMs / 4;
+}
+
 /**
  * Manifests and blobs, with as few requests as the registry allows: content by digest is immutable (memory, then
  * the persistent store, then the registry, verified against its digest); a tag is trusted for `tagTtlMs`, then
  * revalidated with a HEAD (not a Docker Hub pull); a tag's digest is computed from the bytes, never taken on trust.
+ * A tag looked up in the last quarter of its TTL is revalidated in the background, so an image in steady use is
+ * never waited on for its revalidation (decision 0052).
  */
 export class ManifestFetcher {
   private readonly contentFlights = new SingleFlight<StoredContent>();
+  /** Tag keys with a background revalidation under way: one HEAD per tag, however many lookups see it due. */
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly requests: AuthenticatedRequests,
     private readonly caches: ClientCaches,
-    private readonly tagTtlMs: number,
+    private readonly options: Pick<RegistryOptions, 'tagTtlMs' | 'requestTimeoutMs'>,
     private readonly deps: { observer?: RegistryObserver; contentStore?: ContentStore },
   ) {}
+
+  /**
+   * Renews a tag that is still trusted but near its expiry, without making the lookup wait: a HEAD with the
+   * lookup's endpoint and credential, on a deadline of its own (the lookup's may end first). Unchanged: trusted for
+   * another TTL. Moved: forgotten at once, so the next lookup fetches what the tag now names instead of serving the
+   * old digest until the TTL ends. A failure changes nothing: the tag expires when it would have.
+   */
+  refreshTagAhead(ctx: LookupContext, key: string, knownDigest: string): void {
+    if (this.refreshing.has(key)) return;
+    this.refreshing.add(key);
+    const own: LookupContext = { ref: ctx.ref, ep: ctx.ep, credential: ctx.credential, deadline: Date.now() + this.options.requestTimeoutMs, signal: undefined };
+    void this.refreshTag(own, key, knownDigest)
+      .then(
+        (result) => this.deps.observer?.onTagRefresh?.(result),
+        () => this.deps.observer?.onTagRefresh?.('failed'),
+      )
+      .finally(() => this.refreshing.delete(key));
+  }
+
+  private async refreshTag(ctx: LookupContext, key: string, knownDigest: string): Promise<TagRefreshResult> {
+    const head = await this.requests.send(ctx, 'HEAD', `manifests/${ctx.ref.tag}`, { accept: MANIFEST_ACCEPT }, 0);
+    const digest = head.headers.get('docker-content-digest');
+    // Without the header nothing is known; the tag keeps its expiry and is fetched then.
+    if (!digest) return 'failed';
+    // A lookup meanwhile may have stored a newer answer: only the entry this refresh was for is renewed or dropped.
+    if (this.caches.tags.entry(key)?.value !== knownDigest) return digest === knownDigest ? 'unchanged' : 'moved';
+    if (digest === knownDigest) {
+      this.caches.tags.set(key, digest, this.options.tagTtlMs);
+      return 'unchanged';
+    }
+    this.caches.tags.delete(key);
+    return 'moved';
+  }
 
   /** One HEAD with this lookup's credential unless it (or anonymous access) already read this manifest. */
   async proveAccess(ctx: LookupContext, digest: string): Promise<void> {
@@ -67,7 +110,7 @@ export class ManifestFetcher {
     }
     const stored = { body: res.body, contentType: res.headers.get('content-type') };
     this.storeContent(digest, stored);
-    this.caches.tags.set(key, digest, this.tagTtlMs);
+    this.caches.tags.set(key, digest, this.options.tagTtlMs);
     return { digest, doc: parseManifest(res.body, stored.contentType, ctx.ref.canonical) };
   }
 
@@ -79,7 +122,7 @@ export class ManifestFetcher {
     const usable = digest === knownDigest || this.caches.resolved.get(this.caches.resolvedKey(digest)) !== undefined || this.caches.content.get(digest) !== undefined;
     if (!usable) return undefined;
     this.deps.observer?.onCache?.('revalidated');
-    this.caches.tags.set(this.caches.tagKey(ctx), digest, this.tagTtlMs);
+    this.caches.tags.set(this.caches.tagKey(ctx), digest, this.options.tagTtlMs);
     return this.byDigest(ctx, digest);
   }
 

@@ -42,6 +42,11 @@ export interface RegistryOptions {
   resolveTimeoutMs: number;
   /** How long a tag → digest answer is trusted before it is revalidated with a HEAD. */
   tagTtlMs: number;
+  /**
+   * A tag looked up in the last quarter of its TTL is revalidated in the background (decision 0052), so lookups of
+   * an image in steady use never wait for it. Off: revalidated by the first lookup after the TTL (that lookup waits).
+   */
+  tagRefreshAhead: boolean;
   /** Bounds on everything the client remembers (docs/decisions/0022). */
   cacheLimits: CacheLimits;
   /** Concurrent requests per registry host. */
@@ -73,6 +78,7 @@ export const defaultRegistryOptions: RegistryOptions = {
   requestTimeoutMs: 5_000,
   resolveTimeoutMs: 10_000,
   tagTtlMs: 60_000,
+  tagRefreshAhead: true,
   cacheLimits: defaultCacheLimits(),
   maxConcurrencyPerRegistry: 8,
   mirrors: [],

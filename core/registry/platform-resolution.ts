@@ -4,7 +4,7 @@ import { nodeArchitectures, platformString, type Platform } from '../platform.js
 import type { ClientCaches } from './client-caches.js';
 import { IndexWalk, type ChildSource, type Resolution } from './index-walk.js';
 import { MAX_CONFIG_BYTES, where, type Answer, type LookupContext, type RegistryObserver } from './lookup-context.js';
-import type { ManifestFetcher } from './manifest-fetch.js';
+import { tagRefreshWindowMs, type ManifestFetcher } from './manifest-fetch.js';
 import { platformFromConfig, type ManifestDocument } from './manifest.js';
 import type { RegistryOptions } from './options.js';
 
@@ -36,24 +36,38 @@ function answerInfo(ctx: LookupContext, digest: string, answer: Answer): ImageIn
  * (index-walk.ts, within the work caps) and the answer cached by digest.
  */
 export class PlatformResolver {
+  private readonly refreshWindowMs: number;
+
   constructor(
     private readonly manifests: ManifestFetcher,
     private readonly caches: ClientCaches,
-    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'verifyPlatformsOf' | 'workLimits'>,
+    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'verifyPlatformsOf' | 'workLimits' | 'tagTtlMs' | 'tagRefreshAhead'>,
     private readonly observer: RegistryObserver | undefined,
-  ) {}
+  ) {
+    this.refreshWindowMs = options.tagRefreshAhead ? tagRefreshWindowMs(options.tagTtlMs) : 0;
+  }
 
   /**
    * The warm path alone, without waiting: a digest, or a tag within its TTL, already answered — and for a digest,
    * this credential (or anyone) already shown able to read it. Undefined when the attempt must fetch or prove access.
+   * A tag in the last quarter of its TTL is renewed in the background meanwhile (ManifestFetcher.refreshTagAhead).
    */
   answerFromMemory(ctx: LookupContext): ImageInfo | undefined {
-    const known = ctx.ref.digest ?? this.caches.tags.get(this.caches.tagKey(ctx));
-    const answered = known === undefined ? undefined : this.caches.answers.get(this.caches.resolvedKey(known));
-    if (known === undefined || !answered) return undefined;
-    if (ctx.ref.digest && !this.caches.hasAccess(ctx, ctx.ref.digest)) return undefined;
-    if (!ctx.ref.digest) this.observer?.onCache?.('hit');
-    return answerInfo(ctx, known, answered);
+    if (ctx.ref.digest) {
+      const digest = ctx.ref.digest;
+      const answered = this.caches.answers.get(this.caches.resolvedKey(digest));
+      if (!answered || !this.caches.hasAccess(ctx, digest)) return undefined;
+      return answerInfo(ctx, digest, answered);
+    }
+    const key = this.caches.tagKey(ctx);
+    const tag = this.caches.tags.entry(key);
+    const left = tag ? tag.expiresAt - Date.now() : 0;
+    if (!tag || left <= 0) return undefined;
+    const answered = this.caches.answers.get(this.caches.resolvedKey(tag.value));
+    if (!answered) return undefined;
+    this.observer?.onCache?.('hit');
+    if (left < this.refreshWindowMs) this.manifests.refreshTagAhead(ctx, key, tag.value);
+    return answerInfo(ctx, tag.value, answered);
   }
 
   async answer(ctx: LookupContext): Promise<ImageInfo> {
