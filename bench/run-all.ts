@@ -4,7 +4,7 @@
  * that only print, this script appends their output under a heading with the date, machine, load average and the
  * command. No benchmark is a timed assertion in the test suite: these figures are read, not checked.
  *
- *   npx tsx bench/run-all.ts [--quick] [--only admission,audit,webhook-rss,admission-scaling,...]
+ *   npx tsx bench/run-all.ts [--quick] [--only admission,audit,webhook-rss,admission-scaling,tag-refresh,...]
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ const BENCHES: Bench[] = [
   { name: 'audit', title: 'audit against stand-ins', writesItself: true, args: ['bench/audit/run.ts', '--registry', 'stub', '--append', ...(QUICK ? ['--pods', '500', '--images', '50'] : [])] },
   { name: 'audit-side-by-side', title: 'audit side by side with kubearchinspect (real cluster and registry)', writesItself: true, args: ['bench/audit/side-by-side.ts', '--append', ...(QUICK ? ['--quick'] : [])] },
   { name: 'registry', title: 'registry request economy', writesItself: true, args: ['bench/registry/run.ts', '--write'] },
+  { name: 'tag-refresh', title: 'tags renewed ahead of expiry: what admissions wait for', writesItself: true, args: ['bench/registry/tag-refresh.ts', '--write', ...(QUICK ? ['--seconds', '8'] : [])] },
   { name: 'webhook-rss', title: 'webhook RSS after N distinct images', writesItself: true, needsBuild: true, args: ['bench/memory/webhook-rss.ts', '--write', ...(QUICK ? ['--images', '2000', '--settle', '5'] : [])] },
   { name: 'admission-scaling', title: 'admission at 500 / 5,000 / 20,000 pods', writesItself: true, needsBuild: true, args: ['bench/admission/scaling.ts', '--write', ...(QUICK ? ['--quick'] : [])] },
   { name: 'memory', title: 'registry client RSS under a flood of distinct names', writesItself: false, args: ['--expose-gc', 'bench/memory/soak.ts', ...(QUICK ? ['2000', '20'] : ['20000', '200'])] },
