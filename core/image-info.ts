@@ -20,4 +20,9 @@ export interface ImageInfo {
   findings?: string[];
   /** The registry endpoint that answered (host[:port]). */
   endpoint?: string;
+  /**
+   * Set when the registry failed and the answer is the one its tag named before (stale-if-error, decision 0053):
+   * when the tag → digest was last confirmed (ISO time), and the failure that kept it from being confirmed now.
+   */
+  stale?: { since: string; error: { code: ErrorCode; message: string } };
 }

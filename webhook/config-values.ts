@@ -1,6 +1,4 @@
-import { parseDuration } from '../core/duration.js';
-
-export { checkedText, parseBoolean, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../core/settings/setting-values.js';
+export { checkedText, parseBoolean, parseBoundedDuration, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../core/settings/setting-values.js';
 
 /** Parsers for config values. Each throws an Error whose message says what was expected; the caller adds where the value came from. */
 
@@ -19,20 +17,6 @@ export function parseListen(text: string): ListenAddress {
 /** `HOST:PORT`, or empty for "not listening". */
 export function parseOptionalListen(text: string): ListenAddress | undefined {
   return text.trim() === '' ? undefined : parseListen(text);
-}
-
-/** A duration within bounds, in milliseconds. */
-export function parseBoundedDuration(minMs: number, maxMs: number): (text: string) => number {
-  return (text) => {
-    let ms: number;
-    try {
-      ms = parseDuration(text);
-    } catch {
-      throw new Error('expected a duration such as 500ms, 3s or 1m');
-    }
-    if (ms < minMs || ms > maxMs) throw new Error(`expected a duration between ${minMs}ms and ${maxMs / 1000}s`);
-    return ms;
-  };
 }
 
 /** A whole number within bounds (`64`); no units, no fractions. */

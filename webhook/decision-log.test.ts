@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionReview } from './admission/review.js';
 import { createLogger } from './logger.js';
 import { fakeCluster } from './testing/fake-cluster.js';
-import { MISSING_IMAGE } from './testing/fake-resolver.js';
+import { MISSING_IMAGE, STALE_IMAGE, STALE_SINCE } from './testing/fake-resolver.js';
 import { loadFixture } from './testing/fixtures.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
@@ -88,6 +88,17 @@ describe('decision log: one JSON line per admission', () => {
     const line = await admitted('/mutate', withImage('pod-create-deployment.json', MISSING_IMAGE));
     expect(line).toMatchObject({ decision: 'unresolved', reason: 'none', allowed: true });
     expect((line.images as { container: string }[]).find((i) => i.container === 'web')).toEqual({ container: 'web', image: MISSING_IMAGE, error: { code: 'NOT_FOUND', message: expect.stringContaining('manifest unknown') } });
+  });
+
+  it('stale-if-error: the image with its last known platforms, since when and why', async () => {
+    const line = await admitted('/mutate', withImage('pod-create-deployment.json', STALE_IMAGE));
+    expect(line).toMatchObject({ decision: 'injected', allowed: true });
+    expect((line.images as { container: string }[]).find((i) => i.container === 'web')).toEqual({
+      container: 'web',
+      image: STALE_IMAGE,
+      platforms: ['linux/amd64', 'linux/arm64'],
+      stale: { since: STALE_SINCE, code: 'UNREACHABLE' },
+    });
   });
 
   it('skipped: the skip reason', async () => {

@@ -109,7 +109,7 @@ export class WebhookMetrics {
   });
   readonly cacheRequests = new Counter({
     name: 'archcheck_cache_requests_total',
-    help: 'Registry client cache lookups by result (hit, miss, revalidated, negative-hit).',
+    help: 'Registry client cache lookups by result (hit, miss, revalidated, negative-hit, stale: a tag answered past its TTL while the registry fails).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

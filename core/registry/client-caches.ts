@@ -1,9 +1,18 @@
 import { credentialFingerprint } from '../credentials.js';
-import type { ArchcheckError } from '../errors.js';
+import type { ArchcheckError, ErrorCode } from '../errors.js';
 import { ByteLruCache, TtlCache } from './cache.js';
 import type { Resolution } from './index-walk.js';
 import type { Answer, LookupContext, StoredContent } from './lookup-context.js';
 import type { RegistryOptions } from './options.js';
+
+/** A tag the registry could not revalidate: the failure, and when the registry was last asked (for the retry pace). */
+export interface FailingTag {
+  error: { code: ErrorCode; message: string };
+  lastTriedAt: number;
+}
+
+/** Failures that say the registry could not be asked now, not anything about the image: stale answers may stand in. */
+export const REGISTRY_UNAVAILABLE: ReadonlySet<ErrorCode> = new Set(['TIMEOUT', 'UNREACHABLE', 'RATE_LIMITED', 'BAD_RESPONSE']);
 
 /** What the client remembers, each cache bounded; shared by manifest fetching, platform resolution and the resolver. */
 export class ClientCaches {
@@ -23,6 +32,11 @@ export class ClientCaches {
   readonly tags: TtlCache<string>;
   /** Failures about the image itself (not found, denied, over a cap), for a short while. */
   readonly failures: TtlCache<ArchcheckError>;
+  /**
+   * Tags whose revalidation the registry failed (timeout, 5xx, 429, no connection), by tag key, for as long as a
+   * stale answer may be served: while marked, an expired tag is answered stale at once, retried in the background.
+   */
+  readonly failingTags: TtlCache<FailingTag>;
 
   constructor(private readonly options: Pick<RegistryOptions, 'cacheLimits' | 'verifyPlatforms' | 'verifyPlatformsOf'>) {
     const limits = options.cacheLimits;
@@ -32,6 +46,7 @@ export class ClientCaches {
     this.access = new ByteLruCache(limits.answerBytes / 4, (who) => 200 + who.size * 48);
     this.tags = new TtlCache(50_000, limits.tagBytes, (digest) => 2 * digest.length + 64);
     this.failures = new TtlCache(10_000, limits.negativeBytes, (err) => 2 * err.message.length + 200);
+    this.failingTags = new TtlCache(10_000, limits.negativeBytes, (f) => 2 * f.error.message.length + 200);
   }
 
   /** Entries (and accounted bytes where bounded by bytes) per cache, for the webhook's cache gauges. */
@@ -43,6 +58,7 @@ export class ClientCaches {
       access: { entries: this.access.size, bytes: this.access.totalBytes },
       tags: { entries: this.tags.size, bytes: this.tags.totalBytes },
       failures: { entries: this.failures.size, bytes: this.failures.totalBytes },
+      failingTags: { entries: this.failingTags.size, bytes: this.failingTags.totalBytes },
     };
   }
 

@@ -3,11 +3,11 @@ import type { ImageInfo } from '../image-info.js';
 import type { ImageResolver, ResolveRequest } from '../resolver.js';
 import { AuthenticatedRequests } from './authenticated-request.js';
 import { SingleFlight } from './cache.js';
-import { ClientCaches } from './client-caches.js';
+import { ClientCaches, REGISTRY_UNAVAILABLE } from './client-caches.js';
 import { podPullSecrets, type CredentialSource } from './credential-sources.js';
 import { attemptEndpoints, firstAttempt, type LookupPlan } from './endpoint-attempts.js';
 import type { LookupFunction } from './guarded-connect.js';
-import type { ContentStore, RegistryObserver } from './lookup-context.js';
+import type { ContentStore, LookupContext, RegistryObserver } from './lookup-context.js';
 import { LookupPlans, type PlannedLookup } from './lookup-plans.js';
 import { ManifestFetcher } from './manifest-fetch.js';
 import { configuredRegistryHosts, defaultRegistryOptions, type RegistryOptions } from './options.js';
@@ -140,8 +140,21 @@ export class RegistryClient implements ImageResolver {
 
   private async lookUp(plan: LookupPlan, key: string): Promise<ImageInfo> {
     const { request, ref } = plan;
-    const outcome = await attemptEndpoints(plan, this.deadlineOf(request), (ctx) => this.platforms.answer(ctx));
+    // The attempts that failed, in order: once every endpoint has failed, the first with a stale answer may stand in.
+    const failed: LookupContext[] = [];
+    const outcome = await attemptEndpoints(plan, this.deadlineOf(request), (ctx) =>
+      this.platforms.answer(ctx).catch((e: unknown) => {
+        failed.push(ctx);
+        throw e;
+      }),
+    );
     if ('info' in outcome) return outcome.info;
+    if (REGISTRY_UNAVAILABLE.has(outcome.error.code)) {
+      for (const ctx of failed) {
+        const stale = this.platforms.staleAfterFailure(ctx, outcome.error);
+        if (stale) return stale;
+      }
+    }
     // Authentication failures (challenge, realm, token server) are answers about this moment, not about the image.
     if (CACHEABLE_FAILURES.has(outcome.error.code) && !outcome.error.fromAuthentication) this.caches.failures.set(key, outcome.error, NEGATIVE_TTL_MS);
     return failedInfo(ref.original, ref.canonical, outcome.error);

@@ -9,7 +9,7 @@ import type { RequestEvent } from './http-request.js';
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'negative-hit';
+export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'negative-hit' | 'stale';
 
 /** A tag renewed ahead of its expiry (manifest-fetch.ts): still where it was, moved (forgotten), or not known. */
 export type TagRefreshResult = 'unchanged' | 'moved' | 'failed';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ArchcheckError } from '../errors.js';
+import { ArchcheckError, toArchcheckError } from '../errors.js';
 import type { AuthenticatedRequests } from './authenticated-request.js';
 import { SingleFlight } from './cache.js';
-import type { ClientCaches } from './client-caches.js';
+import { REGISTRY_UNAVAILABLE, type ClientCaches } from './client-caches.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { MAX_MANIFEST_BYTES, where, type ContentStore, type LookupContext, type RegistryObserver, type StoredContent, type TagRefreshResult } from './lookup-context.js';
 import { parseManifest, type ManifestDocument } from './manifest.js';
@@ -45,7 +45,7 @@ export class ManifestFetcher {
   constructor(
     private readonly requests: AuthenticatedRequests,
     private readonly caches: ClientCaches,
-    private readonly options: Pick<RegistryOptions, 'tagTtlMs' | 'requestTimeoutMs'>,
+    private readonly options: Pick<RegistryOptions, 'tagTtlMs' | 'requestTimeoutMs' | 'tagStaleIfErrorMs'>,
     private readonly deps: { observer?: RegistryObserver; contentStore?: ContentStore },
   ) {}
 
@@ -60,11 +60,25 @@ export class ManifestFetcher {
     this.refreshing.add(key);
     const own: LookupContext = { ref: ctx.ref, ep: ctx.ep, credential: ctx.credential, deadline: Date.now() + this.options.requestTimeoutMs, signal: undefined };
     void this.refreshTag(own, key, knownDigest)
-      .then(
-        (result) => this.deps.observer?.onTagRefresh?.(result),
-        () => this.deps.observer?.onTagRefresh?.('failed'),
-      )
+      .catch((e: unknown) => {
+        this.markFailing(key, toArchcheckError(e));
+        return 'failed' as const;
+      })
+      .then((result) => this.deps.observer?.onTagRefresh?.(result))
       .finally(() => this.refreshing.delete(key));
+  }
+
+  /**
+   * Remembers that the registry could not revalidate this tag, when the failure is about the registry (not the
+   * image) and stale answers are allowed: for the stale-if-error window, an expired tag is then answered stale. A
+   * failure about the image (the tag deleted, access revoked) ends the stale answers instead.
+   */
+  markFailing(key: string, error: ArchcheckError): void {
+    if (this.options.tagStaleIfErrorMs <= 0 || !REGISTRY_UNAVAILABLE.has(error.code)) {
+      this.caches.failingTags.delete(key);
+      return;
+    }
+    this.caches.failingTags.set(key, { error: { code: error.code, message: error.message }, lastTriedAt: Date.now() }, this.options.tagStaleIfErrorMs);
   }
 
   private async refreshTag(ctx: LookupContext, key: string, knownDigest: string): Promise<TagRefreshResult> {
@@ -72,6 +86,7 @@ export class ManifestFetcher {
     const digest = head.headers.get('docker-content-digest');
     // Without the header nothing is known; the tag keeps its expiry and is fetched then.
     if (!digest) return 'failed';
+    this.caches.failingTags.delete(key);
     // A lookup meanwhile may have stored a newer answer: only the entry this refresh was for is renewed or dropped.
     if (this.caches.tags.entry(key)?.value !== knownDigest) return digest === knownDigest ? 'unchanged' : 'moved';
     if (digest === knownDigest) {
@@ -111,6 +126,7 @@ export class ManifestFetcher {
     const stored = { body: res.body, contentType: res.headers.get('content-type') };
     this.storeContent(digest, stored);
     this.caches.tags.set(key, digest, this.options.tagTtlMs);
+    this.caches.failingTags.delete(key);
     return { digest, doc: parseManifest(res.body, stored.contentType, ctx.ref.canonical) };
   }
 
@@ -123,6 +139,7 @@ export class ManifestFetcher {
     if (!usable) return undefined;
     this.deps.observer?.onCache?.('revalidated');
     this.caches.tags.set(this.caches.tagKey(ctx), digest, this.options.tagTtlMs);
+    this.caches.failingTags.delete(this.caches.tagKey(ctx));
     return this.byDigest(ctx, digest);
   }
 

@@ -14,6 +14,7 @@ const none: RegistrySettings = {
   mirrorOnly: [],
   registryHostsDir: '',
   registryCAs: [],
+  tagStaleIfError: 900_000,
   verifyPlatforms: false,
   cloudAuth: [],
   acrHosts: [],

@@ -73,7 +73,7 @@ async function dockerConfigCredentials(path: string): Promise<KeyedCredential[]>
 export async function openRegistryClient(settings: RegistrySettings, timing: RegistryTiming, deps: OpenClientDeps = {}): Promise<OpenedClient> {
   const env = deps.env ?? process.env;
   const loaded = await loadRegistrySettings(settings);
-  const options: Partial<RegistryOptions> = { ...loaded.options, ...timing, cacheLimits: cacheLimitsOf(settings) };
+  const options: Partial<RegistryOptions> = { ...loaded.options, ...timing, cacheLimits: cacheLimitsOf(settings), tagStaleIfErrorMs: settings.tagStaleIfError };
   const credentials = await dockerConfigCredentials(settings.registryConfig);
   const spec = parseCloudAuthSpec(settings.cloudAuth);
   const ecrHosts = parseEcrHosts(settings.ecrHosts);

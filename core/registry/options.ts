@@ -47,6 +47,12 @@ export interface RegistryOptions {
    * an image in steady use never wait for it. Off: revalidated by the first lookup after the TTL (that lookup waits).
    */
   tagRefreshAhead: boolean;
+  /**
+   * How long past its TTL a tag's last answer may still be served when the registry cannot be asked (timeouts,
+   * 5xx, 429, no connection): the image keeps its known platforms, marked stale, instead of becoming unresolved
+   * (decision 0053). 0: never.
+   */
+  tagStaleIfErrorMs: number;
   /** Bounds on everything the client remembers (docs/decisions/0022). */
   cacheLimits: CacheLimits;
   /** Concurrent requests per registry host. */
@@ -79,6 +85,7 @@ export const defaultRegistryOptions: RegistryOptions = {
   resolveTimeoutMs: 10_000,
   tagTtlMs: 60_000,
   tagRefreshAhead: true,
+  tagStaleIfErrorMs: 15 * 60_000,
   cacheLimits: defaultCacheLimits(),
   maxConcurrencyPerRegistry: 8,
   mirrors: [],

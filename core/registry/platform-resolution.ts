@@ -35,13 +35,16 @@ function answerInfo(ctx: LookupContext, digest: string, answer: Answer): ImageIn
  * serves a digest's cached answer without touching a manifest; otherwise the manifest is fetched and walked
  * (index-walk.ts, within the work caps) and the answer cached by digest.
  */
+/** While a tag is answered stale, how often the registry is asked again (in the background). */
+const STALE_RETRY_MS = 5_000;
+
 export class PlatformResolver {
   private readonly refreshWindowMs: number;
 
   constructor(
     private readonly manifests: ManifestFetcher,
     private readonly caches: ClientCaches,
-    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'verifyPlatformsOf' | 'workLimits' | 'tagTtlMs' | 'tagRefreshAhead'>,
+    private readonly options: Pick<RegistryOptions, 'verifyPlatforms' | 'verifyPlatformsOf' | 'workLimits' | 'tagTtlMs' | 'tagRefreshAhead' | 'tagStaleIfErrorMs'>,
     private readonly observer: RegistryObserver | undefined,
   ) {
     this.refreshWindowMs = options.tagRefreshAhead ? tagRefreshWindowMs(options.tagTtlMs) : 0;
@@ -61,13 +64,48 @@ export class PlatformResolver {
     }
     const key = this.caches.tagKey(ctx);
     const tag = this.caches.tags.entry(key);
-    const left = tag ? tag.expiresAt - Date.now() : 0;
-    if (!tag || left <= 0) return undefined;
+    if (!tag) return undefined;
+    const left = tag.expiresAt - Date.now();
+    if (left <= 0) return this.staleAnswer(ctx, key, tag);
     const answered = this.caches.answers.get(this.caches.resolvedKey(tag.value));
     if (!answered) return undefined;
     this.observer?.onCache?.('hit');
     if (left < this.refreshWindowMs) this.manifests.refreshTagAhead(ctx, key, tag.value);
     return answerInfo(ctx, tag.value, answered);
+  }
+
+  /**
+   * Stale-if-error (decision 0053): an expired tag whose revalidation the registry failed, within the window past its
+   * TTL, is answered with the platforms it last named, marked stale; the registry is asked again in the background
+   * at most every STALE_RETRY_MS. Undefined when the tag is not marked failing or its window has passed.
+   */
+  private staleAnswer(ctx: LookupContext, key: string, tag: { value: string; storedAt: number; expiresAt: number }): ImageInfo | undefined {
+    const failing = this.caches.failingTags.get(key);
+    if (!failing || Date.now() >= tag.expiresAt + this.options.tagStaleIfErrorMs) return undefined;
+    const answered = this.caches.answers.get(this.caches.resolvedKey(tag.value));
+    if (!answered) return undefined;
+    if (Date.now() - failing.lastTriedAt >= STALE_RETRY_MS) {
+      failing.lastTriedAt = Date.now();
+      this.manifests.refreshTagAhead(ctx, key, tag.value);
+    }
+    this.observer?.onCache?.('stale');
+    const info = answerInfo(ctx, tag.value, answered);
+    info.stale = { since: new Date(tag.storedAt).toISOString(), error: failing.error };
+    return info;
+  }
+
+  /**
+   * After this attempt failed with `error`: if the registry was unavailable and the tag has an answer within the
+   * stale-if-error window, marks it failing and returns that answer, stale. The resolver calls it once every
+   * endpoint has failed, so a working mirror or source is always preferred to a stale answer.
+   */
+  staleAfterFailure(ctx: LookupContext, error: ArchcheckError): ImageInfo | undefined {
+    if (ctx.ref.digest) return undefined;
+    const key = this.caches.tagKey(ctx);
+    const tag = this.caches.tags.entry(key);
+    if (!tag || tag.expiresAt > Date.now()) return undefined;
+    this.manifests.markFailing(key, error);
+    return this.staleAnswer(ctx, key, tag);
   }
 
   async answer(ctx: LookupContext): Promise<ImageInfo> {

@@ -1,6 +1,6 @@
 import { CLOUD_NAMES, parseEcrHosts, type AzureIdentityMode } from '../cloud-auth/index.js';
 import { list, scalar, type Spec, type ValueOf } from '../settings/setting-spec.js';
-import { checkedText, parseBoolean, parseBoundedInteger, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../settings/setting-values.js';
+import { checkedText, parseBoolean, parseBoundedDuration, parseBoundedInteger, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../settings/setting-values.js';
 import { parseMirrorRule } from './endpoints.js';
 
 export const AZURE_IDENTITY_MODES: readonly AzureIdentityMode[] = ['auto', 'workload', 'service-principal', 'managed', 'developer'];
@@ -18,6 +18,7 @@ export const registrySettingSpecs = {
   mirrorOnly: list<string>({ flag: 'mirror-only', value: 'SOURCE', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Never contact SOURCE itself, only its mirrors (repeatable).' }),
   registryHostsDir: scalar<string>({ flag: 'registry-hosts-dir', value: 'DIR', defaultText: '', parse: parseText, description: "containerd certs.d directory (<host>/hosts.toml: server, [host.\"…\"] capabilities, ca, skip_verify, override_path), as the nodes use it." }),
   registryCAs: list<string>({ flag: 'registry-ca', value: 'HOST[:PORT]=FILE', defaultText: '', parseItem: parseHostAssignment('registry.internal:5000=/etc/archcheck/registry-cas/internal.crt'), description: 'PEM CA bundle trusted for one registry host (repeatable); verification is never turned off globally.' }),
+  tagStaleIfError: scalar<number>({ flag: 'tag-stale-if-error', value: 'DURATION', defaultText: '15m', parse: parseBoundedDuration(0, 24 * 3_600_000), description: "How long past its 60 s TTL a tag's last known platforms still answer when the registry cannot be asked (timeout, 5xx, 429, no connection): the image is placed by them, with a warning, instead of being unresolved. 0 turns it off (decision 0053)." }),
   verifyPlatforms: scalar<boolean>({ flag: 'verify-platforms', value: 'true|false', defaultText: 'false', parse: parseBoolean, description: "Fetch each index child's config once (cached by digest) and trust its os/arch over the index label; mismatches are warned about (denied with single-arch deny)." }),
   cloudAuth: list<string>({ flag: 'cloud-auth', value: 'auto|none|azure,aws,gcp', defaultText: '', parseItem: parseEnum(['auto', 'none', ...CLOUD_NAMES]), flagCommaSplit: true, description: "Cloud identities for ACR/ECR/GAR, tried after the pod's pull secrets: auto (detect from the environment), none, or a list of azure, aws, gcp. Empty: none." }),
   acrHosts: list<string>({ flag: 'acr-host', value: 'HOST', defaultText: '', parseItem: parseHostPort, flagCommaSplit: true, description: 'Treat HOST as an Azure Container Registry besides *.azurecr.io|cn|us (repeatable).' }),

@@ -1,3 +1,5 @@
+import { parseDuration } from '../duration.js';
+
 /** Parsers for setting values shared by the webhook and the plugin. Each throws an Error whose message says what was expected; the caller adds where the value came from. */
 
 export function parseText(text: string): string {
@@ -52,5 +54,19 @@ export function parseBoundedInteger(min: number, max: number): (text: string) =>
     const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`expected a whole number from ${min} to ${max}`);
     return n;
+  };
+}
+
+/** A duration within bounds, in milliseconds (`500ms`, `3s`, `1m30s`, `15m`). */
+export function parseBoundedDuration(minMs: number, maxMs: number): (text: string) => number {
+  return (text) => {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch {
+      throw new Error('expected a duration such as 500ms, 3s or 1m');
+    }
+    if (ms < minMs || ms > maxMs) throw new Error(`expected a duration between ${minMs}ms and ${maxMs / 1000}s`);
+    return ms;
   };
 }

@@ -82,3 +82,27 @@ describe('platform mismatch findings (--verify-platforms)', () => {
     expect(run.response.warnings ?? []).toEqual([]);
   });
 });
+
+describe('stale answers (stale-if-error, decision 0053)', () => {
+  const since = '2026-12-07T19:02:03.456Z';
+  const staleResolver: ImageResolver = {
+    resolve: (reference) =>
+      Promise.resolve({ ...imageInfo(reference, ['linux/amd64', 'linux/arm64']), stale: { since, error: { code: 'UNREACHABLE', message: 'registry.example.com answered HTTP 503' } } }),
+  };
+
+  it('places the pod by the last known platforms and warns which image, why and as of when', async () => {
+    const run = await runAdmission('mutate', review(WEB), { settings: testSettings(), cluster, resolver: staleResolver });
+    expect(run.response.allowed).toBe(true);
+    expect(run.decision).toBe('injected');
+    expect((run.patched as Pod).metadata?.annotations?.['archcheck.dev/archs']).toBe('amd64,arm64');
+    expect(run.response.warnings).toEqual([`archcheck: ${WEB}: registry UNREACHABLE; placed by its arch as of 2026-12-07T19:02:03Z`]);
+  });
+
+  it('a long name keeps the image first within 120 characters; one warning per image', async () => {
+    const run = await runAdmission('mutate', review(LIAR, LIAR), { settings: testSettings(), cluster, resolver: staleResolver });
+    const warnings = run.response.warnings ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^archcheck: registry\.example\.com\/team\/liar/);
+    expect(warnings[0]!.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
+  });
+});

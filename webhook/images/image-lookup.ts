@@ -5,7 +5,7 @@ import type { ImageResolver, ResolveRequest } from '../../core/resolver.js';
 import { toArchcheckError } from '../../core/errors.js';
 import type { AdmissionEnv } from '../handlers/admission-env.js';
 import type { RequestScope } from '../handlers/guards.js';
-import { platformMismatches } from '../handlers/platform-mismatch.js';
+import { platformMismatches, staleImages } from '../handlers/platform-mismatch.js';
 import type { PlannedArchitectures } from '../policy/plan-placement.js';
 import type { Deadline } from './deadline.js';
 
@@ -95,5 +95,8 @@ export async function resolvePodImages(request: PodImagesRequest, scope: Request
   const overrides = scope.settings.imageOverrides;
   const resolved = await env.images.resolvePodImages(request.images ?? podImages(request.spec), { credentials, deadline, overrides, ...(request.budgetMs !== undefined && { budgetMs: request.budgetMs }) });
   const archs = podArchitectures(resolved, overrides, request.allowedArchs, podOS(request.spec));
-  return { archs: archs.archs, images: archs.images, unresolved: archs.unresolved, singleArch: archs.singleArch, mismatches: platformMismatches(resolved) };
+  const stale = staleImages(resolved);
+  const planned: PlannedArchitectures = { archs: archs.archs, images: archs.images, unresolved: archs.unresolved, singleArch: archs.singleArch, mismatches: platformMismatches(resolved) };
+  if (stale.length > 0) planned.stale = stale;
+  return planned;
 }

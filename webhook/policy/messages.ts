@@ -53,6 +53,15 @@ export interface PlatformMismatch {
   finding: string;
 }
 
+/** An image answered from its tag's last known digest because the registry failed (stale-if-error, decision 0053). */
+export interface StaleImage {
+  image: string;
+  /** When the tag → digest was last confirmed (ISO time). */
+  since: string;
+  /** The registry's failure (`TIMEOUT`, `UNREACHABLE`, …). */
+  code: string;
+}
+
 const mismatchDetail = (m: PlatformMismatch): string => m.finding.replace(/^platform-mismatch:\s*/, '');
 
 export function platformMismatchMessage(mismatches: readonly PlatformMismatch[], podOptOut: boolean): string {
@@ -106,4 +115,6 @@ export const warn = {
   /** Image first, so clamping to 120 characters never loses which image it is. */
   platformMismatch: (m: PlatformMismatch): string => `archcheck: ${m.image}: index lies: ${mismatchDetail(m)}`,
   nodeUnknown: (container: string): string => `archcheck: could not check ephemeral container ${container}: node arch unknown`,
+  /** Image first, so clamping to 120 characters never loses which image it is. */
+  stale: (s: StaleImage): string => `archcheck: ${s.image}: registry ${s.code}; placed by its arch as of ${s.since.slice(0, 19)}Z`,
 };

@@ -11,7 +11,7 @@ import {
   type PodArchitectures,
   type PodSpec,
 } from '../../core/placement/index.js';
-import { archConflictMessage, noCommonArchMessage, platformMismatchMessage, singleArchMessage, unresolvedMessage, warn, type PlatformMismatch } from './messages.js';
+import { archConflictMessage, noCommonArchMessage, platformMismatchMessage, singleArchMessage, unresolvedMessage, warn, type PlatformMismatch, type StaleImage } from './messages.js';
 import { annotateDecision, placedReason } from './pod-annotations.js';
 import { sameJson } from './same-json.js';
 import { ANNOTATION_ARCHS, ANNOTATION_DECISION, type PolicySettings } from './settings.js';
@@ -20,7 +20,7 @@ import type { DenyReason, PlacementPlan } from './verdict.js';
 export type { PlacementPlan } from './verdict.js';
 
 /** The pod's archs plus the resolver's platform-mismatch findings (`--verify-platforms`) on its images. */
-export type PlannedArchitectures = PodArchitectures & { mismatches?: readonly PlatformMismatch[] };
+export type PlannedArchitectures = PodArchitectures & { mismatches?: readonly PlatformMismatch[]; stale?: readonly StaleImage[] };
 
 export type PlanSettings = Pick<PolicySettings, 'singleArch' | 'onUnresolved' | 'archTaints' | 'prefer' | 'allowedArchs' | 'podOptOut'>;
 
@@ -100,7 +100,11 @@ export function planPlacement(pod: Pod, podArchs: PlannedArchitectures, settings
   placed = addTolerations(placed, tolerationsFor(compatible, settings.archTaints));
   if (compatible.length > 1) placed = addPreferences(placed, settings.prefer.filter((p) => compatible.includes(p.arch)));
   const decision = implied && !placedBefore(pod, archs) ? 'kept' : 'injected';
-  const warnings = [...(podArchs.mismatches ?? []).map(warn.platformMismatch), ...(settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : [])];
+  const warnings = [
+    ...(podArchs.mismatches ?? []).map(warn.platformMismatch),
+    ...(settings.singleArch === 'warn' ? podArchs.singleArch.map(warn.singleArch) : []),
+    ...(podArchs.stale ?? []).map(warn.stale),
+  ];
   const changes = describeChanges(pod.spec, placed, archs);
   return { kind: 'place', decision, archs, placed: annotateDecision({ ...pod, spec: placed }, decision, placedReason(decision, archs), archs), changes, warnings };
 }

@@ -15,6 +15,8 @@ export interface LoggedImage {
   image: string | undefined;
   platforms?: string[];
   error?: { code: string; message: string | undefined };
+  /** Answered from the tag's last known digest because the registry failed (stale-if-error). */
+  stale?: { since: string; code: string };
 }
 
 /** The admission's env with an image lookup that also hands every answer to `sink` (for the decision log). */
@@ -41,6 +43,8 @@ function loggedImage(i: ResolvedPodImage): LoggedImage {
   const error = i.info?.error;
   if (i.info && !error) entry.platforms = i.info.platformStrings;
   if (error) entry.error = { code: error.code, message: cut(error.message) };
+  const stale = i.info?.stale;
+  if (stale) entry.stale = { since: stale.since, code: stale.error.code };
   return entry;
 }
 

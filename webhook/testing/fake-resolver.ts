@@ -20,6 +20,9 @@ export const PRIVATE_IMAGE = 'registry.example.com/private/app:3';
 /** Never answers until aborted (a registry that hangs). */
 export const SLOW_IMAGE = 'registry.example.com/team/slow:1';
 export const MISSING_IMAGE = 'registry.example.com/team/missing:404';
+/** Answered stale (stale-if-error): the registry failed, the tag's last known platforms stand in. */
+export const STALE_IMAGE = 'registry.example.com/team/stale:1';
+export const STALE_SINCE = '2026-12-07T19:02:03.456Z';
 
 export function imageInfo(reference: string, platforms: string[]): ImageInfo {
   const parsed = platforms.map(parsePlatformString);
@@ -51,6 +54,9 @@ export class FakeResolver implements ImageResolver {
       const ref = parseReference(reference);
       const ok = matchCredentials(request.credentials ?? [], ref).length > 0;
       return Promise.resolve(ok ? imageInfo(reference, ['linux/amd64', 'linux/arm64']) : failedInfo(reference, 'UNAUTHORIZED', 'registry.example.com: authentication required'));
+    }
+    if (reference === STALE_IMAGE) {
+      return Promise.resolve({ ...imageInfo(reference, ['linux/amd64', 'linux/arm64']), stale: { since: STALE_SINCE, error: { code: 'UNREACHABLE', message: 'registry.example.com answered HTTP 503; try again later' } } });
     }
     const platforms = this.images[reference];
     if (!platforms) return Promise.resolve(failedInfo(reference, 'NOT_FOUND', `${reference}: manifest unknown`));
