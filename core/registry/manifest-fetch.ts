@@ -53,7 +53,8 @@ export class ManifestFetcher {
    * Renews a tag that is still trusted but near its expiry, without making the lookup wait: a HEAD with the
    * lookup's endpoint and credential, on a deadline of its own (the lookup's may end first). Unchanged: trusted for
    * another TTL. Moved: forgotten at once, so the next lookup fetches what the tag now names instead of serving the
-   * old digest until the TTL ends. A failure changes nothing: the tag expires when it would have.
+   * old digest until the TTL ends. A failure leaves the expiry as it was; one about the registry marks the tag
+   * failing, so after its TTL it is answered stale instead of waited for (markFailing, decision 0053).
    */
   refreshTagAhead(ctx: LookupContext, key: string, knownDigest: string): void {
     if (this.refreshing.has(key)) return;

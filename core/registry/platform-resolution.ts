@@ -30,14 +30,14 @@ function answerInfo(ctx: LookupContext, digest: string, answer: Answer): ImageIn
   return info;
 }
 
+/** While a tag is answered stale, how often the registry is asked again (in the background). */
+const STALE_RETRY_MS = 5_000;
+
 /**
  * "Which platforms can this reference run on?" for one attempt (reference, endpoint, credential): the warm path
  * serves a digest's cached answer without touching a manifest; otherwise the manifest is fetched and walked
  * (index-walk.ts, within the work caps) and the answer cached by digest.
  */
-/** While a tag is answered stale, how often the registry is asked again (in the background). */
-const STALE_RETRY_MS = 5_000;
-
 export class PlatformResolver {
   private readonly refreshWindowMs: number;
 
