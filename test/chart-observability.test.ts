@@ -58,6 +58,7 @@ describe('chart observability: ServiceMonitor, PrometheusRule, Grafana dashboard
       'ArchcheckUnresolvedRate',
       'ArchcheckCertificateExpiring',
       'ArchcheckRegistryRateLimited',
+      'ArchcheckServingStaleAnswers',
       'ArchcheckGatedPodsPilingUp',
       'ArchcheckEscapedPodsBroken',
     ]);
