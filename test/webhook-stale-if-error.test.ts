@@ -12,7 +12,7 @@ import type { AdmissionReview } from '../webhook/admission/review.js';
 import { fakeCluster } from '../webhook/testing/fake-cluster.js';
 import { loadFixture } from '../webhook/testing/fixtures.js';
 import { startTestServer } from '../webhook/testing/test-server.js';
-import { startCountingProxy, type CountingProxy } from './registry/counting-proxy.js';
+import { startCountingProxy, type CountingProxy, type Fault } from './registry/counting-proxy.js';
 import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
 import { startRegistry, type TestRegistry } from './registry/registry.js';
 
@@ -41,10 +41,15 @@ describe('webhook with the registry failing past a tag TTL', () => {
   });
 
   /** Admits a pod, takes the registry down (503) past the TTL, admits the same pod again; then `check` with the server. */
-  async function throughOutage(window: number, check: (r: { before: AdmissionReview; during: AdmissionReview; admit: () => Promise<AdmissionReview> }) => Promise<void> | void): Promise<void> {
+  async function throughOutage(
+    window: number,
+    check: (r: { before: AdmissionReview; during: AdmissionReview; admit: () => Promise<AdmissionReview> }) => Promise<void> | void,
+    outage: Fault = { kind: 'status', status: 503, times: Infinity },
+  ): Promise<void> {
     proxy.reset();
-    const client = new RegistryClient({ insecureRegistries: [proxy.host], tagTtlMs: TTL_MS, tagStaleIfErrorMs: window, requestTimeoutMs: 1_000 });
-    const server = await startTestServer({ cluster: fakeCluster({ nodes: { amd: 'amd64', arm: 'arm64' } }), resolver: client });
+    const client = new RegistryClient({ insecureRegistries: [proxy.host], tagTtlMs: TTL_MS, tagStaleIfErrorMs: window });
+    // resolveTimeout 1 s: the admission's deadline, well below the client's 5 s per request.
+    const server = await startTestServer({ cluster: fakeCluster({ nodes: { amd: 'amd64', arm: 'arm64' } }), resolver: client, config: { resolveTimeout: 1_000 } });
     try {
       const admit = async () => {
         const res = await server.post('/mutate?timeout=10s', podReview(fx.singleArm64.ref));
@@ -53,7 +58,7 @@ describe('webhook with the registry failing past a tag TTL', () => {
       };
       const before = await admit();
       expect(before.response?.auditAnnotations?.decision).toBe('injected');
-      proxy.inject({ kind: 'status', status: 503, times: Infinity });
+      proxy.inject(outage);
       await sleep(TTL_MS + 100);
       await check({ before, during: await admit(), admit });
     } finally {
@@ -75,6 +80,19 @@ describe('webhook with the registry failing past a tag TTL', () => {
       expect((await admit()).response?.auditAnnotations?.decision).toBe('injected');
       expect(proxy.count()).toBe(sent);
     });
+  });
+
+  it('a registry that does not answer at all: even the first admission after the TTL is placed, within its deadline', async () => {
+    // Every request held 10 s: longer than the admission's 1 s deadline. The lookup gives the registry half of it.
+    await throughOutage(
+      60_000,
+      ({ before, during }) => {
+        expect(during.response?.auditAnnotations?.decision).toBe('injected');
+        expect(during.response?.patch).toBe(before.response?.patch);
+        expect(during.response?.warnings?.[0]).toContain('registry TIMEOUT; placed by its arch as of ');
+      },
+      { kind: 'delay', ms: 10_000, times: Infinity },
+    );
   });
 
   it('with tagStaleIfError 0: the pod follows onUnresolved (allow: unchanged)', async () => {

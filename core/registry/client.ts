@@ -140,9 +140,14 @@ export class RegistryClient implements ImageResolver {
 
   private async lookUp(plan: LookupPlan, key: string): Promise<ImageInfo> {
     const { request, ref } = plan;
+    let deadline = this.deadlineOf(request);
+    // With a stale answer to fall back on, the registry gets half the time left, so that a registry that does not
+    // answer at all (a blackhole) still leaves time to answer with the fallback before the caller's deadline.
+    const first = firstAttempt(plan, deadline);
+    if (first && this.platforms.hasStaleFallback(first)) deadline = Date.now() + Math.floor((deadline - Date.now()) / 2);
     // The attempts that failed, in order: once every endpoint has failed, the first with a stale answer may stand in.
     const failed: LookupContext[] = [];
-    const outcome = await attemptEndpoints(plan, this.deadlineOf(request), (ctx) =>
+    const outcome = await attemptEndpoints(plan, deadline, (ctx) =>
       this.platforms.answer(ctx).catch((e: unknown) => {
         failed.push(ctx);
         throw e;

@@ -94,6 +94,14 @@ export class PlatformResolver {
     return info;
   }
 
+  /** An expired tag with an answer within the stale-if-error window: what staleAfterFailure could answer with. */
+  hasStaleFallback(ctx: LookupContext): boolean {
+    if (ctx.ref.digest || this.options.tagStaleIfErrorMs <= 0) return false;
+    const tag = this.caches.tags.entry(this.caches.tagKey(ctx));
+    const now = Date.now();
+    return tag !== undefined && tag.expiresAt <= now && now < tag.expiresAt + this.options.tagStaleIfErrorMs && this.caches.answers.get(this.caches.resolvedKey(tag.value)) !== undefined;
+  }
+
   /**
    * After this attempt failed with `error`: if the registry was unavailable and the tag has an answer within the
    * stale-if-error window, marks it failing and returns that answer, stale. The resolver calls it once every
