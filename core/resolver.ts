@@ -15,6 +15,12 @@ export interface ResolveRequest {
   deadlineAt?: number;
   /** The per-image budget instead of the client's resolveTimeoutMs (the gate controller, which waits longer than admission). */
   budgetMs?: number;
+  /**
+   * The digest this tag named when the caller last looked (the plugin's on-disk answers past --tag-ttl): the tag is
+   * then revalidated with a HEAD — not a Docker Hub pull — instead of fetched, and the digest is used only if the
+   * registry confirms it. Never a stale-if-error fallback: it is the caller's record, of any age.
+   */
+  lastKnownDigest?: string;
 }
 
 /** Answers "which platforms can this reference run on?". Never throws: failures are in `ImageInfo.error`. */

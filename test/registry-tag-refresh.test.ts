@@ -4,9 +4,13 @@
  * memory across its TTL instead of making an admission wait for the registry; a tag that moved is forgotten as soon
  * as the refresh sees it; a refresh that fails changes nothing (the tag expires when it would have).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type TagRefreshResult } from '../core/registry/client.js';
+import { DiskContentStore } from '../core/registry/disk-content-store.js';
 import type { RegistryOptions } from '../core/registry/options.js';
 import { startCountingProxy, type CountingProxy } from './registry/counting-proxy.js';
 import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
@@ -133,5 +137,48 @@ describe('tags renewed ahead of expiry', () => {
     proxy.clearFaults();
     expect((await client.resolve(ref)).platformStrings).toEqual(first.platformStrings);
     await client.close();
+  });
+
+  describe('a digest the caller knew (lastKnownDigest: the plugin\'s on-disk answers past --tag-ttl)', () => {
+    it('one HEAD instead of a GET, the content from the store by digest; a digest the registry does not confirm is not used', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'archcheck-known-digest-'));
+      const firstStore = new DiskContentStore({ dir });
+      const first = new RegistryClient({ insecureRegistries: [proxy.host] }, { contentStore: firstStore });
+      const ref = via(fx.multi.ref);
+      const before = await first.resolve(ref);
+      await first.close();
+      await firstStore.close();
+
+      proxy.reset();
+      const store = new DiskContentStore({ dir });
+      const again = new RegistryClient({ insecureRegistries: [proxy.host] }, { contentStore: store });
+      const info = await again.resolve(ref, { lastKnownDigest: before.digest! });
+      expect(info).toEqual(before);
+      expect(proxy.requests.map((r) => `${r.method} ${r.kind}`)).toEqual(['HEAD manifest']);
+
+      // Another image's digest: the HEAD names a different one, so the tag is fetched and answered as it is.
+      proxy.reset();
+      const wrong = await again.resolve(via(fx.singleArm64.ref), { lastKnownDigest: before.digest! });
+      expect(wrong.platformStrings).toEqual(['linux/arm64']);
+      expect(wrong.digest).not.toBe(before.digest);
+      expect(proxy.count({ method: 'GET', kind: 'manifest' })).toBeGreaterThanOrEqual(1);
+      await again.close();
+      await store.close();
+    });
+
+    it('never a stale-if-error fallback: with the registry failing, the image is unresolved', async () => {
+      const c = new RegistryClient({ insecureRegistries: [proxy.host] });
+      const ref = via(fx.buildx.ref);
+      // The client knows the digest's answer (looked up by digest) but nothing of the tag: the hint alone must not
+      // become a stale answer when the registry fails.
+      const before = await c.resolve(via(fx.buildx.digestRef));
+      expect(before.error).toBeNull();
+      proxy.reset();
+      proxy.inject({ kind: 'status', status: 503, times: Infinity });
+      const info = await c.resolve(ref, { lastKnownDigest: before.digest! });
+      expect(info.error?.code).toBe('UNREACHABLE');
+      expect(info.stale).toBeUndefined();
+      await c.close();
+    });
   });
 });

@@ -144,6 +144,7 @@ export class RegistryClient implements ImageResolver {
     // With a stale answer to fall back on, the registry gets half the time left, so that a registry that does not
     // answer at all (a blackhole) still leaves time to answer with the fallback before the caller's deadline.
     const first = firstAttempt(plan, deadline);
+    if (first && request.lastKnownDigest) this.platforms.rememberTagForRevalidation(first, request.lastKnownDigest);
     if (first && this.platforms.hasStaleFallback(first)) deadline = Date.now() + Math.floor((deadline - Date.now()) / 2);
     // The attempts that failed, in order: once every endpoint has failed, the first with a stale answer may stand in.
     const failed: LookupContext[] = [];

@@ -94,6 +94,18 @@ export class PlatformResolver {
     return info;
   }
 
+  /**
+   * A digest the caller says this tag named before, when the client knows nothing of the tag: stored as a tag
+   * already expired — past the stale-if-error window too, so it can never be served stale — so that the lookup
+   * revalidates it with a HEAD and uses it only if the registry confirms it (ManifestFetcher.byTag).
+   */
+  rememberTagForRevalidation(ctx: LookupContext, digest: string): void {
+    if (ctx.ref.digest || !/^sha256:[0-9a-f]{64}$/.test(digest)) return;
+    const key = this.caches.tagKey(ctx);
+    if (this.caches.tags.entry(key)) return;
+    this.caches.tags.set(key, digest, -(this.options.tagStaleIfErrorMs + 1));
+  }
+
   /** An expired tag with an answer within the stale-if-error window: what staleAfterFailure could answer with. */
   hasStaleFallback(ctx: LookupContext): boolean {
     if (ctx.ref.digest || this.options.tagStaleIfErrorMs <= 0) return false;

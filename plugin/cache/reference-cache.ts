@@ -28,7 +28,8 @@ function isDigestReference(key: string): boolean {
 
 /**
  * Answers for whole references on disk, so a second audit is near-instant. A digest reference's answer never
- * changes and never expires; a tag's is trusted for `tagTtlMs` (tags move), then looked up again. Only successful
+ * changes and never expires; a tag's is trusted for `tagTtlMs` (tags move), then looked up again — with the digest
+ * it named, so the registry client revalidates it with a HEAD (not a Docker Hub pull) instead of fetching. Only successful
  * answers are kept: a failure (auth, rate limit) is always retried. The answers live in append-only logs
  * (answer-log.ts), read once per run.
  */
@@ -53,7 +54,9 @@ export class CachingResolver implements ImageResolver {
     const answers = await this.answers;
     const cached = answers.get(key);
     if (cached && this.isFresh(cached)) return { ...cached.info, reference };
-    const info = await this.inner.resolve(reference, request);
+    // Past --tag-ttl the digest it named is still worth knowing: the client then asks with a HEAD, not a pull.
+    const lastKnownDigest = cached?.info.digest;
+    const info = await this.inner.resolve(reference, lastKnownDigest ? { ...request, lastKnownDigest } : request);
     if (info.error === null && (this.tagTtlMs > 0 || isDigestReference(key))) {
       const answer: CachedAnswer = { key, storedAt: this.now(), info };
       answers.set(key, answer);
