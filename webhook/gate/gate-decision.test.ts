@@ -44,6 +44,23 @@ const required = (p: Pod): unknown => p.spec.affinity?.nodeAffinity?.requiredDur
 const archIn = (...values: string[]) => ({ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values }] });
 
 describe('decideGate', () => {
+  it('placed by a stale answer (registry failing, stale-if-error): a Warning Event and a reason that say which image and since when', () => {
+    const settings = testSettings({ allowedArchs: ['amd64', 'arm64'] });
+    const resolved: ResolvedPodImage[] = [{ container: 'c0', kind: 'container', image: MULTI, info: imageInfo(MULTI, platforms[MULTI]!) }];
+    const a = decideGate({
+      pod: gated([MULTI]),
+      podArchs: { ...podArchitectures(resolved, [], settings.allowedArchs), stale: [{ image: MULTI, since: '2026-12-07T19:02:03.456Z', code: 'TIMEOUT' }] },
+      settings,
+      nodeArchs: ['amd64', 'arm64'],
+      gate: { gateTimeoutMs: 600_000, fallbackArchs: [], denied: 'keep' },
+      gatedForMs: 5_000,
+    });
+    expect(a).toMatchObject({ kind: 'update', decision: 'injected', ungated: true, event: { type: 'Warning', reason: 'ArchcheckPlaced' } });
+    const message = a.kind === 'update' ? a.event.message : '';
+    expect(message).toBe('archcheck: placed on amd64,arm64 after 5.0s gated (images resolved by the gate controller; by the last known arch of reg/multi:1 (registry TIMEOUT, as of 2026-12-07T19:02:03Z))');
+    expect(updated(a).metadata?.annotations?.['archcheck.dev/reason']).toBe(message);
+  });
+
   it('resolved: placement added and gate + label removed in one update, decision and reason say so', () => {
     const a = decide([AMD, MULTI]);
     const p = updated(a);

@@ -82,6 +82,9 @@ export function decideGate(input: GateInput): GateAction {
     if (gatedForMs >= gate.gateTimeoutMs) return timeout(input, reason);
     return { kind: 'retry', reason };
   }
-  const message = `archcheck: placed on ${plan.archs.join(',')} after ${seconds(gatedForMs)} gated (images resolved by the gate controller)`;
-  return { kind: 'update', pod: withDecision(plan.placed, plan.decision, message), decision: plan.decision, ungated: true, event: { type: 'Normal', reason: 'ArchcheckPlaced', message } };
+  // Placed by a tag's last known answer while its registry fails (stale-if-error): said in the reason and the Event.
+  const stale = podArchs.stale ?? [];
+  const byStale = stale.length > 0 ? `; by the last known arch of ${stale.map((s) => `${s.image} (registry ${s.code}, as of ${s.since.slice(0, 19)}Z)`).join(', ')}` : '';
+  const message = `archcheck: placed on ${plan.archs.join(',')} after ${seconds(gatedForMs)} gated (images resolved by the gate controller${byStale})`;
+  return { kind: 'update', pod: withDecision(plan.placed, plan.decision, message), decision: plan.decision, ungated: true, event: { type: stale.length > 0 ? 'Warning' : 'Normal', reason: 'ArchcheckPlaced', message } };
 }
