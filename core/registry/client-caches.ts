@@ -45,8 +45,9 @@ export class ClientCaches {
     this.answers = new ByteLruCache((limits.answerBytes * 3) / 8, (a) => 300 + a.platforms.length * 120 + (a.findings ?? []).join('').length * 2);
     this.access = new ByteLruCache(limits.answerBytes / 4, (who) => 200 + who.size * 48);
     this.tags = new TtlCache(50_000, limits.tagBytes, (digest) => 2 * digest.length + 64);
-    this.failures = new TtlCache(10_000, limits.negativeBytes, (err) => 2 * err.message.length + 200);
-    this.failingTags = new TtlCache(10_000, limits.negativeBytes, (f) => 2 * f.error.message.length + 200);
+    // The negative budget is shared, so the chart's memory sizing (cacheBudgetBytes) still holds: ¾ and ¼.
+    this.failures = new TtlCache(10_000, (limits.negativeBytes * 3) / 4, (err) => 2 * err.message.length + 200);
+    this.failingTags = new TtlCache(10_000, limits.negativeBytes / 4, (f) => 2 * f.error.message.length + 200);
   }
 
   /** Entries (and accounted bytes where bounded by bytes) per cache, for the webhook's cache gauges. */

@@ -17,7 +17,7 @@ export interface CacheLimits {
   tagBytes: number;
   /** Bearer tokens per host, realm, service, repository and credential. */
   tokenBytes: number;
-  /** Failures remembered for 10 s (also at most 10,000 entries). */
+  /** Failures remembered for 10 s (¾), and tags whose registry fails, for stale-if-error (¼); each at most 10,000 entries. */
   negativeBytes: number;
   /** Hosts with remembered state (auth challenge, http fallback, rate-limit reading), each map on its own. */
   hostEntries: number;
