@@ -8,41 +8,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient, type TagRefreshResult } from '../core/registry/client.js';
 import type { RegistryOptions } from '../core/registry/options.js';
-import { startCountingProxy, type CountingProxy } from './registry/counting-proxy.js';
-import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
-import { startRegistry, type TestRegistry } from './registry/registry.js';
+import type { CountingProxy } from './registry/counting-proxy.js';
+import type { Fixtures } from './registry/fixtures.js';
+import { nthRefresh, sleepUntil as until, startProxiedRegistry, type ProxiedRegistry } from './registry/proxied.js';
 
 const TTL_MS = 1_000;
 
-/** Sleeps until `ms` after `since` (a Date.now() reading). */
-const until = (since: number, ms: number) => sleep(Math.max(0, since + ms - Date.now()));
-
 describe('stale-if-error', () => {
-  let registry: TestRegistry;
+  let served: ProxiedRegistry;
   let proxy: CountingProxy;
   let fx: Fixtures;
-  const via = (ref: string) => ref.replace(registry.host, proxy.host);
+  const via = (ref: string) => served.via(ref);
   const refreshes: TagRefreshResult[] = [];
   const client = (options: Partial<RegistryOptions> = {}) =>
     new RegistryClient(
       { insecureRegistries: [proxy.host], tagTtlMs: TTL_MS, tagStaleIfErrorMs: 60_000, requestTimeoutMs: 1_000, resolveTimeoutMs: 2_000, ...options },
       { observer: { onTagRefresh: (r) => refreshes.push(r) } },
     );
-  const refreshed = async (n: number): Promise<TagRefreshResult | undefined> => {
-    for (const end = Date.now() + 5_000; refreshes.length < n && Date.now() < end; ) await sleep(5);
-    return refreshes[n - 1];
-  };
+  const refreshed = (n: number) => nthRefresh(refreshes, n);
   const registryDown = () => proxy.inject({ kind: 'status', status: 503, times: Infinity });
 
   beforeAll(async () => {
-    registry = await startRegistry({ name: 'stale-if-error' });
-    fx = await pushStandardFixtures(registry, { bigManifest: false });
-    proxy = await startCountingProxy(registry.url);
+    served = await startProxiedRegistry('stale-if-error');
+    ({ proxy, fx } = served);
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await registry?.stop();
-  });
+  afterAll(() => served?.stop());
   beforeEach(() => {
     proxy.reset();
     refreshes.length = 0;

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type TagRefreshResult } from '../core/registry/client.js';
 import { DiskContentStore } from '../core/registry/disk-content-store.js';
 import type { RegistryOptions } from '../core/registry/options.js';
-import { startCountingProxy, type CountingProxy } from './registry/counting-proxy.js';
-import { pushStandardFixtures, type Fixtures } from './registry/fixtures.js';
-import { startRegistry, type TestRegistry } from './registry/registry.js';
+import type { CountingProxy } from './registry/counting-proxy.js';
+import type { Fixtures } from './registry/fixtures.js';
+import { nthRefresh, sleepUntil as until, startProxiedRegistry, type ProxiedRegistry } from './registry/proxied.js';
 
 const TTL_MS = 2_000;
 
@@ -25,30 +25,19 @@ function refreshingClient(proxy: CountingProxy, options: Partial<RegistryOptions
     { insecureRegistries: [proxy.host], tagTtlMs: TTL_MS, requestTimeoutMs: 2_000, ...options },
     { observer: { onTagRefresh: (r) => results.push(r) } },
   );
-  const refreshed = async (n: number): Promise<TagRefreshResult | undefined> => {
-    for (const end = Date.now() + 5_000; results.length < n && Date.now() < end; ) await sleep(5);
-    return results[n - 1];
-  };
-  return { client, results, refreshed };
+  return { client, results, refreshed: (n: number) => nthRefresh(results, n) };
 }
 
-/** Sleeps until `ms` after `since` (a Date.now() reading). */
-const until = (since: number, ms: number) => sleep(Math.max(0, since + ms - Date.now()));
-
 describe('tags renewed ahead of expiry', () => {
-  let registry: TestRegistry;
+  let served: ProxiedRegistry;
   let proxy: CountingProxy;
   let fx: Fixtures;
-  const via = (ref: string) => ref.replace(registry.host, proxy.host);
+  const via = (ref: string) => served.via(ref);
   beforeAll(async () => {
-    registry = await startRegistry({ name: 'tag-refresh' });
-    fx = await pushStandardFixtures(registry, { bigManifest: false });
-    proxy = await startCountingProxy(registry.url);
+    served = await startProxiedRegistry('tag-refresh');
+    ({ proxy, fx } = served);
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await registry?.stop();
-  });
+  afterAll(() => served?.stop());
 
   it('an image in steady use is answered from memory past its TTL, renewed by one HEAD in the background', async () => {
     proxy.reset();

@@ -1,4 +1,4 @@
-export { checkedText, parseBoolean, parseBoundedDuration, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../core/settings/setting-values.js';
+export { checkedText, parseBoolean, parseBoundedDuration, parseBoundedInteger, parseEnum, parseHostAssignment, parseHostPort, parseText } from '../core/settings/setting-values.js';
 
 /** Parsers for config values. Each throws an Error whose message says what was expected; the caller adds where the value came from. */
 
@@ -17,15 +17,6 @@ export function parseListen(text: string): ListenAddress {
 /** `HOST:PORT`, or empty for "not listening". */
 export function parseOptionalListen(text: string): ListenAddress | undefined {
   return text.trim() === '' ? undefined : parseListen(text);
-}
-
-/** A whole number within bounds (`64`); no units, no fractions. */
-export function parseBoundedInteger(min: number, max: number): (text: string) => number {
-  return (text) => {
-    const v = text.trim();
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`expected a whole number from ${min} to ${max}`);
-    return Number(v);
-  };
 }
 
 const ARCH = /^[a-z0-9][a-z0-9_]*$/;

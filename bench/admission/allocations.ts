@@ -22,27 +22,12 @@ import { pino } from 'pino';
 import { pushStandardFixtures } from '../../test/registry/fixtures.js';
 import { startRegistry } from '../../test/registry/registry.js';
 import { distModule } from '../compiled-webhook.js';
-import { numberFlag } from '../harness.js';
+import { flag, numberFlag } from '../harness.js';
 import { bodies } from './bodies.js';
-
-type Config = typeof import('../../webhook/config.js');
-type OpenClient = typeof import('../../core/registry/open-client.js');
-type Review = typeof import('../../webhook/admission/review.js');
-type Response = typeof import('../../webhook/admission/response.js');
-type Admit = typeof import('../../webhook/handlers/admit.js');
-type DeadlineModule = typeof import('../../webhook/images/deadline.js');
-type Lookup = typeof import('../../webhook/images/image-lookup.js');
-type Settings = typeof import('../../webhook/policy/settings.js');
-type FakeCluster = typeof import('../../webhook/testing/fake-cluster.js');
-type Route = typeof import('../../webhook/server/admission-route.js');
-type Limits = typeof import('../../webhook/server/body-limits.js');
-type Logger = typeof import('../../webhook/logger.js');
-type Metrics = typeof import('../../webhook/metrics.js');
 
 process.setSourceMapsEnabled(false);
 const ITERATIONS = numberFlag('iterations', 500);
-const flagAt = process.argv.indexOf('--heap-profile');
-const PROFILE_DIR = flagAt === -1 ? undefined : process.argv[flagAt + 1];
+const PROFILE_DIR = flag('heap-profile', '') || undefined;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc (and --max-semi-space-size=256, so no collection runs during a pass)');
 
@@ -69,19 +54,19 @@ async function bytesPer(step: (i: number) => unknown, profile?: { session: Sessi
 }
 
 async function main(): Promise<void> {
-  const { defaultConfig } = await load<Config>('webhook/config.js');
-  const { openRegistryClient } = await load<OpenClient>('core/registry/open-client.js');
-  const { parseAdmissionReview } = await load<Review>('webhook/admission/review.js');
-  const { outcomeToReview } = await load<Response>('webhook/admission/response.js');
-  const { admit } = await load<Admit>('webhook/handlers/admit.js');
-  const { Deadline, admissionDeadlineMs } = await load<DeadlineModule>('webhook/images/deadline.js');
-  const { ImageLookup } = await load<Lookup>('webhook/images/image-lookup.js');
-  const { policySettings } = await load<Settings>('webhook/policy/settings.js');
-  const { fakeCluster } = await load<FakeCluster>('webhook/testing/fake-cluster.js');
-  const { answerAdmission } = await load<Route>('webhook/server/admission-route.js');
-  const { decodeJsonText } = await load<Limits>('webhook/server/body-limits.js');
-  const { createLogger } = await load<Logger>('webhook/logger.js');
-  const { WebhookMetrics } = await load<Metrics>('webhook/metrics.js');
+  const { defaultConfig } = await load<typeof import('../../webhook/config.js')>('webhook/config.js');
+  const { openRegistryClient } = await load<typeof import('../../core/registry/open-client.js')>('core/registry/open-client.js');
+  const { parseAdmissionReview } = await load<typeof import('../../webhook/admission/review.js')>('webhook/admission/review.js');
+  const { outcomeToReview } = await load<typeof import('../../webhook/admission/response.js')>('webhook/admission/response.js');
+  const { admit } = await load<typeof import('../../webhook/handlers/admit.js')>('webhook/handlers/admit.js');
+  const { Deadline, admissionDeadlineMs } = await load<typeof import('../../webhook/images/deadline.js')>('webhook/images/deadline.js');
+  const { ImageLookup } = await load<typeof import('../../webhook/images/image-lookup.js')>('webhook/images/image-lookup.js');
+  const { policySettings } = await load<typeof import('../../webhook/policy/settings.js')>('webhook/policy/settings.js');
+  const { fakeCluster } = await load<typeof import('../../webhook/testing/fake-cluster.js')>('webhook/testing/fake-cluster.js');
+  const { answerAdmission } = await load<typeof import('../../webhook/server/admission-route.js')>('webhook/server/admission-route.js');
+  const { decodeJsonText } = await load<typeof import('../../webhook/server/body-limits.js')>('webhook/server/body-limits.js');
+  const { createLogger } = await load<typeof import('../../webhook/logger.js')>('webhook/logger.js');
+  const { WebhookMetrics } = await load<typeof import('../../webhook/metrics.js')>('webhook/metrics.js');
 
   const registry = await startRegistry({ name: 'bench-alloc' });
   try {

@@ -196,34 +196,24 @@ function benchTools(work: string, bundle: string, peer: Peer, kubeconfig: string
   const audit = ['-A', '-o', 'json', '--kubeconfig', kubeconfig, '--insecure-registry', host];
   /** The home of this round's first (cold) archcheck run, for the run that audits again. */
   let coldHome: NodeJS.ProcessEnv | undefined;
-  const archcheck = (tool: string, args: string[], summarize: Tool['summarize'] = (r) => summarizeArchcheck(r.stdout)): Tool => ({
+  const newHome = (): NodeJS.ProcessEnv => freshHome(work, `archcheck-${Math.random().toString(36).slice(2)}`);
+  const archcheck = (tool: string, args: string[], opts: { summarize?: Tool['summarize']; home?: () => NodeJS.ProcessEnv; note?: string } = {}): Tool => ({
     tool,
-    command: `kubectl archcheck ${shown(args)}`,
-    go: () => measuredRun(bundle, args, freshHome(work, `archcheck-${Math.random().toString(36).slice(2)}`)),
-    summarize,
+    command: `kubectl archcheck ${shown(args)}${opts.note ?? ''}`,
+    go: () => measuredRun(bundle, args, (opts.home ?? newHome)()),
+    summarize: opts.summarize ?? ((r) => summarizeArchcheck(r.stdout)),
   });
-  const cold = archcheck('archcheck', audit);
+  const firstRunsHome = (): NodeJS.ProcessEnv => {
+    if (!coldHome) throw new Error('the cold archcheck run must come first in a round');
+    return coldHome;
+  };
   return [
-    {
-      ...cold,
-      go: () => {
-        coldHome = freshHome(work, `archcheck-${Math.random().toString(36).slice(2)}`);
-        return measuredRun(bundle, audit, coldHome);
-      },
-    },
+    archcheck('archcheck', audit, { home: () => (coldHome = newHome()) }),
     peer.kind === 'kubearchinspect' ? kubearchinspectTool(work, peer.bin, kubeconfig, host, shown) : craneTool(work, peer, kubeconfig, host),
-    archcheck('archcheck, process start only', ['--version'], (r) => r.stdout.trim()),
+    archcheck('archcheck, process start only', ['--version'], { summarize: (r) => r.stdout.trim() }),
     archcheck('archcheck, labels trusted', [...audit, '--no-verify-platforms']),
     archcheck('archcheck, 128 requests in flight', [...audit, '--registry-concurrency', '128']),
-    {
-      tool: 'archcheck, again with its on-disk cache, every tag looked up again',
-      command: `kubectl archcheck ${shown([...audit, '--tag-ttl', '0'])} (the first row's home)`,
-      go: () => {
-        if (!coldHome) throw new Error('the cold archcheck run must come first in a round');
-        return measuredRun(bundle, [...audit, '--tag-ttl', '0'], coldHome);
-      },
-      summarize: (r) => summarizeArchcheck(r.stdout),
-    },
+    archcheck('archcheck, again with its on-disk cache, every tag looked up again', [...audit, '--tag-ttl', '0'], { home: firstRunsHome, note: " (the first row's home)" }),
   ];
 }
 

@@ -62,6 +62,13 @@ export class ByteLruCache<V> extends AccountedMap<{ value: V; size: number }> {
   }
 }
 
+/** A TtlCache entry as stored: its value, when it was stored and when it expires (ms since epoch). */
+export interface TtlEntry<V> {
+  readonly value: V;
+  readonly storedAt: number;
+  readonly expiresAt: number;
+}
+
 /**
  * Entries that expire; bounded by count and by accounted bytes (key and value), so a flood of distinct keys — image
  * strings are user input — cannot grow it without limit. The oldest entries go first.
@@ -88,7 +95,7 @@ export class TtlCache<V> extends AccountedMap<{ value: V; storedAt: number; expi
   }
 
   /** The stored entry as is (no copy: this is read on every warm admission); undefined when there is none. */
-  entry(key: string): { readonly value: V; readonly storedAt: number; readonly expiresAt: number } | undefined {
+  entry(key: string): TtlEntry<V> | undefined {
     return this.entries.get(key);
   }
 

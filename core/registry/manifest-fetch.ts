@@ -82,6 +82,12 @@ export class ManifestFetcher {
     this.caches.failingTags.set(key, { error: { code: error.code, message: error.message }, lastTriedAt: Date.now() }, this.options.tagStaleIfErrorMs);
   }
 
+  /** The registry named this digest for the tag just now: trusted for a TTL, and no longer failing. */
+  private trustTag(key: string, digest: string): void {
+    this.caches.tags.set(key, digest, this.options.tagTtlMs);
+    this.caches.failingTags.delete(key);
+  }
+
   private async refreshTag(ctx: LookupContext, key: string, knownDigest: string): Promise<TagRefreshResult> {
     const head = await this.requests.send(ctx, 'HEAD', `manifests/${ctx.ref.tag}`, { accept: MANIFEST_ACCEPT }, 0);
     const digest = head.headers.get('docker-content-digest');
@@ -91,7 +97,7 @@ export class ManifestFetcher {
     // A lookup meanwhile may have stored a newer answer: only the entry this refresh was for is renewed or dropped.
     if (this.caches.tags.entry(key)?.value !== knownDigest) return digest === knownDigest ? 'unchanged' : 'moved';
     if (digest === knownDigest) {
-      this.caches.tags.set(key, digest, this.options.tagTtlMs);
+      this.trustTag(key, digest);
       return 'unchanged';
     }
     this.caches.tags.delete(key);
@@ -126,8 +132,7 @@ export class ManifestFetcher {
     }
     const stored = { body: res.body, contentType: res.headers.get('content-type') };
     this.storeContent(digest, stored);
-    this.caches.tags.set(key, digest, this.options.tagTtlMs);
-    this.caches.failingTags.delete(key);
+    this.trustTag(key, digest);
     return { digest, doc: parseManifest(res.body, stored.contentType, ctx.ref.canonical) };
   }
 
@@ -139,8 +144,7 @@ export class ManifestFetcher {
     const usable = digest === knownDigest || this.caches.resolved.get(this.caches.resolvedKey(digest)) !== undefined || this.caches.content.get(digest) !== undefined;
     if (!usable) return undefined;
     this.deps.observer?.onCache?.('revalidated');
-    this.caches.tags.set(this.caches.tagKey(ctx), digest, this.options.tagTtlMs);
-    this.caches.failingTags.delete(this.caches.tagKey(ctx));
+    this.trustTag(this.caches.tagKey(ctx), digest);
     return this.byDigest(ctx, digest);
   }
 

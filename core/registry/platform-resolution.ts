@@ -1,6 +1,7 @@
 import { ArchcheckError } from '../errors.js';
 import type { ImageInfo } from '../image-info.js';
 import { nodeArchitectures, platformString, type Platform } from '../platform.js';
+import type { TtlEntry } from './cache.js';
 import type { ClientCaches } from './client-caches.js';
 import { IndexWalk, type ChildSource, type Resolution } from './index-walk.js';
 import { MAX_CONFIG_BYTES, where, type Answer, type LookupContext, type RegistryObserver } from './lookup-context.js';
@@ -66,7 +67,7 @@ export class PlatformResolver {
     const tag = this.caches.tags.entry(key);
     if (!tag) return undefined;
     const left = tag.expiresAt - Date.now();
-    if (left <= 0) return this.staleAnswer(ctx, key, tag);
+    if (left <= 0) return this.staleAnswer(ctx, key);
     const answered = this.caches.answers.get(this.caches.resolvedKey(tag.value));
     if (!answered) return undefined;
     this.observer?.onCache?.('hit');
@@ -74,16 +75,25 @@ export class PlatformResolver {
     return answerInfo(ctx, tag.value, answered);
   }
 
+  /** An expired tag's entry and its digest's answer, while within the stale-if-error window past its TTL. */
+  private staleCandidate(key: string): { tag: TtlEntry<string>; answered: Answer } | undefined {
+    const tag = this.caches.tags.entry(key);
+    const now = Date.now();
+    if (!tag || tag.expiresAt > now || now >= tag.expiresAt + this.options.tagStaleIfErrorMs) return undefined;
+    const answered = this.caches.answers.get(this.caches.resolvedKey(tag.value));
+    return answered ? { tag, answered } : undefined;
+  }
+
   /**
    * Stale-if-error (decision 0053): an expired tag whose revalidation the registry failed, within the window past its
    * TTL, is answered with the platforms it last named, marked stale; the registry is asked again in the background
    * at most every STALE_RETRY_MS. Undefined when the tag is not marked failing or its window has passed.
    */
-  private staleAnswer(ctx: LookupContext, key: string, tag: { value: string; storedAt: number; expiresAt: number }): ImageInfo | undefined {
+  private staleAnswer(ctx: LookupContext, key: string): ImageInfo | undefined {
     const failing = this.caches.failingTags.get(key);
-    if (!failing || Date.now() >= tag.expiresAt + this.options.tagStaleIfErrorMs) return undefined;
-    const answered = this.caches.answers.get(this.caches.resolvedKey(tag.value));
-    if (!answered) return undefined;
+    const candidate = failing && this.staleCandidate(key);
+    if (!failing || !candidate) return undefined;
+    const { tag, answered } = candidate;
     if (Date.now() - failing.lastTriedAt >= STALE_RETRY_MS) {
       failing.lastTriedAt = Date.now();
       this.manifests.refreshTagAhead(ctx, key, tag.value);
@@ -106,12 +116,9 @@ export class PlatformResolver {
     this.caches.tags.set(key, digest, -(this.options.tagStaleIfErrorMs + 1));
   }
 
-  /** An expired tag with an answer within the stale-if-error window: what staleAfterFailure could answer with. */
+  /** What staleAfterFailure could answer with, if this attempt failed: an expired tag within the window. */
   hasStaleFallback(ctx: LookupContext): boolean {
-    if (ctx.ref.digest || this.options.tagStaleIfErrorMs <= 0) return false;
-    const tag = this.caches.tags.entry(this.caches.tagKey(ctx));
-    const now = Date.now();
-    return tag !== undefined && tag.expiresAt <= now && now < tag.expiresAt + this.options.tagStaleIfErrorMs && this.caches.answers.get(this.caches.resolvedKey(tag.value)) !== undefined;
+    return !ctx.ref.digest && this.staleCandidate(this.caches.tagKey(ctx)) !== undefined;
   }
 
   /**
@@ -122,10 +129,9 @@ export class PlatformResolver {
   staleAfterFailure(ctx: LookupContext, error: ArchcheckError): ImageInfo | undefined {
     if (ctx.ref.digest) return undefined;
     const key = this.caches.tagKey(ctx);
-    const tag = this.caches.tags.entry(key);
-    if (!tag || tag.expiresAt > Date.now()) return undefined;
+    if (!this.staleCandidate(key)) return undefined;
     this.manifests.markFailing(key, error);
-    return this.staleAnswer(ctx, key, tag);
+    return this.staleAnswer(ctx, key);
   }
 
   async answer(ctx: LookupContext): Promise<ImageInfo> {

@@ -1,6 +1,7 @@
 import { addTolerations, mergeArchAffinity, tolerationsFor, type Pod } from '../../core/placement/index.js';
 import { planPlacement, type PlannedArchitectures, type PlanSettings } from '../policy/plan-placement.js';
 import { ANNOTATION_DECISION } from '../policy/settings.js';
+import { staleAsOf } from '../policy/messages.js';
 import { ANNOTATION_REASON, gateReason, hasArchcheckGate, isTransient, ungatePod, withDecision } from './gate-marks.js';
 
 export interface GateSettings {
@@ -84,7 +85,7 @@ export function decideGate(input: GateInput): GateAction {
   }
   // Placed by a tag's last known answer while its registry fails (stale-if-error): said in the reason and the Event.
   const stale = podArchs.stale ?? [];
-  const byStale = stale.length > 0 ? `; by the last known arch of ${stale.map((s) => `${s.image} (registry ${s.code}, as of ${s.since.slice(0, 19)}Z)`).join(', ')}` : '';
+  const byStale = stale.length > 0 ? `; by the last known arch of ${stale.map((s) => `${s.image} (registry ${s.code}, as of ${staleAsOf(s)})`).join(', ')}` : '';
   const message = `archcheck: placed on ${plan.archs.join(',')} after ${seconds(gatedForMs)} gated (images resolved by the gate controller${byStale})`;
   return { kind: 'update', pod: withDecision(plan.placed, plan.decision, message), decision: plan.decision, ungated: true, event: { type: stale.length > 0 ? 'Warning' : 'Normal', reason: 'ArchcheckPlaced', message } };
 }

@@ -62,6 +62,9 @@ export interface StaleImage {
   code: string;
 }
 
+/** When a stale answer was last confirmed, to the second: `2026-12-07T19:02:03Z`. */
+export const staleAsOf = (s: StaleImage): string => `${s.since.slice(0, 19)}Z`;
+
 const mismatchDetail = (m: PlatformMismatch): string => m.finding.replace(/^platform-mismatch:\s*/, '');
 
 export function platformMismatchMessage(mismatches: readonly PlatformMismatch[], podOptOut: boolean): string {
@@ -116,5 +119,5 @@ export const warn = {
   platformMismatch: (m: PlatformMismatch): string => `archcheck: ${m.image}: index lies: ${mismatchDetail(m)}`,
   nodeUnknown: (container: string): string => `archcheck: could not check ephemeral container ${container}: node arch unknown`,
   /** Image first, so clamping to 120 characters never loses which image it is. */
-  stale: (s: StaleImage): string => `archcheck: ${s.image}: registry ${s.code}; placed by its arch as of ${s.since.slice(0, 19)}Z`,
+  stale: (s: StaleImage): string => `archcheck: ${s.image}: registry ${s.code}; placed by its arch as of ${staleAsOf(s)}`,
 };
